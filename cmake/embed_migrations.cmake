@@ -1,0 +1,16 @@
+# Writes OUTPUT, a C file holding every migration in INPUTS (sorted) as a
+# NUL-terminated byte array with its file name, in the order they apply.
+set(body "/* Generated from the migrations directory by cmake/embed_migrations.cmake. */\n#include \"migrations.h\"\n\n")
+set(table "const struct mon_migration mon_migrations[] = {\n")
+set(index 0)
+foreach(path IN LISTS INPUTS)
+    get_filename_component(name ${path} NAME)
+    file(READ ${path} hex HEX)
+    string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," hex "${hex}")
+    string(APPEND body "static const char migration_${index}[] = {${hex}0x00};\n")
+    string(APPEND table "    {\"${name}\", migration_${index}},\n")
+    math(EXPR index "${index} + 1")
+endforeach()
+string(APPEND table "};\nconst size_t mon_migration_count = ${index};\n")
+file(WRITE ${OUTPUT}.tmp "${body}\n${table}")
+file(RENAME ${OUTPUT}.tmp ${OUTPUT})

@@ -1,0 +1,31 @@
+#ifndef MONITORAGE_TEST_PGTEST_H
+#define MONITORAGE_TEST_PGTEST_H
+
+/*
+ * Access to the private PostgreSQL cluster that CTest's "postgres" fixture
+ * starts (scripts/pg-private). Without it the calling suite exits 77 (skip).
+ */
+
+/* URL of the cluster's "monitorage" database. Static string. */
+const char *pgtest_cluster_url(void);
+
+/*
+ * Drop and create a database named after the suite (plus the process id) and
+ * return its URL (static per process, overwritten by the next call). Every
+ * integration suite works in its own database so suites can run in parallel.
+ */
+const char *pgtest_fresh_database(const char *suite);
+
+/* Run SQL on url as superuser; aborts the test with the server's message on error. */
+void pgtest_exec(const char *url, const char *sql);
+
+/* Run a query returning one value; returns a malloc'd string (NULL for SQL NULL). */
+char *pgtest_query_value(const char *url, const char *sql);
+
+/* Same, parsed as a long long. */
+long long pgtest_query_ll(const char *url, const char *sql);
+
+/* Directory of the private cluster (for pg_ctl stop/start in fault tests). */
+const char *pgtest_cluster_dir(void);
+
+#endif
