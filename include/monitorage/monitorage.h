@@ -44,5 +44,6 @@ MON_END_DECLS
 
 #include "endpoint.h"
 #include "store.h"
+#include "secret.h"
 
 #endif
