@@ -5,6 +5,7 @@
  * Used by the endpoint model (JSON) and the store (timestamptz read as text). */
 
 #include "monitorage/endpoint.h"
+#include "monitorage/error.h"
 
 /* Size of the buffer mon__time_format() writes, NUL included. */
 #define MON__TIME_TEXT_MAX 40
