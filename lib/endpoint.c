@@ -4,6 +4,7 @@
 #include "timeutil.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <curl/curl.h>
 #include <regex.h>
 #include <stdlib.h>
@@ -316,6 +317,69 @@ json_t *mon__json_path_lookup(json_t *root, const char *path)
     return root;
 }
 
+/* ---- regular expressions ---- */
+
+/* glibc's regcomp() expands bounded repetitions, so "((a{0,255}){0,255}){0,255}"
+ * takes seconds and gigabytes to compile. Estimate the expanded size (each
+ * {m,n} multiplies what it applies to) and refuse patterns beyond this. */
+#define REGEX_COST_MAX 20000
+#define REGEX_DEPTH_MAX 32
+
+static unsigned long long regex_cost(const char *re)
+{
+    unsigned long long sum[REGEX_DEPTH_MAX + 1] = {0}, last[REGEX_DEPTH_MAX + 1] = {0};
+    int depth = 0;
+    for (const char *p = re; *p; p++) {
+        unsigned long long atom = 1;
+        if (*p == '\\' && p[1]) {
+            p++;
+        } else if (*p == '[') {
+            p++;
+            if (*p == '^')
+                p++;
+            if (*p == ']')
+                p++;
+            while (*p && *p != ']') {
+                const char *cls = p[0] == '[' && p[1] == ':' ? strstr(p + 2, ":]") : NULL;
+                p = cls ? cls + 2 : p + 1;
+            }
+            if (!*p)
+                break;
+        } else if (*p == '(') {
+            if (depth == REGEX_DEPTH_MAX)
+                return ULLONG_MAX;
+            depth++;
+            sum[depth] = last[depth] = 0;
+            continue;
+        } else if (*p == ')' && depth > 0) {
+            atom = sum[depth--];
+        } else if (*p == '{' && p[1] >= '0' && p[1] <= '9') {
+            char *end;
+            unsigned long long bound = strtoull(p + 1, &end, 10);
+            if (*end == ',')
+                bound = end[1] >= '0' && end[1] <= '9' ? strtoull(end + 1, &end, 10) : bound + 1;
+            if (*end == '}' && bound > REGEX_COST_MAX)
+                return ULLONG_MAX;
+            if (*end == '}' && bound > 1) {
+                unsigned long long extra = last[depth] * (bound - 1);
+                sum[depth] += extra;
+                last[depth] *= bound;
+                if (sum[depth] > REGEX_COST_MAX)
+                    return ULLONG_MAX;
+                p = end;
+                continue;
+            }
+        } else if (strchr("*+?|", *p)) {
+            continue;
+        }
+        sum[depth] += atom;
+        last[depth] = atom;
+        if (sum[depth] > REGEX_COST_MAX)
+            return ULLONG_MAX;
+    }
+    return sum[0];
+}
+
 /* ---- headers ---- */
 
 static void header_set_clear(struct header_set *hs)
@@ -544,6 +608,8 @@ static int condition_parse(struct condition_set *cs, json_t *item, size_t i)
         if (json_string_length(value_v) == 0 && kind != MON__COND_HEADER_EQUALS)
             return mon__error(MON_EINVAL, field, "must not be empty");
         if (kind == MON__COND_JSON_MATCHES) {
+            if (regex_cost(json_string_value(value_v)) > REGEX_COST_MAX)
+                return mon__error(MON_EINVAL, field, "regular expression too complex (repetition bounds)");
             regex_t re;
             int err = regcomp(&re, json_string_value(value_v), REG_EXTENDED | REG_NOSUB);
             if (err != 0) {

@@ -654,6 +654,19 @@ START_TEST(endpoint_rejects_invalid_regex)
 }
 END_TEST
 
+START_TEST(endpoint_rejects_regex_too_costly_to_compile)
+{
+    ASSERT_REFUSED("\"conditions\":[{\"type\":\"json_matches\",\"path\":\"a\",\"value\":\"((a{0,255}){0,255})"
+                   "{0,255}\"}]",
+                   "conditions[0].value", "too complex");
+    ASSERT_REFUSED("\"conditions\":[{\"type\":\"json_matches\",\"path\":\"a\",\"value\":\"a{1,32767}\"}]",
+                   "conditions[0].value", "too complex");
+    ck_assert_int_eq(parse_with("\"conditions\":[{\"type\":\"json_matches\",\"path\":\"a\",\"value\":"
+                                "\"^[[:digit:]]{1,3}(\\\\.[0-9]{1,3}){3}$|(x{0,100}){0,100}\"}]"),
+                     MON_OK);
+}
+END_TEST
+
 START_TEST(endpoint_rejects_bad_condition_header_name)
 {
     ASSERT_REFUSED("\"conditions\":[{\"type\":\"header_equals\",\"name\":\"X Y\",\"value\":\"v\"}]",
@@ -883,6 +896,7 @@ int main(void)
     tcase_add_test(tc, endpoint_rejects_condition_with_missing_or_extra_member);
     tcase_add_test(tc, endpoint_rejects_malformed_condition_path);
     tcase_add_test(tc, endpoint_rejects_invalid_regex);
+    tcase_add_test(tc, endpoint_rejects_regex_too_costly_to_compile);
     tcase_add_test(tc, endpoint_rejects_bad_condition_header_name);
     tcase_add_test(tc, endpoint_rejects_more_than_20_conditions);
     tcase_add_test(tc, patch_changes_only_given_fields);
