@@ -44,6 +44,7 @@ MON_END_DECLS
 
 #include "endpoint.h"
 #include "store.h"
+#include "audit.h"
 #include "secret.h"
 
 #endif

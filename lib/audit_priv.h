@@ -1,0 +1,49 @@
+#ifndef MON_LIB_AUDIT_PRIV_H
+#define MON_LIB_AUDIT_PRIV_H
+
+/* Shared between the audit files (append, query, verify). Never installed.
+ * The canonical encoding is specified in docs/audit.md. */
+
+#include "monitorage/audit.h"
+
+#include <libpq-fe.h>
+#include <stdint.h>
+
+#define MON__AUDIT_HASH_BYTES 32
+
+/* Every appender and the retention take this transaction-level advisory lock
+ * before reading the head of the chain, so appends are serialised in commit order. */
+#define MON__AUDIT_LOCK_KEY 0x6d6f6e61756469LL
+
+/* The fields of one row, as hashed. NULL strings are SQL NULLs. */
+struct mon__audit_fields {
+    int64_t seq;
+    const unsigned char *prev_hash; /* MON__AUDIT_HASH_BYTES */
+    const char *id;                 /* lower-case UUID text */
+    const char *action;
+    const char *target;
+    const char *user_id;
+    const char *user_email;
+    const char *user_roles;         /* PostgreSQL's jsonb text of the value */
+    const char *ip_address;
+    const char *user_agent;
+    const char *parameters;         /* PostgreSQL's jsonb text of the value */
+    const char *result;             /* "SUCCESS" or "FAILURE" */
+    const char *error_message;
+    mon_time created_at;            /* microseconds since the epoch */
+};
+
+/* BLAKE2b-256 (crypto_generichash) of the canonical encoding of f. */
+void mon__audit_hash(unsigned char out[MON__AUDIT_HASH_BYTES], const struct mon__audit_fields *f);
+
+/*
+ * Record the error of a failed audit statement: the append-only trigger's
+ * SQLSTATE MA001 becomes MON_EFORBIDDEN, anything else is mapped by
+ * mon__store_result_error().
+ */
+int mon__audit_result_error(PGconn *conn, const PGresult *res, const char *what);
+
+/* Decode "\x..." (bytea text output) into out; 0 on success, -1 if malformed or not 32 bytes. */
+int mon__audit_hash_from_bytea(unsigned char out[MON__AUDIT_HASH_BYTES], const char *text);
+
+#endif
