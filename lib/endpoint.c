@@ -822,10 +822,11 @@ int mon_endpoint_set_url(mon_endpoint *ep, const char *url)
 
 static int timeout_fits(int timeout_ms, int interval_s, const char *field)
 {
-    if ((long long)timeout_ms >= (long long)interval_s * 1000)
-        return mon__error(MON_EINVAL, field, "timeout (%d ms) must be shorter than check_interval (%d s)",
-                          timeout_ms, interval_s);
-    return MON_OK;
+    if ((long long)timeout_ms < (long long)interval_s * 1000)
+        return MON_OK;
+    if (strcmp(field, "timeout") == 0)
+        return mon__error(MON_EINVAL, field, "must be shorter than check_interval (%d s)", interval_s);
+    return mon__error(MON_EINVAL, field, "must be longer than timeout (%d ms)", timeout_ms);
 }
 
 static int set_int(mon_endpoint *ep, int which, int value)
