@@ -82,7 +82,8 @@ int mon_audit_verify_report_init(mon_audit_verify_report *report, unsigned int v
 static PGresult *query(mon_store *store, const char *what, const char *sql, int n, const char *const *params,
                        int *rc)
 {
-    return mon__store_exec(store, what, sql, n, params, MON__EXEC_RETRY, rc);
+    /* No retry: every query runs inside the walk's transaction. */
+    return mon__store_exec(store, what, sql, n, params, 0, rc);
 }
 
 static void set_break(mon_audit_verify_report *r, mon_audit_break reason, const char *id, int64_t seq)
@@ -279,13 +280,40 @@ static double now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+/* Walk the chain through a cursor, VERIFY_CHUNK rows per FETCH, inside the open transaction. */
+static int walk_chain(mon_store *store, struct walk *w, mon_audit_verify_report *report)
+{
+    char sql[640], fetch[64];
+    PGresult *res;
+    int rc = MON_OK;
+
+    snprintf(sql, sizeof(sql),
+             "DECLARE mon_audit_walk NO SCROLL CURSOR FOR"
+             " SELECT id, seq, prev_hash, row_hash, action, target, user_id, user_email, user_roles::text,"
+             " ip_address, user_agent, parameters::text, result, error_message,"
+             " (extract(epoch FROM created_at) * 1000000)::bigint"
+             " FROM action_logs WHERE seq > %lld ORDER BY seq",
+             (long long)w->legacy_through);
+    snprintf(fetch, sizeof(fetch), "FETCH FORWARD %d FROM mon_audit_walk", VERIFY_CHUNK);
+    if (!(res = query(store, "verify audit chain", sql, 0, NULL, &rc)))
+        return rc;
+    PQclear(res);
+    while (report->ok && rc == MON_OK) {
+        int rows;
+        if (!(res = query(store, "verify audit chain", fetch, 0, NULL, &rc)))
+            return rc;
+        rows = PQntuples(res);
+        for (int i = 0; i < rows && report->ok && rc == MON_OK; i++)
+            rc = check_row(store, w, res, i, report);
+        PQclear(res);
+        if (rows < VERIFY_CHUNK)
+            break;
+    }
+    return rc;
+}
+
 int mon_audit_verify(mon_audit_verify_report *report, mon_store *store)
 {
-    static const char *const walk_sql =
-        "SELECT id, seq, prev_hash, row_hash, action, target, user_id, user_email, user_roles::text,"
-        " ip_address, user_agent, parameters::text, result, error_message,"
-        " (extract(epoch FROM created_at) * 1000000)::bigint"
-        " FROM action_logs WHERE seq > $1::bigint ORDER BY seq LIMIT $2::int";
     struct walk w = {0, {0}, 0, 0};
     double start = now_ms();
     unsigned int version;
@@ -298,31 +326,23 @@ int mon_audit_verify(mon_audit_verify_report *report, mon_store *store)
         return rc;
     if (!store)
         return mon__error(MON_EINVAL, "store", "must not be NULL");
-    report->ok = 1;
-    if ((rc = check_legacy(store, &w, report)) != MON_OK)
+    if (!mon__store_conn(store))
+        return MON_ECONN;
+    /*
+     * One snapshot for the whole walk and its side queries: rows appended
+     * meanwhile are consistently left out. A cursor rather than keyset
+     * queries: one plan for the whole walk, whatever the table statistics.
+     */
+    if ((rc = mon__store_command(store, "verify audit chain",
+                                 "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")) != MON_OK)
         return rc;
-    for (int64_t after = w.legacy_through; report->ok;) {
-        char after_text[24], limit_text[16];
-        const char *params[] = {after_text, limit_text};
-        PGresult *res;
-        int rows;
-
-        snprintf(after_text, sizeof(after_text), "%lld", (long long)after);
-        snprintf(limit_text, sizeof(limit_text), "%d", VERIFY_CHUNK);
-        if (!(res = query(store, "verify audit chain", walk_sql, 2, params, &rc)))
-            return rc;
-        rows = PQntuples(res);
-        for (int i = 0; i < rows && report->ok && rc == MON_OK; i++)
-            rc = check_row(store, &w, res, i, report);
-        if (rows > 0)
-            after = strtoll(PQgetvalue(res, rows - 1, C_SEQ), NULL, 10);
-        PQclear(res);
-        if (rc != MON_OK)
-            return rc;
-        if (rows < VERIFY_CHUNK)
-            break;
-    }
-    if (report->ok && (rc = check_unchained(store, report)) != MON_OK)
+    report->ok = 1;
+    if ((rc = check_legacy(store, &w, report)) == MON_OK && report->ok)
+        rc = walk_chain(store, &w, report);
+    if (rc == MON_OK && report->ok)
+        rc = check_unchained(store, report);
+    PQclear(PQexec(store->conn, "ROLLBACK"));
+    if (rc != MON_OK)
         return rc;
     report->elapsed_ms = now_ms() - start;
     return MON_OK;

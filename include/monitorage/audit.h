@@ -215,13 +215,14 @@ typedef struct mon_audit_verify_report {
 MON_EXTERN int mon_audit_verify_report_init(mon_audit_verify_report *report, unsigned int version);
 
 /**
- * Walk the whole chain in seq order, 10,000 rows per query (memory stays
- * bounded whatever the length), recomputing each row's hash and checking
- * its link to the previous row, then look for rows outside the chain.
- * Fills *report (whose version the caller set). A broken chain is not an
- * error: the call returns MON_OK with report->ok = 0 and the first broken
- * row. Returns MON_EVERSION, MON_ECONN or MON_EDB otherwise. The walk does
- * not block appends; rows appended during it may or may not be covered.
+ * Walk the whole chain in seq order in one read-only snapshot, through a
+ * cursor fetched 10,000 rows at a time (memory stays bounded whatever the
+ * length), recomputing each row's hash and checking its link to the
+ * previous row, then look for rows outside the chain. Fills *report (whose
+ * version the caller set). A broken chain is not an error: the call returns
+ * MON_OK with report->ok = 0 and the first broken row. Returns MON_EVERSION,
+ * MON_ECONN or MON_EDB otherwise. The walk does not block appends; rows
+ * appended after it started are not covered.
  */
 MON_EXTERN int mon_audit_verify(mon_audit_verify_report *report, mon_store *store);
 
