@@ -46,5 +46,6 @@ MON_END_DECLS
 #include "store.h"
 #include "audit.h"
 #include "secret.h"
+#include "connector.h"
 
 #endif
