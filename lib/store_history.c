@@ -460,37 +460,14 @@ static double bucket_value(int bucket)
     return bucket == HIST_BUCKETS - 1 ? lower : lower * HIST_RATIO_SQRT;
 }
 
-/* Nearest-rank percentile (as percentile_disc) of a histogram with n values. */
-static double hist_percentile(const long long *hist, long long n, double p)
+/* A percentile bucket from mon_rollup_window() (NULL when no latency) in ms. */
+static double bucket_ms(const PGresult *res, int row, int col)
 {
-    long long rank = (long long)(p * (double)n), seen = 0;
-    if ((double)rank < p * (double)n)
-        rank++;
-    if (rank < 1)
-        rank = 1;
-    for (int b = 0; b < HIST_BUCKETS; b++) {
-        seen += hist[b];
-        if (seen >= rank)
-            return bucket_value(b);
-    }
-    return bucket_value(HIST_BUCKETS - 1);
-}
-
-/* Parse PostgreSQL's text form of an integer[] ("{1,0,2}") into hist. */
-static int parse_hist(long long hist[HIST_BUCKETS], const char *text)
-{
-    const char *p = text;
-    int i = 0;
-    if (*p++ != '{')
-        return MON_EDB;
-    while (*p && *p != '}' && i < HIST_BUCKETS) {
-        char *end;
-        hist[i++] = strtoll(p, &end, 10);
-        if (end == p)
-            return MON_EDB;
-        p = *end == ',' ? end + 1 : end;
-    }
-    return i == HIST_BUCKETS ? MON_OK : MON_EDB;
+    int bucket;
+    if (PQgetisnull(res, row, col))
+        return -1;
+    bucket = atoi(PQgetvalue(res, row, col));
+    return bucket >= 0 && bucket < HIST_BUCKETS ? bucket_value(bucket) : -1;
 }
 
 static void finish_entry(mon_uptime_entry *e)
@@ -505,7 +482,7 @@ int mon_store_uptime(mon_uptime_list **out, mon_store *store, const char *endpoi
     const char *params[2];
     mon_uptime_list *list;
     PGresult *res;
-    int rc = MON_OK, rows, raw;
+    int rc, rows, raw;
 
     if (!out || !store)
         return mon__error(MON_EINVAL, out ? "store" : "out", "must not be NULL");
@@ -552,7 +529,7 @@ int mon_store_uptime(mon_uptime_list **out, mon_store *store, const char *endpoi
         return mon__error_nomem();
     }
     list->res = res;
-    for (int row = 0; row < rows && rc == MON_OK; row++) {
+    for (int row = 0; row < rows; row++) {
         mon_uptime_entry *e = &list->items[row];
         e->version = MON_UPTIME_ENTRY_VERSION;
         e->endpoint_id = PQgetvalue(res, row, 0);
@@ -568,22 +545,11 @@ int mon_store_uptime(mon_uptime_list **out, mon_store *store, const char *endpoi
             e->p95_ms = double_or(res, row, 6, -1);
             e->p99_ms = double_or(res, row, 7, -1);
         } else {
-            long long hist[HIST_BUCKETS], n = 0;
-            if (parse_hist(hist, PQgetvalue(res, row, 5)) != MON_OK) {
-                rc = mon__error(MON_EDB, "hist", "unreadable latency histogram from the database");
-                break;
-            }
-            for (int b = 0; b < HIST_BUCKETS; b++)
-                n += hist[b];
-            e->p50_ms = n ? hist_percentile(hist, n, 0.50) : -1;
-            e->p95_ms = n ? hist_percentile(hist, n, 0.95) : -1;
-            e->p99_ms = n ? hist_percentile(hist, n, 0.99) : -1;
+            e->p50_ms = bucket_ms(res, row, 5);
+            e->p95_ms = bucket_ms(res, row, 6);
+            e->p99_ms = bucket_ms(res, row, 7);
         }
         list->count++;
-    }
-    if (rc != MON_OK) {
-        mon_uptime_list_free(list);
-        return rc;
     }
     *out = list;
     return MON_OK;
@@ -734,12 +700,17 @@ int mon_store_retention_apply(mon_store *store, int64_t older_than_seconds, int6
         *deleted = total;
     if (rc != MON_OK)
         return rc;
-    /* Rollup hours that ended before the cutoff; windows starting earlier
-     * then begin at the oldest hour kept (see docs/store.md). */
+    /* Rollup hours that ended before the cutoff go too; the running totals
+     * of those endpoints then no longer start at zero (see docs/store.md). */
     {
-        PGresult *res = mon__store_exec(store, "delete old rollups",
-                                        "DELETE FROM health_rollup_hourly WHERE hour + interval '1 hour' <= $1", 1,
-                                        params, MON__EXEC_RETRY, &rc);
+        PGresult *res = mon__store_exec(
+            store, "delete old rollups",
+            "WITH gone AS (DELETE FROM health_rollup_hourly WHERE hour + interval '1 hour' <= $1"
+            " RETURNING endpoint_id)"
+            " UPDATE endpoint_status SET rollup_trimmed = true,"
+            " rollup_first_hour = greatest(rollup_first_hour, date_trunc('hour', $1::timestamptz))"
+            " WHERE endpoint_id IN (SELECT endpoint_id FROM gone)",
+            1, params, MON__EXEC_RETRY, &rc);
         PQclear(res);
     }
     return rc;

@@ -324,6 +324,38 @@ START_TEST(uptime_maths_on_known_data)
 }
 END_TEST
 
+START_TEST(uptime_windows_cover_sparse_hours)
+{
+    char id[37];
+    mon_check_record records[5];
+    mon_uptime_list *list = NULL;
+    mon_time now = now_us();
+
+    /* Checked 30 h and 3 h ago only: no row in the current hour nor at the
+     * first hour of a 24 h window. */
+    create_endpoint(id, "sparse");
+    records[0] = record(id, MON_STATUS_DOWN, 100, now - 30 * HOUR_US);
+    records[1] = record(id, MON_STATUS_DOWN, 100, now - 30 * HOUR_US + MINUTE_US);
+    records[2] = record(id, MON_STATUS_UP, 200, now - 3 * HOUR_US);
+    records[3] = record(id, MON_STATUS_UP, 200, now - 3 * HOUR_US + MINUTE_US);
+    records[4] = record(id, MON_STATUS_DEGRADED, 200, now - 3 * HOUR_US + 2 * MINUTE_US);
+    ck_assert_int_eq(insert(records, 5), MON_OK);
+    ck_assert_int_eq(mon_store_uptime(&list, store, id, 86400), MON_OK);
+    ck_assert_int_eq(mon_uptime_list_at(list, 0)->checks, 3);
+    ck_assert_int_eq(mon_uptime_list_at(list, 0)->down, 0);
+    assert_close(mon_uptime_list_at(list, 0)->p50_ms, 200, 0.049);
+    mon_uptime_list_free(list);
+    ck_assert_int_eq(mon_store_uptime(&list, store, id, 2 * 86400), MON_OK);
+    ck_assert_int_eq(mon_uptime_list_at(list, 0)->checks, 5);
+    assert_close(mon_uptime_list_at(list, 0)->uptime_percent, 60.0, 1e-9);
+    mon_uptime_list_free(list);
+    ck_assert_int_eq(mon_store_uptime(&list, store, id, 7200), MON_OK);
+    ck_assert_int_eq(mon_uptime_list_at(list, 0)->checks, 0);
+    ck_assert(mon_uptime_list_at(list, 0)->uptime_percent == -1);
+    mon_uptime_list_free(list);
+}
+END_TEST
+
 START_TEST(retention_deletes_old_history_and_rollups)
 {
     char id[37];
@@ -461,6 +493,7 @@ int main(void)
     tcase_add_test(tc, batch_with_unknown_endpoint_writes_nothing);
     tcase_add_test(tc, latest_status_follows_every_writer);
     tcase_add_test(tc, uptime_maths_on_known_data);
+    tcase_add_test(tc, uptime_windows_cover_sparse_hours);
     tcase_add_test(tc, retention_deletes_old_history_and_rollups);
     tcase_add_test(tc, bad_input_is_refused_clearly);
     tcase_add_test(tc, reads_survive_a_terminated_backend);
