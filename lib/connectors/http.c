@@ -290,6 +290,9 @@ static int rate_limited(const struct mon__http_response *resp)
         return 1;
     if (resp->status == 403 && (resp->ratelimit_remaining == 0 || resp->retry_after >= 0))
         return 1;
+    /* GitHub's secondary limit may come as a bare 403 whose message says so. */
+    if (resp->status == 403 && resp->body && strcasestr(resp->body, "rate limit"))
+        return 1;
     return resp->status == 503 && resp->retry_after >= 0;
 }
 
@@ -519,12 +522,43 @@ char *mon__http_url(const mon_connector_call *call, const char *fmt, ...)
     return url;
 }
 
+int mon__http_same_origin(const mon_connector_call *call, const char *url)
+{
+    size_t len = strlen(call->base_url);
+    const char *scheme_end = strstr(call->base_url, "://");
+    size_t origin_len = len;
+    if (scheme_end) {
+        const char *slash = strchr(scheme_end + 3, '/');
+        if (slash)
+            origin_len = (size_t)(slash - call->base_url);
+    }
+    return url && strncmp(url, call->base_url, origin_len) == 0 &&
+           (url[origin_len] == '/' || url[origin_len] == '?' || url[origin_len] == '\0');
+}
+
 char *mon__http_escape(const char *text)
 {
     char *escaped = curl_easy_escape(NULL, text, 0);
     char *copy = escaped ? strdup(escaped) : NULL;
     curl_free(escaped);
     return copy;
+}
+
+int mon__http_add_query(char **url, const char *name, const char *value)
+{
+    char *escaped, *grown = NULL;
+    if (!value)
+        return MON_OK;
+    if (!(escaped = mon__http_escape(value)))
+        return mon__error_nomem();
+    if (asprintf(&grown, "%s%c%s=%s", *url, strchr(*url, '?') ? '&' : '?', name, escaped) < 0)
+        grown = NULL;
+    free(escaped);
+    if (!grown)
+        return mon__error_nomem();
+    free(*url);
+    *url = grown;
+    return MON_OK;
 }
 
 char *mon__http_header(const char *name, const char *value)

@@ -50,7 +50,8 @@ void mon__http_set_system(mon_connector_call *call, const char *system);
 
 /*
  * Perform one request with the call's timeout. On a rate limit (429; 403
- * with x-ratelimit-remaining 0; 503 with Retry-After) it waits when the wait
+ * with x-ratelimit-remaining 0, with Retry-After, or whose body mentions a
+ * rate limit; 503 with Retry-After) it waits when the wait
  * is within the call's max_wait_s (at most 3 attempts), else fails with
  * MON_ERATELIMITED "<system>: rate limited, retry after N s". Transport
  * errors: MON_ETIMEOUT, MON_ENET. Non-2xx: mon__http_status_error() unless
@@ -86,8 +87,16 @@ char *mon__http_upstream_message(const char *body, const json_t *json);
  * come from parameters must be escaped with mon__http_escape() first. */
 char *mon__http_url(const mon_connector_call *call, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* 1 if url has the scheme, host and port of the call's base URL: paging
+ * links pointing elsewhere are not followed (they would carry the credentials). */
+int mon__http_same_origin(const mon_connector_call *call, const char *url);
+
 /* URL-escape a path segment or query value (malloc'd). */
 char *mon__http_escape(const char *text);
+
+/* Append "?name=value" or "&name=value" (value escaped) to *url (malloc'd,
+ * reallocated) when value is not NULL. MON_ENOMEM on failure, *url kept. */
+int mon__http_add_query(char **url, const char *name, const char *value);
 
 /* "Name: value" header line (malloc'd); wipe it with mon__http_header_free(). */
 char *mon__http_header(const char *name, const char *value);

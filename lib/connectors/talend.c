@@ -43,24 +43,6 @@ static int make_headers(char *headers[3], mon_connector_call *call)
 
 static void free_headers(char *headers[3]) { mon__http_header_free(headers[0]); }
 
-/* "&name=value" with value escaped, appended when value is set. */
-static int add_query(char **url, const char *name, const char *value)
-{
-    char *escaped, *grown = NULL;
-    if (!value)
-        return MON_OK;
-    if (!(escaped = mon__http_escape(value)))
-        return mon__error_nomem();
-    if (asprintf(&grown, "%s%c%s=%s", *url, strchr(*url, '?') ? '&' : '?', name, escaped) < 0)
-        grown = NULL;
-    free(escaped);
-    if (!grown)
-        return mon__error_nomem();
-    free(*url);
-    *url = grown;
-    return MON_OK;
-}
-
 static int test(char **result, mon_connector_call *call, void *payload)
 {
     char *headers[3], *url;
@@ -70,7 +52,7 @@ static int test(char **result, mon_connector_call *call, void *payload)
     if ((rc = make_headers(headers, call)) != MON_OK)
         return rc;
     url = mon__http_url(call, "/orchestration/executables/tasks?limit=1");
-    rc = url ? add_query(&url, "workspaceId", mon__opt_str(call, "workspace_id", NULL)) : mon__error_nomem();
+    rc = url ? mon__http_add_query(&url, "workspaceId", mon__opt_str(call, "workspace_id", NULL)) : mon__error_nomem();
     if (rc == MON_OK)
         rc = mon__http_get_json(call, url, (const char *const *)headers, &resp);
     if (rc == MON_OK)
@@ -112,8 +94,8 @@ static int list_tasks(char **result, mon_connector_call *call, json_t *params, c
         size_t i, got;
         char *url = mon__http_url(call, "/orchestration/executables/tasks?limit=%d&offset=%lld", PAGE_SIZE, offset);
 
-        if (!url || add_query(&url, "workspaceId", workspace) != MON_OK ||
-            add_query(&url, "environmentId", environment) != MON_OK) {
+        if (!url || mon__http_add_query(&url, "workspaceId", workspace) != MON_OK ||
+            mon__http_add_query(&url, "environmentId", environment) != MON_OK) {
             free(url);
             rc = mon__error_nomem();
             break;
@@ -261,7 +243,7 @@ static int recent_failures(char **result, mon_connector_call *call, json_t *para
         return rc;
     environment = environment ? environment : mon__opt_str(call, "environment_id", NULL);
     url = mon__http_url(call, "/processing/executables/tasks/executions?lastDays=%lld&status=execution_failed", days);
-    if (!url || add_query(&url, "environmentId", environment) != MON_OK) {
+    if (!url || mon__http_add_query(&url, "environmentId", environment) != MON_OK) {
         free(url);
         return mon__error_nomem();
     }
