@@ -1,0 +1,66 @@
+"""Python bindings of libmonitorage (ctypes; no compiled extension).
+
+The library is found through the MONITORAGE_LIBRARY environment variable,
+then next to this package, then the system loader. See docs/python.md.
+"""
+
+from ._ffi import LibraryNotFoundError, lib as _lib
+from .audit import Audit, AuditEntry, AuditPage, AuditResult, AuditRow, VerifyReport
+from .connector import (
+    Action,
+    Actor,
+    AuditEvent,
+    ConnectorCall,
+    ConnectorRole,
+    Connectors,
+    ConnectorType,
+)
+from .endpoint import Endpoint, EndpointType
+from .errors import (
+    AlreadyExistsError,
+    AuthError,
+    BusyError,
+    CanceledError,
+    ConnectionError,
+    CryptoError,
+    DatabaseError,
+    DisabledError,
+    EncryptionKeyError,
+    ForbiddenError,
+    FullError,
+    InvalidInputError,
+    LocalIOError,
+    MonitorageError,
+    NetworkError,
+    NotFoundError,
+    OutOfMemoryError,
+    ProtocolError,
+    RateLimitedError,
+    RemoteError,
+    StateError,
+    TamperedError,
+    TimeoutError,
+    UnsupportedError,
+    UpstreamError,
+    VersionError,
+    WrongKeyError,
+)
+from .secret import SecretAlg, SecretKey, key_id_of, rotate as rotate_key
+from .store import CheckRecord, EndpointPage, HistoryEntry, Status, StatusEntry, Store, UptimeEntry
+
+__version__ = "0.1.0"
+
+
+def library_version() -> str:
+    """Version of the libmonitorage actually loaded ("0.1.0")."""
+    return _lib.mon_version().decode()
+
+
+def library_version_number() -> int:
+    """The loaded library's version as MAJOR * 10000 + MINOR * 100 + PATCH."""
+    return int(_lib.mon_version_number())
+
+
+def library_path() -> str:
+    """Path or name the library was loaded from."""
+    return str(_lib._name)
