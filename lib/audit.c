@@ -1,12 +1,9 @@
-/* Audit log: validation, redaction, append in chain order, retention. */
+/* Audit log: append in chain order (lock, head, hash, write, commit) and retention. */
 #include "audit_priv.h"
 #include "error_priv.h"
 #include "store_priv.h"
 #include "timeutil.h"
 
-#include <arpa/inet.h>
-#include <ctype.h>
-#include <jansson.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,37 +11,6 @@
 
 #define MAX_BATCH 100000
 #define COPY_FLUSH_BYTES (1u << 20)
-
-static const char *const result_names[] = {"SUCCESS", "FAILURE"};
-
-const char *mon_audit_result_name(mon_audit_result result)
-{
-    return (unsigned)result < 2 ? result_names[result] : NULL;
-}
-
-int mon_audit_result_parse(mon_audit_result *out, const char *name)
-{
-    if (!out || !name)
-        return mon__error(MON_EINVAL, "result", "must not be NULL");
-    for (int i = 0; i < 2; i++) {
-        if (strcmp(name, result_names[i]) == 0) {
-            *out = (mon_audit_result)i;
-            return MON_OK;
-        }
-    }
-    return mon__error(MON_EINVAL, "result", "must be SUCCESS or FAILURE");
-}
-
-int mon_audit_entry_init(mon_audit_entry *entry, unsigned int version)
-{
-    const mon_audit_entry init = MON_AUDIT_ENTRY_INIT;
-    if (!entry)
-        return mon__error(MON_EINVAL, "entry", "must not be NULL");
-    if (version != MON_AUDIT_ENTRY_VERSION)
-        return mon__error(MON_EVERSION, "version", "unknown audit entry version %u", version);
-    *entry = init;
-    return MON_OK;
-}
 
 int mon__audit_result_error(PGconn *conn, const PGresult *res, const char *what)
 {
@@ -56,242 +22,19 @@ int mon__audit_result_error(PGconn *conn, const PGresult *res, const char *what)
     return mon__store_result_error(conn, res, what);
 }
 
-/* ------------------------------------------------------------ redaction */
-
-static const char *const secret_words[] = {"password", "passwd", "passphrase", "secret",
-                                           "token", "apikey", "credential", "authorization",
-                                           "bearer", "privatekey", "cookie", "session"};
-
-static int key_is_secret(const char *key)
-{
-    size_t len = strlen(key), n = 0;
-    char *norm = malloc(len + 1);
-    int found = 0;
-
-    if (!norm)
-        return -1;
-    for (const char *p = key; *p; p++) {
-        if (*p != '-' && *p != '_')
-            norm[n++] = (char)tolower((unsigned char)*p);
-    }
-    norm[n] = '\0';
-    for (size_t i = 0; i < sizeof(secret_words) / sizeof(secret_words[0]) && !found; i++)
-        found = strstr(norm, secret_words[i]) != NULL;
-    free(norm);
-    return found;
-}
-
-/* Replace secret-looking values in place at any depth; -1 when out of memory. */
-static int redact(json_t *value)
-{
-    if (json_is_object(value)) {
-        for (void *it = json_object_iter(value); it; it = json_object_iter_next(value, it)) {
-            int secret = key_is_secret(json_object_iter_key(it));
-            if (secret < 0)
-                return -1;
-            if (secret) {
-                if (json_object_iter_set_new(value, it, json_string("[REDACTED]")) != 0)
-                    return -1;
-            } else if (redact(json_object_iter_value(it)) != 0) {
-                return -1;
-            }
-        }
-    } else if (json_is_array(value)) {
-        for (size_t i = 0; i < json_array_size(value); i++) {
-            if (redact(json_array_get(value, i)) != 0)
-                return -1;
-        }
-    }
-    return 0;
-}
-
-/* Parse JSON text; the error names field and never quotes the input (it may hold secrets). */
-static int parse_json(json_t **out, const char *text, const char *field)
-{
-    json_error_t err;
-    char reason[sizeof(err.text)];
-    char *near;
-
-    *out = json_loads(text, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &err);
-    if (*out)
-        return MON_OK;
-    snprintf(reason, sizeof(reason), "%s", err.text);
-    if ((near = strstr(reason, " near ")) != NULL)
-        *near = '\0';
-    return mon__error(MON_EINVAL, field, "invalid JSON at line %d, column %d: %s", err.line, err.column, reason);
-}
-
-int mon_audit_redact_json(char **out, const char *json)
-{
-    json_t *value;
-    int rc;
-
-    if (!out)
-        return mon__error(MON_EINVAL, "out", "must not be NULL");
-    *out = NULL;
-    if (!json)
-        return mon__error(MON_EINVAL, "parameters", "must not be NULL");
-    if ((rc = parse_json(&value, json, "parameters")) != MON_OK)
-        return rc;
-    if (redact(value) != 0 || !(*out = json_dumps(value, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY)))
-        rc = mon__error_nomem();
-    json_decref(value);
-    return rc;
-}
-
-/* ----------------------------------------------------------- validation */
-
-/* Number of code points of a UTF-8 string, or -1 if it is not valid UTF-8. */
-static long utf8_length(const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    long count = 0;
-
-    while (*p) {
-        size_t extra;
-        unsigned cp;
-        if (*p < 0x80) {
-            p++;
-            count++;
-            continue;
-        } else if ((*p & 0xe0) == 0xc0) {
-            extra = 1, cp = *p & 0x1f;
-        } else if ((*p & 0xf0) == 0xe0) {
-            extra = 2, cp = *p & 0x0f;
-        } else if ((*p & 0xf8) == 0xf0) {
-            extra = 3, cp = *p & 0x07;
-        } else {
-            return -1;
-        }
-        for (size_t i = 1; i <= extra; i++) {
-            if ((p[i] & 0xc0) != 0x80)
-                return -1;
-            cp = (cp << 6) | (p[i] & 0x3f);
-        }
-        if ((extra == 1 && cp < 0x80) || (extra == 2 && cp < 0x800) || (extra == 3 && cp < 0x10000) ||
-            cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return -1;
-        p += extra + 1;
-        count++;
-    }
-    return count;
-}
-
-struct field_name {
-    char text[64];
-};
-
-static const char *name_field(struct field_name *buf, const char *prefix, const char *name)
-{
-    snprintf(buf->text, sizeof(buf->text), "%s%s", prefix, name);
-    return buf->text;
-}
-
-static int check_text(const char *value, const char *prefix, const char *name, long max, int required)
-{
-    struct field_name f;
-    long len;
-
-    if (!value || !*value) {
-        if (required)
-            return mon__error(MON_EINVAL, name_field(&f, prefix, name), "is required");
-        return MON_OK;
-    }
-    if ((len = utf8_length(value)) < 0)
-        return mon__error(MON_EINVAL, name_field(&f, prefix, name), "is not valid UTF-8");
-    if (len > max)
-        return mon__error(MON_EINVAL, name_field(&f, prefix, name), "is %ld characters long, at most %ld allowed",
-                          len, max);
-    return MON_OK;
-}
-
-/* An entry ready to be written: its id and its roles and parameters as redacted JSON values. */
-struct prepared {
-    char id[MON_AUDIT_ID_SIZE];
-    const mon_audit_entry *entry;
-    json_t *roles;
-    json_t *params;
-};
-
-static void new_uuid(char out[MON_AUDIT_ID_SIZE])
-{
-    unsigned char b[16];
-    randombytes_buf(b, sizeof(b));
-    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-    snprintf(out, MON_AUDIT_ID_SIZE, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
-             b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
-}
-
-static int prepare(struct prepared *p, const mon_audit_entry *e, const char *prefix, int internal)
-{
-    struct field_name f;
-    unsigned char addr[16];
-    int rc;
-
-    memset(p, 0, sizeof(*p));
-    if (!e)
-        return mon__error(MON_EINVAL, name_field(&f, prefix, "entry"), "must not be NULL");
-    if (e->version != MON_AUDIT_ENTRY_VERSION)
-        return mon__error(MON_EVERSION, name_field(&f, prefix, "version"), "unknown audit entry version %u",
-                          e->version);
-    if ((rc = check_text(e->action, prefix, "action", MON_AUDIT_ACTION_MAX, 1)) != MON_OK ||
-        (rc = check_text(e->target, prefix, "target", MON_AUDIT_TARGET_MAX, 1)) != MON_OK ||
-        (rc = check_text(e->user_id, prefix, "user_id", MON_AUDIT_USER_ID_MAX, 1)) != MON_OK ||
-        (rc = check_text(e->user_email, prefix, "user_email", MON_AUDIT_USER_EMAIL_MAX, 1)) != MON_OK ||
-        (rc = check_text(e->ip_address, prefix, "ip_address", MON_AUDIT_IP_MAX, 0)) != MON_OK ||
-        (rc = check_text(e->user_agent, prefix, "user_agent", MON_AUDIT_TEXT_MAX, 0)) != MON_OK ||
-        (rc = check_text(e->error_message, prefix, "error_message", MON_AUDIT_TEXT_MAX, 0)) != MON_OK)
-        return rc;
-    if (!internal && strcmp(e->action, MON_AUDIT_RETENTION_ACTION) == 0)
-        return mon__error(MON_EINVAL, name_field(&f, prefix, "action"),
-                          "\"%s\" is reserved for mon_audit_retention_apply()", MON_AUDIT_RETENTION_ACTION);
-    if (e->ip_address && *e->ip_address && inet_pton(AF_INET, e->ip_address, addr) != 1 &&
-        inet_pton(AF_INET6, e->ip_address, addr) != 1)
-        return mon__error(MON_EINVAL, name_field(&f, prefix, "ip_address"), "is not an IPv4 or IPv6 address");
-    if (!mon_audit_result_name(e->result))
-        return mon__error(MON_EINVAL, name_field(&f, prefix, "result"), "must be MON_AUDIT_SUCCESS or MON_AUDIT_FAILURE");
-
-    if ((rc = parse_json(&p->roles, e->user_roles_json ? e->user_roles_json : "[]",
-                         name_field(&f, prefix, "user_roles"))) != MON_OK)
-        return rc;
-    if (!json_is_array(p->roles))
-        return mon__error(MON_EINVAL, f.text, "must be a JSON array of strings");
-    for (size_t i = 0; i < json_array_size(p->roles); i++) {
-        if (!json_is_string(json_array_get(p->roles, i)))
-            return mon__error(MON_EINVAL, f.text, "element %zu is not a string", i);
-    }
-    if ((rc = parse_json(&p->params, e->parameters_json ? e->parameters_json : "{}",
-                         name_field(&f, prefix, "parameters"))) != MON_OK)
-        return rc;
-    if (!json_is_object(p->params))
-        return mon__error(MON_EINVAL, f.text, "must be a JSON object");
-    if (redact(p->params) != 0)
-        return mon__error_nomem();
-    new_uuid(p->id);
-    p->entry = e;
-    return MON_OK;
-}
-
-static void release(struct prepared *p, size_t count)
-{
-    for (size_t i = 0; p && i < count; i++) {
-        json_decref(p[i].roles);
-        json_decref(p[i].params);
-    }
-    free(p);
-}
-
 /*
- * Have PostgreSQL render every roles and parameters value as jsonb text: that
- * text is what is stored, read back and hashed (docs/audit.md). Row 2i holds
- * entry i's roles, row 2i+1 its parameters.
+ * The query that has PostgreSQL render every roles and parameters value as
+ * jsonb text: that text is what is stored, read back and hashed
+ * (docs/audit.md). Row 2i holds entry i's roles, row 2i+1 its parameters.
+ * The JSON is an escaped literal, not a parameter, so that the query can
+ * share a round trip with the statements of chain_begin().
  */
-static PGresult *render_json(mon_store *store, const struct prepared *p, size_t count, int flags, int *rc)
+static char *render_sql(PGconn *conn, const struct mon__audit_prepared *p, size_t count)
 {
+    static const char head[] = "SELECT t.v::text FROM jsonb_array_elements(";
+    static const char tail[] = "::jsonb) WITH ORDINALITY AS t(v, n) ORDER BY t.n";
     json_t *all = json_array();
-    char *text = NULL;
-    PGresult *res = NULL;
+    char *text = NULL, *literal = NULL, *sql = NULL;
 
     for (size_t i = 0; all && i < count; i++) {
         if (json_array_append(all, p[i].roles) != 0 || json_array_append(all, p[i].params) != 0) {
@@ -299,32 +42,33 @@ static PGresult *render_json(mon_store *store, const struct prepared *p, size_t 
             all = NULL;
         }
     }
-    if (!all || !(text = json_dumps(all, JSON_COMPACT))) {
-        *rc = mon__error_nomem();
-    } else {
-        const char *params[] = {text};
-        res = mon__store_exec(store, "render audit JSON",
-                              "SELECT t.v::text FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(v, n)"
-                              " ORDER BY t.n",
-                              1, params, flags, rc);
-    }
+    if (all && (text = json_dumps(all, JSON_COMPACT)) != NULL &&
+        (literal = PQescapeLiteral(conn, text, strlen(text))) != NULL &&
+        (sql = malloc(sizeof(head) + strlen(literal) + sizeof(tail))) != NULL)
+        sprintf(sql, "%s%s%s", head, literal, tail);
+    PQfreemem(literal);
     free(text);
     json_decref(all);
-    for (size_t i = 0; res && i < count; i++) {
-        struct field_name f;
-        char prefix[32] = "";
-        if (count > 1)
-            snprintf(prefix, sizeof(prefix), "entries[%zu].", i);
-        if (PQgetlength(res, (int)(2 * i), 0) > MON_AUDIT_JSON_MAX ||
-            PQgetlength(res, (int)(2 * i + 1), 0) > MON_AUDIT_JSON_MAX) {
-            int roles_big = PQgetlength(res, (int)(2 * i), 0) > MON_AUDIT_JSON_MAX;
-            *rc = mon__error(MON_EINVAL, name_field(&f, prefix, roles_big ? "user_roles" : "parameters"),
-                             "is larger than %d bytes", MON_AUDIT_JSON_MAX);
-            PQclear(res);
-            res = NULL;
+    return sql;
+}
+
+/* The rendered values must be there and within bounds. */
+static int check_rendered(const PGresult *res, size_t count)
+{
+    if ((size_t)PQntuples(res) != 2 * count)
+        return mon__error(MON_EDB, NULL, "render audit JSON: %d values for %zu entries", PQntuples(res), count);
+    for (size_t i = 0; i < 2 * count; i++) {
+        if (PQgetlength(res, (int)i, 0) > MON_AUDIT_JSON_MAX) {
+            char field[64];
+            const char *name = i % 2 ? "parameters" : "user_roles";
+            if (count > 1)
+                snprintf(field, sizeof(field), "entries[%zu].%s", i / 2, name);
+            else
+                snprintf(field, sizeof(field), "%s", name);
+            return mon__error(MON_EINVAL, field, "is larger than %d bytes once stored", MON_AUDIT_JSON_MAX);
         }
     }
-    return res;
+    return MON_OK;
 }
 
 /* ---------------------------------------------------------------- chain */
@@ -347,51 +91,79 @@ int mon__audit_hash_from_bytea(unsigned char out[MON__AUDIT_HASH_BYTES], const c
 
 static void rollback(PGconn *conn) { PQclear(PQexec(conn, "ROLLBACK")); }
 
-/*
- * Open a transaction, take the chain lock, then (in a later statement, so its
- * snapshot sees every append committed before the lock was granted) read the
- * head of the chain and the database clock.
- */
-static int chain_begin(mon_store *store, struct chain_head *head)
+static int parse_head(const PGresult *res, struct chain_head *head)
 {
+    int64_t legacy, last;
+
+    if (PQntuples(res) != 1)
+        return mon__error(MON_EDB, NULL, "read audit chain head: action_log_chain is empty");
+    legacy = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    last = PQgetisnull(res, 0, 1) ? 0 : strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+    head->next_seq = (last > legacy ? last : legacy) + 1;
+    memset(head->prev, 0, sizeof(head->prev));
+    if (!PQgetisnull(res, 0, 2) && mon__audit_hash_from_bytea(head->prev, PQgetvalue(res, 0, 2)) != 0)
+        return mon__error(MON_EDB, NULL, "read audit chain head: malformed row_hash at seq %lld", (long long)last);
+    head->now = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
+    return MON_OK;
+}
+
+/*
+ * In one round trip: open a transaction, take the chain lock, then (in a
+ * later statement, so its snapshot sees every append committed before the
+ * lock was granted) read the head of the chain and the database clock, and
+ * run render (may be NULL) whose result goes to *rendered. On error the
+ * transaction is rolled back.
+ */
+static int chain_begin(mon_store *store, struct chain_head *head, const char *render, PGresult **rendered)
+{
+    static const char fmt[] = "BEGIN; SELECT pg_advisory_xact_lock(%lld);"
+                              " SELECT c.legacy_through_seq, t.seq, t.row_hash,"
+                              " (extract(epoch FROM clock_timestamp()) * 1000000)::bigint"
+                              " FROM action_log_chain c LEFT JOIN LATERAL (SELECT seq, row_hash FROM action_logs"
+                              " WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1) t ON true;%s";
     PGconn *conn = mon__store_conn(store);
-    PGresult *res;
-    char sql[640];
-    int rc;
+    PGresult *res, *head_res = NULL;
+    size_t len = sizeof(fmt) + 24 + (render ? strlen(render) : 0);
+    char *sql;
+    int rc = MON_OK, index = 0;
 
     if (!conn)
         return MON_ECONN;
-    snprintf(sql, sizeof(sql),
-             "BEGIN; SELECT pg_advisory_xact_lock(%lld);"
-             " SELECT c.legacy_through_seq, t.seq, t.row_hash,"
-             " (extract(epoch FROM clock_timestamp()) * 1000000)::bigint"
-             " FROM action_log_chain c LEFT JOIN LATERAL (SELECT seq, row_hash FROM action_logs"
-             " WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1) t ON true",
-             MON__AUDIT_LOCK_KEY);
-    res = PQexec(conn, sql);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-        rc = PQresultStatus(res) == PGRES_TUPLES_OK
-                 ? mon__error(MON_EDB, NULL, "read audit chain head: action_log_chain is empty")
-                 : mon__audit_result_error(conn, res, "read audit chain head");
-        PQclear(res);
-        rollback(conn);
-        return rc;
-    }
-    {
-        int64_t legacy = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-        int64_t last = PQgetisnull(res, 0, 1) ? 0 : strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-        head->next_seq = (last > legacy ? last : legacy) + 1;
-        memset(head->prev, 0, sizeof(head->prev));
-        if (!PQgetisnull(res, 0, 2) && mon__audit_hash_from_bytea(head->prev, PQgetvalue(res, 0, 2)) != 0) {
+    if (!(sql = malloc(len)))
+        return mon__error_nomem();
+    snprintf(sql, len, fmt, MON__AUDIT_LOCK_KEY, render ? render : "");
+    if (!PQsendQuery(conn, sql))
+        rc = mon__store_result_error(conn, NULL, "read audit chain head");
+    free(sql);
+    while (rc == MON_OK && (res = PQgetResult(conn)) != NULL) {
+        ExecStatusType st = PQresultStatus(res);
+        if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+            rc = mon__audit_result_error(conn, res, "read audit chain head");
             PQclear(res);
-            rollback(conn);
-            return mon__error(MON_EDB, NULL, "read audit chain head: malformed row_hash at seq %lld",
-                              (long long)last);
+        } else if (index == 2) {
+            head_res = res;
+        } else if (index == 3 && rendered) {
+            *rendered = res;
+        } else {
+            PQclear(res);
         }
-        head->now = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
+        index++;
     }
-    PQclear(res);
-    return MON_OK;
+    while ((res = PQgetResult(conn)) != NULL)
+        PQclear(res);
+    if (rc == MON_OK && (!head_res || (render && rendered && !*rendered)))
+        rc = mon__store_result_error(conn, NULL, "read audit chain head");
+    if (rc == MON_OK)
+        rc = parse_head(head_res, head);
+    PQclear(head_res);
+    if (rc != MON_OK) {
+        if (rendered) {
+            PQclear(*rendered);
+            *rendered = NULL;
+        }
+        rollback(conn);
+    }
+    return rc;
 }
 
 struct buffer {
@@ -440,31 +212,62 @@ static void copy_field(struct buffer *b, const char *value, char sep)
     buf_add(b, &sep, 1);
 }
 
-static void copy_hash(struct buffer *b, const unsigned char hash[MON__AUDIT_HASH_BYTES], char sep)
-{
-    char hex[2 * MON__AUDIT_HASH_BYTES + 1];
-    sodium_bin2hex(hex, sizeof(hex), hash, MON__AUDIT_HASH_BYTES);
-    buf_add(b, "\\\\x", 3);
-    buf_add(b, hex, 2 * MON__AUDIT_HASH_BYTES);
-    buf_add(b, &sep, 1);
-}
-
 static const char *nonempty(const char *s) { return s && *s ? s : NULL; }
 
-/* Hash and COPY the prepared entries after head, inside the open transaction; advances head. */
-static int chain_write(mon_store *store, struct chain_head *head, const struct prepared *p, size_t count,
-                       const PGresult *rendered)
-{
-    PGconn *conn = store->conn;
-    struct buffer b = {0};
+/* One row ready to be written: its hashed fields and the text of its other columns. */
+struct row_text {
+    struct mon__audit_fields f;
     char created[MON__TIME_TEXT_MAX];
-    PGresult *res;
+    char seq[24];
+    char prev_hex[2 * MON__AUDIT_HASH_BYTES + 3]; /* bytea input: \x + hex */
+    char hash_hex[2 * MON__AUDIT_HASH_BYTES + 3];
+};
+
+/* Hash entry i as the next row after head, and advance head. */
+static void next_row(struct row_text *r, struct chain_head *head, const struct mon__audit_prepared *p, size_t i,
+                     const PGresult *rendered)
+{
+    const mon_audit_entry *e = p[i].entry;
+    unsigned char hash[MON__AUDIT_HASH_BYTES];
+    struct mon__audit_fields f = {
+        head->next_seq, head->prev, p[i].id, e->action, e->target, e->user_id, e->user_email,
+        PQgetvalue(rendered, (int)(2 * i), 0), nonempty(e->ip_address), nonempty(e->user_agent),
+        PQgetvalue(rendered, (int)(2 * i + 1), 0), mon_audit_result_name(e->result),
+        nonempty(e->error_message), head->now};
+
+    mon__audit_hash(hash, &f);
+    r->f = f;
+    mon__time_format(r->created, head->now);
+    snprintf(r->seq, sizeof(r->seq), "%lld", (long long)f.seq);
+    memcpy(r->prev_hex, "\\x", 2);
+    sodium_bin2hex(r->prev_hex + 2, sizeof(r->prev_hex) - 2, head->prev, MON__AUDIT_HASH_BYTES);
+    memcpy(r->hash_hex, "\\x", 2);
+    sodium_bin2hex(r->hash_hex + 2, sizeof(r->hash_hex) - 2, hash, MON__AUDIT_HASH_BYTES);
+    head->next_seq++;
+    memcpy(head->prev, hash, sizeof(hash));
+}
+
+/* The row's 15 column values, in the order of the column lists below. */
+static void row_values(const struct row_text *r, const char *values[15])
+{
+    const char *v[15] = {r->f.id,         r->f.action,     r->f.target,     r->f.user_id,      r->f.user_email,
+                         r->f.user_roles, r->f.ip_address, r->f.user_agent, r->f.parameters,   r->f.result,
+                         r->f.error_message, r->created,   r->seq,          r->prev_hex,       r->hash_hex};
+    memcpy(values, v, sizeof(v));
+}
+
+#define ROW_COLUMNS                                                                                            \
+    "action_logs (id, action, target, user_id, user_email, user_roles, ip_address, user_agent, parameters,"   \
+    " result, error_message, created_at, seq, prev_hash, row_hash)"
+
+/* Many rows: COPY them, then commit. */
+static int copy_and_commit(PGconn *conn, struct chain_head *head, const struct mon__audit_prepared *p, size_t count,
+                           const PGresult *rendered)
+{
+    struct buffer b = {0};
+    PGresult *res = PQexec(conn, "COPY " ROW_COLUMNS " FROM STDIN");
     int rc = MON_OK;
 
-    mon__time_format(created, head->now);
-    res = PQexec(conn, "COPY action_logs (id, action, target, user_id, user_email, user_roles, ip_address,"
-                       " user_agent, parameters, result, error_message, created_at, seq, prev_hash, row_hash)"
-                       " FROM STDIN");
     if (PQresultStatus(res) != PGRES_COPY_IN) {
         rc = mon__audit_result_error(conn, res, "append audit entries");
         PQclear(res);
@@ -472,37 +275,15 @@ static int chain_write(mon_store *store, struct chain_head *head, const struct p
     }
     PQclear(res);
     for (size_t i = 0; i < count && rc == MON_OK; i++) {
-        const mon_audit_entry *e = p[i].entry;
-        char seq[24];
-        unsigned char hash[MON__AUDIT_HASH_BYTES];
-        struct mon__audit_fields f = {
-            head->next_seq, head->prev, p[i].id, e->action, e->target, e->user_id, e->user_email,
-            PQgetvalue(rendered, (int)(2 * i), 0), nonempty(e->ip_address), nonempty(e->user_agent),
-            PQgetvalue(rendered, (int)(2 * i + 1), 0), mon_audit_result_name(e->result),
-            nonempty(e->error_message), head->now};
-
-        mon__audit_hash(hash, &f);
-        snprintf(seq, sizeof(seq), "%lld", (long long)f.seq);
-        copy_field(&b, f.id, '\t');
-        copy_field(&b, f.action, '\t');
-        copy_field(&b, f.target, '\t');
-        copy_field(&b, f.user_id, '\t');
-        copy_field(&b, f.user_email, '\t');
-        copy_field(&b, f.user_roles, '\t');
-        copy_field(&b, f.ip_address, '\t');
-        copy_field(&b, f.user_agent, '\t');
-        copy_field(&b, f.parameters, '\t');
-        copy_field(&b, f.result, '\t');
-        copy_field(&b, f.error_message, '\t');
-        copy_field(&b, created, '\t');
-        copy_field(&b, seq, '\t');
-        copy_hash(&b, head->prev, '\t');
-        copy_hash(&b, hash, '\n');
-        head->next_seq++;
-        memcpy(head->prev, hash, sizeof(hash));
+        struct row_text r;
+        const char *values[15];
+        next_row(&r, head, p, i, rendered);
+        row_values(&r, values);
+        for (int c = 0; c < 15; c++)
+            copy_field(&b, values[c], c == 14 ? '\n' : '\t');
         if (b.failed)
             rc = mon__error_nomem();
-        else if ((b.len >= COPY_FLUSH_BYTES || i + 1 == count) && b.len > 0) {
+        else if (b.len >= COPY_FLUSH_BYTES || i + 1 == count) {
             if (PQputCopyData(conn, b.data, (int)b.len) != 1)
                 rc = mon__store_result_error(conn, NULL, "append audit entries");
             b.len = 0;
@@ -516,24 +297,99 @@ static int chain_write(mon_store *store, struct chain_head *head, const struct p
             rc = mon__audit_result_error(conn, res, "append audit entries");
         PQclear(res);
     }
+    if (rc == MON_OK) {
+        res = PQexec(conn, "COMMIT");
+        if (PQresultStatus(res) != PGRES_COMMAND_OK)
+            rc = mon__audit_result_error(conn, res, "commit audit entries");
+        PQclear(res);
+    }
     return rc;
 }
 
-static int chain_commit(mon_store *store)
+/* One row: INSERT and COMMIT pipelined, one round trip while the chain lock is held. */
+static int insert_and_commit(PGconn *conn, struct chain_head *head, const struct mon__audit_prepared *p,
+                             const PGresult *rendered)
 {
-    PGresult *res = PQexec(store->conn, "COMMIT");
-    int rc = MON_OK;
-    if (PQresultStatus(res) != PGRES_COMMAND_OK)
-        rc = mon__audit_result_error(store->conn, res, "commit audit entries");
-    PQclear(res);
+    struct row_text r;
+    const char *values[15];
+    int rc = MON_OK, nulls = 0, synced = 0;
+
+    next_row(&r, head, p, 0, rendered);
+    row_values(&r, values);
+    if (!PQenterPipelineMode(conn) ||
+        !PQsendQueryParams(conn,
+                           "INSERT INTO " ROW_COLUMNS " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
+                           " $13, $14, $15)",
+                           15, NULL, values, NULL, NULL, 0) ||
+        !PQsendQueryParams(conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) || !PQpipelineSync(conn))
+        rc = mon__store_result_error(conn, NULL, "append audit entry");
+    /* Results: INSERT, NULL, COMMIT, NULL, SYNC. Two NULLs in a row mean the connection is gone. */
+    while (rc == MON_OK && !synced && nulls < 2) {
+        PGresult *res = PQgetResult(conn);
+        ExecStatusType st;
+        if (!res) {
+            nulls++;
+            continue;
+        }
+        nulls = 0;
+        st = PQresultStatus(res);
+        if (st == PGRES_PIPELINE_SYNC)
+            synced = 1;
+        else if (st != PGRES_COMMAND_OK && st != PGRES_PIPELINE_ABORTED)
+            rc = mon__audit_result_error(conn, res, "append audit entry");
+        PQclear(res);
+    }
+    while (!synced && nulls < 2 && PQstatus(conn) == CONNECTION_OK) {
+        PGresult *res = PQgetResult(conn);
+        nulls = res ? 0 : nulls + 1;
+        synced = res && PQresultStatus(res) == PGRES_PIPELINE_SYNC;
+        PQclear(res);
+    }
+    if (rc == MON_OK && !synced)
+        rc = mon__store_result_error(conn, NULL, "append audit entry");
+    PQexitPipelineMode(conn);
+    return rc;
+}
+
+/* Write the prepared entries after head inside the open transaction and commit; roll back on error. */
+static int chain_finish(mon_store *store, struct chain_head *head, const struct mon__audit_prepared *p, size_t count,
+                        const PGresult *rendered)
+{
+    int rc = count == 1 ? insert_and_commit(store->conn, head, p, rendered)
+                        : copy_and_commit(store->conn, head, p, count, rendered);
+    if (rc != MON_OK)
+        rollback(store->conn);
+    return rc;
+}
+
+/* Append count prepared entries: one round trip to lock, read the head and render, one or two to write. */
+static int append_prepared(mon_store *store, const struct mon__audit_prepared *p, size_t count)
+{
+    struct chain_head head;
+    PGresult *rendered = NULL;
+    PGconn *conn = mon__store_conn(store);
+    char *render;
+    int rc;
+
+    if (!conn)
+        return MON_ECONN;
+    if (!(render = render_sql(conn, p, count)))
+        return mon__error_nomem();
+    rc = chain_begin(store, &head, render, &rendered);
+    free(render);
+    if (rc != MON_OK)
+        return rc;
+    if ((rc = check_rendered(rendered, count)) != MON_OK)
+        rollback(store->conn);
+    else
+        rc = chain_finish(store, &head, p, count, rendered);
+    PQclear(rendered);
     return rc;
 }
 
 int mon_audit_append_many(mon_store *store, const mon_audit_entry *const *entries, size_t count)
 {
-    struct prepared *p;
-    struct chain_head head;
-    PGresult *rendered;
+    struct mon__audit_prepared *p;
     int rc = MON_OK;
 
     if (!store)
@@ -546,52 +402,26 @@ int mon_audit_append_many(mon_store *store, const mon_audit_entry *const *entrie
         char prefix[32] = "";
         if (count > 1)
             snprintf(prefix, sizeof(prefix), "entries[%zu].", i);
-        rc = prepare(&p[i], entries[i], prefix, 0);
+        rc = mon__audit_prepare(&p[i], entries[i], prefix, 0);
     }
-    if (rc != MON_OK) {
-        release(p, count);
-        return rc;
-    }
-    if (!(rendered = render_json(store, p, count, MON__EXEC_RETRY, &rc))) {
-        release(p, count);
-        return rc;
-    }
-    if ((rc = chain_begin(store, &head)) == MON_OK) {
-        if ((rc = chain_write(store, &head, p, count, rendered)) == MON_OK)
-            rc = chain_commit(store);
-        else
-            rollback(store->conn);
-    }
-    PQclear(rendered);
-    release(p, count);
+    if (rc == MON_OK)
+        rc = append_prepared(store, p, count);
+    mon__audit_release(p, count);
     return rc;
 }
 
 int mon_audit_append(char *id_out, mon_store *store, const mon_audit_entry *entry)
 {
-    struct prepared *p;
-    struct chain_head head;
-    PGresult *rendered;
+    struct mon__audit_prepared *p;
     int rc;
 
     if (!store)
         return mon__error(MON_EINVAL, "store", "must not be NULL");
     if (!(p = calloc(1, sizeof(*p))))
         return mon__error_nomem();
-    if ((rc = prepare(p, entry, "", 0)) != MON_OK || !(rendered = render_json(store, p, 1, MON__EXEC_RETRY, &rc))) {
-        release(p, 1);
-        return rc;
-    }
-    if ((rc = chain_begin(store, &head)) == MON_OK) {
-        if ((rc = chain_write(store, &head, p, 1, rendered)) == MON_OK)
-            rc = chain_commit(store);
-        else
-            rollback(store->conn);
-    }
-    if (rc == MON_OK && id_out)
+    if ((rc = mon__audit_prepare(p, entry, "", 0)) == MON_OK && (rc = append_prepared(store, p, 1)) == MON_OK && id_out)
         memcpy(id_out, p->id, MON_AUDIT_ID_SIZE);
-    PQclear(rendered);
-    release(p, 1);
+    mon__audit_release(p, 1);
     return rc;
 }
 
@@ -663,7 +493,7 @@ int mon_audit_retention_apply(int64_t *removed, mon_store *store, const mon_audi
                               int64_t older_than_seconds)
 {
     mon_audit_entry entry;
-    struct prepared p = {{0}, NULL, NULL, NULL};
+    struct mon__audit_prepared p = {{0}, NULL, NULL, NULL};
     struct chain_head head;
     struct removal r = {0, 0, ""};
     PGresult *rendered = NULL;
@@ -687,17 +517,25 @@ int mon_audit_retention_apply(int64_t *removed, mon_store *store, const mon_audi
     entry.result = MON_AUDIT_SUCCESS;
     entry.error_message = NULL;
     /* Validate the actor before touching anything; the parameters are known only under the lock. */
-    if ((rc = prepare(&p, &entry, "actor.", 1)) == MON_OK && (rc = chain_begin(store, &head)) == MON_OK) {
+    if ((rc = mon__audit_prepare(&p, &entry, "actor.", 1)) == MON_OK && (rc = chain_begin(store, &head, NULL, NULL)) == MON_OK) {
+        char *render = NULL;
         cutoff = head.now - older_than_seconds * 1000000;
         json_decref(p.params);
         p.params = NULL;
         if ((rc = remove_prefix(store, &head, cutoff, &r)) == MON_OK &&
             (!(params = retention_parameters(older_than_seconds, cutoff, &r)) ||
-             !(p.params = json_loads(params, 0, NULL))))
+             !(p.params = json_loads(params, 0, NULL)) || !(render = render_sql(store->conn, &p, 1))))
             rc = mon__error_nomem();
-        if (rc == MON_OK && (rendered = render_json(store, &p, 1, 0, &rc)) != NULL &&
-            (rc = chain_write(store, &head, &p, 1, rendered)) == MON_OK)
-            rc = chain_commit(store);
+        if (rc == MON_OK) {
+            rendered = PQexec(store->conn, render);
+            if (PQresultStatus(rendered) != PGRES_TUPLES_OK)
+                rc = mon__audit_result_error(store->conn, rendered, "render audit JSON");
+            else
+                rc = check_rendered(rendered, 1);
+        }
+        free(render);
+        if (rc == MON_OK)
+            rc = chain_finish(store, &head, &p, 1, rendered);
         else
             rollback(store->conn);
     }

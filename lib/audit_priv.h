@@ -6,6 +6,7 @@
 
 #include "monitorage/audit.h"
 
+#include <jansson.h>
 #include <libpq-fe.h>
 #include <stdint.h>
 
@@ -32,6 +33,25 @@ struct mon__audit_fields {
     const char *error_message;
     mon_time created_at;            /* microseconds since the epoch */
 };
+
+/* An entry validated and ready for the chain: its new id, roles and redacted parameters. */
+struct mon__audit_prepared {
+    char id[MON_AUDIT_ID_SIZE];
+    const mon_audit_entry *entry; /* borrowed */
+    json_t *roles;
+    json_t *params;
+};
+
+/*
+ * Validate e (errors name prefix + field, e.g. "entries[3].ip_address"),
+ * parse its roles and parameters, redact the parameters and give it an id.
+ * internal = 1 lets the library use its reserved action. On error the caller
+ * still releases p's JSON values.
+ */
+int mon__audit_prepare(struct mon__audit_prepared *p, const mon_audit_entry *e, const char *prefix, int internal);
+
+/* Release the JSON values of count prepared entries and free the array. */
+void mon__audit_release(struct mon__audit_prepared *p, size_t count);
 
 /* BLAKE2b-256 (crypto_generichash) of the canonical encoding of f. */
 void mon__audit_hash(unsigned char out[MON__AUDIT_HASH_BYTES], const struct mon__audit_fields *f);

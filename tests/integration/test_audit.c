@@ -1,5 +1,6 @@
 #include <monitorage/monitorage.h>
 
+#include "audit_priv.h"
 #include "pgtest.h"
 
 #include <check.h>
@@ -197,6 +198,9 @@ static void assert_refused(PGconn *conn, const char *sql, const char *op)
     ck_assert_msg(strstr(PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY), "append-only") &&
                       strstr(PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY), op),
                   "unexpected message: %s", PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
+    /* The library's mapping of the guard's error. */
+    ck_assert_int_eq(mon__audit_result_error(conn, res, "change audit row"), MON_EFORBIDDEN);
+    ck_assert_ptr_nonnull(strstr(mon_error_last(), "append-only"));
     PQclear(res);
 }
 
