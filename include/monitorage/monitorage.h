@@ -47,5 +47,6 @@ MON_END_DECLS
 #include "audit.h"
 #include "secret.h"
 #include "connector.h"
+#include "checker.h"
 
 #endif
