@@ -293,8 +293,13 @@ static void bench_insert(mon_store *store, int endpoints)
             copy_text(text + len, 200, r->endpoint_id, (int)r->status, r->latency_ms, r->checked_at + 1000000);
             len += strlen(text + len);
         }
-        PQclear(sql(raw, "COPY health_history (endpoint_id, status, status_code, latency_ms, error_message,"
-                         " checked_at, dns_ms, connect_ms, tls_ms, ttfb_ms) FROM STDIN"));
+        res = PQexec(raw, "COPY health_history (endpoint_id, status, status_code, latency_ms, error_message,"
+                          " checked_at, dns_ms, connect_ms, tls_ms, ttfb_ms) FROM STDIN");
+        if (PQresultStatus(res) != PGRES_COPY_IN) {
+            fprintf(stderr, "store_bench: raw COPY: %s", PQerrorMessage(raw));
+            exit(1);
+        }
+        PQclear(res);
         if (PQputCopyData(raw, text, (int)len) != 1 || PQputCopyEnd(raw, NULL) != 1) {
             fprintf(stderr, "store_bench: raw COPY: %s", PQerrorMessage(raw));
             exit(1);
