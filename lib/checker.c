@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <time.h>
 #include <unistd.h>
@@ -91,16 +92,15 @@ int mon_checker_options_init(mon_checker_options *options, unsigned int version)
 
 /* ---- descriptors ---- */
 
-static void epoll_apply(mon_checker *c, int fd, int events)
+/* Tell the epoll set that fd went from events `before` to `events` (0: not watched). */
+static void epoll_apply(mon_checker *c, int fd, int before, int events)
 {
     struct epoll_event ev = {0};
     ev.data.fd = fd;
     ev.events = ((events & MON_POLL_IN) ? EPOLLIN : 0u) | ((events & MON_POLL_OUT) ? EPOLLOUT : 0u);
-    if (!events) {
-        epoll_ctl(c->epfd, EPOLL_CTL_DEL, fd, &ev); /* the descriptor may be closed already */
-        return;
-    }
-    if (epoll_ctl(c->epfd, EPOLL_CTL_MOD, fd, &ev) != 0 && errno == ENOENT)
+    if (!events)
+        epoll_ctl(c->epfd, EPOLL_CTL_DEL, fd, &ev); /* fails harmlessly if already closed */
+    else if (!before || epoll_ctl(c->epfd, EPOLL_CTL_MOD, fd, &ev) != 0)
         epoll_ctl(c->epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
@@ -124,9 +124,9 @@ static int on_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *s
         c->fd_events = grown;
         c->fd_cap = cap;
     }
-    c->fd_events[s] = events;
     if (c->epfd >= 0)
-        epoll_apply(c, s, events);
+        epoll_apply(c, s, c->fd_events[s], events);
+    c->fd_events[s] = events;
     if (c->sock_cb)
         c->sock_cb(c, s, events ? events : MON_POLL_REMOVE, c->sock_payload);
     return 0;
@@ -380,8 +380,10 @@ static void pool_put(mon_checker *c, CURL *easy)
 static const char *build_headers(mon_checker *c, struct check *k)
 {
     size_t n = mon__endpoint_header_count(k->ep);
+    int connection_given = 0;
     for (size_t i = 0; i < n; i++) {
         const char *name = mon__endpoint_header_name(k->ep, i), *value = mon__endpoint_header_value(k->ep, i);
+        connection_given |= strcasecmp(name, "Connection") == 0;
         size_t len = strlen(name) + strlen(value) + 3;
         char *line = malloc(len);
         if (!line)
@@ -390,6 +392,14 @@ static const char *build_headers(mon_checker *c, struct check *k)
         snprintf(line, len, *value ? "%s: %s" : "%s;", name, value);
         struct curl_slist *grown = curl_slist_append(k->headers, line);
         free(line);
+        if (!grown)
+            return "out of memory";
+        k->headers = grown;
+    }
+    /* The connection is never reused: say so, and the server closes first
+     * (its side keeps the TIME_WAIT state, not ours). */
+    if (!connection_given) {
+        struct curl_slist *grown = curl_slist_append(k->headers, "Connection: close");
         if (!grown)
             return "out of memory";
         k->headers = grown;
@@ -452,8 +462,7 @@ static void setup(mon_checker *c, struct check *k)
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_USERAGENT, c->user_agent);
-    if (k->headers)
-        curl_easy_setopt(e, CURLOPT_HTTPHEADER, k->headers);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, k->headers);
     if (mon_endpoint_get_follow_redirects(k->ep)) {
         curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
         curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
@@ -707,7 +716,7 @@ static int ensure_epoll(mon_checker *c)
         return mon__error(MON_EIO, NULL, "epoll_create1: %s", strerror(errno));
     for (size_t fd = 0; fd < c->fd_cap; fd++)
         if (c->fd_events[fd])
-            epoll_apply(c, (int)fd, c->fd_events[fd]);
+            epoll_apply(c, (int)fd, 0, c->fd_events[fd]);
     return MON_OK;
 }
 

@@ -450,7 +450,8 @@ START_TEST(custom_headers_and_user_agent_are_sent)
     char conditions[512];
     snprintf(conditions, sizeof(conditions),
              "[{\"type\":\"json_equals\",\"path\":\"user-agent\",\"value\":\"%s\"},"
-             "{\"type\":\"json_equals\",\"path\":\"x-custom\",\"value\":\"abc def\"}]",
+             "{\"type\":\"json_equals\",\"path\":\"x-custom\",\"value\":\"abc def\"},"
+             "{\"type\":\"json_equals\",\"path\":\"connection\",\"value\":\"close\"}]",
              ua);
     char extra[1024];
     snprintf(extra, sizeof(extra), "\"headers\":{\"X-Custom\":\"abc def\"},\"conditions\":%s", conditions);
