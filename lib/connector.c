@@ -20,6 +20,7 @@
 static const struct mon__builtin *const builtins[] = {
     &mon__connector_talend,
     &mon__connector_github,
+    &mon__connector_glpi,
     &mon__connector_jira,
 };
 
@@ -640,6 +641,23 @@ static char *redacted_params(const char *params_json, const mon_connector_call *
     return text;
 }
 
+void mon__error_save(struct mon__saved_error *saved)
+{
+    const char *detail = mon_error_last(), *field = mon_error_field();
+    size_t flen = strlen(field);
+    saved->code = mon_error_last_code();
+    snprintf(saved->field, sizeof(saved->field), "%s", field);
+    /* The detail carries the "field: " prefix that mon__error() adds back. */
+    if (flen && strncmp(detail, field, flen) == 0 && strncmp(detail + flen, ": ", 2) == 0)
+        detail += flen + 2;
+    snprintf(saved->detail, sizeof(saved->detail), "%s", detail);
+}
+
+int mon__error_restore(const struct mon__saved_error *saved)
+{
+    return mon__error(saved->code, saved->field[0] ? saved->field : NULL, "%s", saved->detail);
+}
+
 static long long now_ms(void)
 {
     struct timespec ts;
@@ -655,7 +673,9 @@ static int run(char **result_json, mon_connectors *reg, const char *name, const 
     struct mon__stored stored = {0};
     mon_connector_call *call = NULL;
     long long started = now_ms();
-    char *params_text = NULL, saved_detail[1200], saved_field[128];
+    char *params_text = NULL;
+    struct mon__saved_error saved;
+    char message[sizeof(saved.field) + sizeof(saved.detail) + 2];
     int rc;
 
     *result_json = NULL;
@@ -705,8 +725,8 @@ static int run(char **result_json, mon_connectors *reg, const char *name, const 
         *result_json = mon__call_scrub(call, *result_json);
     }
 audit:
-    snprintf(saved_detail, sizeof(saved_detail), "%s", rc == MON_OK ? "" : mon_error_last());
-    snprintf(saved_field, sizeof(saved_field), "%s", rc == MON_OK ? "" : mon_error_field());
+    mon__error_save(&saved);
+    saved.code = rc;
     if (reg->hook) {
         mon_connector_audit_event event;
         memset(&event, 0, sizeof(event));
@@ -721,28 +741,16 @@ audit:
         event.parameters_json = params_text ? params_text : "{}";
         event.success = rc == MON_OK;
         event.error_code = rc;
-        event.error_message = rc == MON_OK ? NULL : saved_detail;
+        snprintf(message, sizeof(message), "%s%s%s", saved.field, saved.field[0] ? ": " : "", saved.detail);
+        event.error_message = rc == MON_OK ? NULL : message;
         event.duration_ms = now_ms() - started;
         reg->hook(&event, reg->hook_payload);
         free(params_text);
     }
     call_free(call);
     mon__stored_clear(&stored);
-    if (rc != MON_OK) {
-        /* The hook may have made library calls: restore this call's error.
-         * The detail already carries the field prefix. */
-        mon__error(rc, NULL, "%s", saved_detail);
-        if (saved_field[0]) {
-            char detail[1200];
-            const char *message = saved_detail;
-            size_t flen = strlen(saved_field);
-            if (strncmp(message, saved_field, flen) == 0 && strncmp(message + flen, ": ", 2) == 0)
-                message += flen + 2;
-            snprintf(detail, sizeof(detail), "%s", message);
-            mon__error(rc, saved_field, "%s", detail);
-        }
-    }
-    return rc;
+    /* The hook may have made library calls: this call's error stays the thread's last. */
+    return rc == MON_OK ? MON_OK : mon__error_restore(&saved);
 }
 
 int mon_connector_test(char **result_json, mon_connectors *reg, const char *name, const mon_connector_actor *actor)

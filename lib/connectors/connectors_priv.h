@@ -86,6 +86,16 @@ int mon__cache_set(mon_connector_call *call, const char *key, const char *value,
 void mon__cache_drop(mon_connector_call *call, const char *key);
 void mon__cache_wipe_free(char *value);
 
+/* Keep the thread's last error across clean-up calls that may record their
+ * own (closing a session after a failed action). */
+struct mon__saved_error {
+    int code;
+    char field[128];
+    char detail[1200];
+};
+void mon__error_save(struct mon__saved_error *saved);
+int mon__error_restore(const struct mon__saved_error *saved);
+
 /* Results: serialise and steal a JSON value into *out (malloc'd). */
 int mon__result(char **out, json_t *value);
 

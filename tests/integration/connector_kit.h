@@ -107,6 +107,50 @@ static inline void kit_control(const char *json)
     curl_easy_cleanup(curl);
 }
 
+struct kit_buffer {
+    char *data;
+    size_t len;
+};
+
+static inline size_t kit_collect(char *data, size_t size, size_t nmemb, void *userdata)
+{
+    struct kit_buffer *buffer = userdata;
+    char *grown = realloc(buffer->data, buffer->len + size * nmemb + 1);
+    if (!grown)
+        return 0;
+    memcpy(grown + buffer->len, data, size * nmemb);
+    buffer->data = grown;
+    buffer->len += size * nmemb;
+    buffer->data[buffer->len] = '\0';
+    return size * nmemb;
+}
+
+/* The requests the stub received since the last kit_control() (JSON array; free()). */
+static inline char *kit_log(void)
+{
+    CURL *curl = curl_easy_init();
+    struct kit_buffer buffer = {NULL, 0};
+    char url[160];
+    snprintf(url, sizeof(url), "%s/__log", kit.base_url);
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, kit_collect);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &buffer);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 5000L);
+    ck_assert_int_eq(curl_easy_perform(curl), CURLE_OK);
+    curl_easy_cleanup(curl);
+    ck_assert_ptr_nonnull(buffer.data);
+    return buffer.data;
+}
+
+/* Occurrences of needle in haystack. */
+static inline int kit_count(const char *haystack, const char *needle)
+{
+    int n = 0;
+    for (const char *p = haystack; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+        n++;
+    return n;
+}
+
 static inline void kit_setup(void)
 {
     ck_assert_int_eq(mon_store_open(&kit.store, kit.db_url), MON_OK);
