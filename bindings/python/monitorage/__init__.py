@@ -5,6 +5,7 @@ then next to this package, then the system loader. See docs/python.md.
 """
 
 from ._ffi import LibraryNotFoundError, lib as _lib
+from .checker import Checker, CheckResult, PhaseTimings, check_url
 from .audit import Audit, AuditEntry, AuditPage, AuditResult, AuditRow, VerifyReport
 from .connector import (
     Action,

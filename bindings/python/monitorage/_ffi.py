@@ -145,6 +145,10 @@ class ConnectorCallP(c_void_p):
     """mon_connector_call *"""
 
 
+class CheckerP(c_void_p):
+    """mon_checker *"""
+
+
 mon_time = c_int64
 
 
@@ -364,6 +368,54 @@ class ConnectorAuditEvent(Structure):
 
 CONNECTOR_AUDIT_FN = CFUNCTYPE(None, POINTER(ConnectorAuditEvent), c_void_p)
 
+class CheckResult(Structure):
+    _fields_ = [
+        ("version", c_uint),
+        ("endpoint_id", c_char_p),
+        ("url", c_char_p),
+        ("status", c_int),
+        ("status_code", c_int),
+        ("latency_ms", c_int),
+        ("error_message", c_char_p),
+        ("attempts", c_int),
+        ("dns_ms", c_double),
+        ("connect_ms", c_double),
+        ("tls_ms", c_double),
+        ("ttfb_ms", c_double),
+        ("total_ms", c_double),
+        ("cert_expires_at", mon_time),
+        ("remote_ip", c_char_p),
+        ("checked_at", mon_time),
+        ("body_truncated", c_int),
+        ("body_bytes", c_size_t),
+    ]
+
+
+CheckResultP = POINTER(CheckResult)
+CHECKER_TOKEN_FN = CFUNCTYPE(c_int, POINTER(c_void_p), EndpointP, c_void_p)
+CHECK_FN = CFUNCTYPE(None, CheckerP, CheckResultP, c_void_p)
+CHECKER_SOCKET_FN = CFUNCTYPE(None, CheckerP, c_int, c_int, c_void_p)
+
+
+class CheckerOptions(Structure):
+    _fields_ = [
+        ("version", c_uint),
+        ("max_in_flight", c_int),
+        ("body_limit", c_size_t),
+        ("user_agent", c_char_p),
+        ("retry_delay_ms", c_int),
+        ("ca_file", c_char_p),
+        ("resolve", POINTER(c_char_p)),
+        ("ip_version", c_int),
+        ("token_cb", CHECKER_TOKEN_FN),
+        ("token_payload", c_void_p),
+    ]
+
+
+class CheckerFd(Structure):
+    _fields_ = [("fd", c_int), ("events", c_int)]
+
+
 # Versions of the structs above (the C *_VERSION macros).
 ENDPOINT_FILTER_VERSION = 1
 CHECK_RECORD_VERSION = 1
@@ -374,6 +426,7 @@ SECRET_ENCRYPT_OPTIONS_VERSION = 1
 CONNECTOR_TYPE_VERSION = 1
 CONNECTOR_CONFIG_VERSION = 1
 CONNECTOR_ACTOR_VERSION = 1
+CHECKER_OPTIONS_VERSION = 1
 
 # --------------------------------------------------------------- errors
 
@@ -552,6 +605,24 @@ def _declare() -> None:
     _fn("mon_connector_test", c_int, _OUT_S, R, _S, POINTER(ConnectorActor))
     _fn("mon_connector_run", c_int, _OUT_S, R, _S, _S, _S, POINTER(ConnectorActor))
     _fn("mon_connector_import_env", c_int, R, POINTER(c_int))
+
+    # checker.h
+    Ch = CheckerP
+    _fn("mon_checker_options_init", c_int, POINTER(CheckerOptions), c_uint)
+    _fn("mon_checker_new", c_int, POINTER(Ch), POINTER(CheckerOptions))
+    _fn("mon_checker_free", None, Ch)
+    _fn("mon_checker_submit", c_int, Ch, E, CHECK_FN, c_void_p)
+    _fn("mon_checker_pending", c_size_t, Ch)
+    _fn("mon_checker_in_flight", c_size_t, Ch)
+    _fn("mon_checker_run", c_int, Ch, c_int)
+    _fn("mon_checker_set_socket_callback", c_int, Ch, CHECKER_SOCKET_FN, c_void_p)
+    _fn("mon_checker_fds", c_int, Ch, POINTER(CheckerFd), c_size_t, POINTER(c_size_t))
+    _fn("mon_checker_timeout_ms", ctypes.c_long, Ch)
+    _fn("mon_checker_process", c_int, Ch, c_int, c_int)
+    _fn("mon_check_result_dup", c_int, POINTER(CheckResultP), CheckResultP)
+    _fn("mon_check_result_free", None, CheckResultP)
+    _fn("mon_check_result_to_record", c_int, POINTER(CheckRecord), CheckResultP)
+    _fn("mon_check_url", c_int, POINTER(CheckResultP), _S, c_int)
 
 
 def _bind(library: ctypes.CDLL) -> None:

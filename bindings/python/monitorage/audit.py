@@ -44,13 +44,13 @@ class AuditResult(str, enum.Enum):
 
 @dataclasses.dataclass
 class AuditEntry:
-    """One entry to append. roles and parameters are Python values (sent as JSON)."""
+    """One entry to append. user_roles and parameters are Python values (sent as JSON)."""
 
     action: str
     target: str
     user_id: str
     user_email: str
-    roles: Optional[List[str]] = None
+    user_roles: Optional[List[str]] = None
     ip_address: Optional[str] = None
     user_agent: Optional[str] = None
     parameters: Optional[Dict[str, Any]] = None
@@ -62,8 +62,8 @@ class AuditEntry:
         lib.mon_audit_entry_init(byref(entry), _ffi.AUDIT_ENTRY_VERSION)
         for name in ("action", "target", "user_id", "user_email", "ip_address", "user_agent", "error_message"):
             setattr(entry, name, _ffi.arg(getattr(self, name), name))
-        if self.roles is not None:
-            entry.user_roles_json = _ffi.arg(json.dumps(self.roles), "user_roles")
+        if self.user_roles is not None:
+            entry.user_roles_json = _ffi.arg(json.dumps(self.user_roles), "user_roles")
         if self.parameters is not None:
             entry.parameters_json = _ffi.arg(json.dumps(self.parameters), "parameters")
         entry.result = AuditResult.coerce(self.result).to_c()
@@ -80,7 +80,7 @@ class AuditRow:
     target: str
     user_id: str
     user_email: str
-    roles: List[str]
+    user_roles: List[str]
     ip_address: Optional[str]
     user_agent: Optional[str]
     parameters: Dict[str, Any]
@@ -100,7 +100,7 @@ class AuditRow:
             target=t(r.target) or "",
             user_id=t(r.user_id) or "",
             user_email=t(r.user_email) or "",
-            roles=json.loads(t(r.user_roles_json) or "[]"),
+            user_roles=json.loads(t(r.user_roles_json) or "[]"),
             ip_address=t(r.ip_address),
             user_agent=t(r.user_agent),
             parameters=json.loads(t(r.parameters_json) or "{}"),

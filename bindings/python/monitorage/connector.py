@@ -59,7 +59,10 @@ class Actor:
     roles: Optional[List[str]] = None
     ip_address: Optional[str] = None
     user_agent: Optional[str] = None
-    role: ConnectorRole = ConnectorRole.READER
+    role: ConnectorRole = ConnectorRole.READER  # or "reader" / "operator" / "admin"
+
+    def __post_init__(self) -> None:
+        self.role = ConnectorRole.coerce(self.role)
 
     def _to_c(self) -> _ffi.ConnectorActor:
         actor = _ffi.ConnectorActor()
@@ -68,7 +71,7 @@ class Actor:
             setattr(actor, name, _ffi.arg(getattr(self, name), name))
         if self.roles is not None:
             actor.roles_json = _ffi.arg(json.dumps(self.roles), "roles")
-        actor.role = int(ConnectorRole.coerce(self.role))
+        actor.role = int(self.role)
         return actor
 
     @classmethod

@@ -286,14 +286,14 @@ class Store(Handle):
         filt = _ffi.EndpointFilter()
         lib.mon_endpoint_filter_init(byref(filt), _ffi.ENDPOINT_FILTER_VERSION)
         if type is not None:
-            filt.type = EndpointType.coerce(type).to_c()
+            filt.type = EndpointType.coerce(type, "filter.type").to_c()
         if enabled is not None:
             filt.enabled = int(bool(enabled))
         if status is not None:
-            filt.status = Status.coerce(status).to_c()
+            filt.status = Status.coerce(status, "filter.status").to_c()
         if limit < 0 or offset < 0:
-            raise errors.InvalidInputError(errors.EINVAL, "MON_EINVAL", "limit/offset: must not be negative",
-                                           "limit" if limit < 0 else "offset")
+            field = "filter.limit" if limit < 0 else "filter.offset"
+            raise errors.InvalidInputError(errors.EINVAL, "MON_EINVAL", "%s: must not be negative" % field, field)
         filt.limit, filt.offset = limit, offset
         pointer = EndpointListP()
         lib.mon_store_endpoint_list(byref(pointer), self._handle, byref(filt))
