@@ -48,5 +48,6 @@ MON_END_DECLS
 #include "secret.h"
 #include "connector.h"
 #include "checker.h"
+#include "scheduler.h"
 
 #endif
