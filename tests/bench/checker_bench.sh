@@ -77,17 +77,22 @@ bb_rps=$(wrk -c 64 -t 2 -d "${secs}s" "$probe" | awk '/Requests\/sec/ {print $2}
 ticks1=$(cpu_ticks "$bb_pid")
 hz=$(getconf CLK_TCK)
 echo "blackbox_exporter probes/s: $bb_rps"
-awk -v t=$((ticks1 - ticks0)) -v hz="$hz" -v r="$bb_rps" -v s="$secs" \
-    'BEGIN {printf "blackbox_exporter cpu us/probe: %.1f\n", t / hz * 1e6 / (r * s)}'
+bb_cpu=$(awk -v t=$((ticks1 - ticks0)) -v hz="$hz" -v r="$bb_rps" -v s="$secs" \
+    'BEGIN {printf "%.1f", t / hz * 1e6 / (r * s)}')
+echo "blackbox_exporter cpu us/probe: $bb_cpu"
 kill "$bb_pid"; wait "$bb_pid" 2>/dev/null || true; bb_pid=
 
 best=0
+best_cpu=0
 for inflight in 64 256; do
     echo "-- checker: $inflight in flight for ${secs}s"
     out=$("$bench" rate "$target" "$secs" "$inflight")
     echo "$out"
     rate=$(echo "$out" | awk '/^checker checks\/s:/ {print $3}')
-    best=$(awk -v a="$best" -v b="$rate" 'BEGIN {print (b > a) ? b : a}')
+    if awk -v a="$best" -v b="$rate" 'BEGIN {exit !(b > a)}'; then
+        best=$rate
+        best_cpu=$(echo "$out" | awk '/^checker cpu us\/check:/ {print $4}')
+    fi
 done
 
 echo "-- checker: 10,000 checks in flight against a slow target"
@@ -96,3 +101,4 @@ echo "-- checker: 10,000 checks in flight against a slow target"
 echo "-- summary (best checker rate: $best checks/s)"
 awk -v c="$best" -v w="$wrk_rps" 'BEGIN {printf "checker vs wrk close: %.2f x\n", c / w}'
 awk -v c="$best" -v b="$bb_rps" 'BEGIN {printf "checker vs blackbox_exporter: %.1f x\n", c / b}'
+awk -v c="$best_cpu" -v b="$bb_cpu" 'BEGIN {printf "checker cpu per check vs blackbox_exporter: %.2f x\n", c / b}'

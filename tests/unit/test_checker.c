@@ -507,6 +507,24 @@ START_TEST(domain_reports_resolution_through_resolve_override)
 }
 END_TEST
 
+START_TEST(ip_version_option_restricts_address_family)
+{
+    char url[64];
+    snprintf(url, sizeof(url), "http://localhost:%d/ok", stub.port); /* the stub listens on 127.0.0.1 only */
+    mon_checker_options o = MON_CHECKER_OPTIONS_INIT;
+    o.ip_version = 4;
+    mon_check_result *r = check_with(endpoint("DOMAIN", url, NULL), &o);
+    ASSERT_RESULT(r, MON_STATUS_UP, NULL);
+    ck_assert_str_eq(r->remote_ip, "127.0.0.1");
+    mon_check_result_free(r);
+    o.ip_version = 6;
+    r = check_with(endpoint("DOMAIN", url, "\"retries\":0"), &o);
+    ck_assert_int_eq(r->status, MON_STATUS_DOWN);
+    ck_assert_str_ne(r->remote_ip, "127.0.0.1");
+    mon_check_result_free(r);
+}
+END_TEST
+
 static int token_calls;
 
 static int give_token(char **token, const mon_endpoint *ep, void *payload)
@@ -880,6 +898,7 @@ static Suite *checker_suite(void)
     tcase_add_test(t, head_and_post_methods_are_used);
     tcase_add_test(t, apim_without_path_checks_gateway_status_path);
     tcase_add_test(t, domain_reports_resolution_through_resolve_override);
+    tcase_add_test(t, ip_version_option_restricts_address_family);
     tcase_add_test(t, talend_sends_bearer_token_from_hook);
     tcase_add_test(t, trusted_certificate_is_up_with_expiry);
     tcase_add_test(t, certificate_near_expiry_is_degraded);
