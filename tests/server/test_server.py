@@ -1,0 +1,589 @@
+#!/usr/bin/env python3
+"""Drives the real REST server (kore + monitorage_rest.so, seccomp sandbox on)
+on a free loopback port, with a fresh database in the private PostgreSQL
+cluster and a loopback JWKS stub serving RSA keys made here; tokens are
+signed here with `cryptography`. Exit 77 (skipped) without the cluster.
+
+Environment (from CTest): MONITORAGE_TEST_PG_DIR, MONITORAGE_SOURCE_DIR,
+MONITORAGE_SERVER_DIR (build directory holding monitorage-server).
+"""
+import base64
+import hashlib
+import hmac
+import http.client
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.parse
+
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+PG_DIR = os.environ.get("MONITORAGE_TEST_PG_DIR", "")
+SOURCE_DIR = os.environ.get("MONITORAGE_SOURCE_DIR", "")
+SERVER_DIR = os.environ.get("MONITORAGE_SERVER_DIR", "")
+ISSUER = "https://login.example.test/tenant-1/v2.0"
+AUDIENCE = "api://monitorage-test"
+DEV_TOKEN = "dev-token-for-tests-0123456789"
+
+
+def b64u(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def int_b64u(n):
+    return b64u(n.to_bytes((n.bit_length() + 7) // 8, "big"))
+
+
+def new_key():
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def jwk_of(key, kid):
+    pub = key.public_key().public_numbers()
+    return {"kty": "RSA", "use": "sig", "alg": "RS256", "kid": kid, "n": int_b64u(pub.n), "e": int_b64u(pub.e)}
+
+
+def sign(claims, key, kid, alg="RS256", hmac_secret=None):
+    header = {"alg": alg, "typ": "JWT", "kid": kid}
+    signing_input = b64u(json.dumps(header).encode()) + "." + b64u(json.dumps(claims).encode())
+    if alg == "RS256":
+        sig = key.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
+    elif alg == "HS256":
+        sig = hmac.new(hmac_secret, signing_input.encode(), hashlib.sha256).digest()
+    else:
+        sig = b""
+    return signing_input + "." + b64u(sig)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def psql(url, sql):
+    out = subprocess.run(["psql", url, "-X", "-At", "-v", "ON_ERROR_STOP=1", "-c", sql], check=True,
+                         capture_output=True, text=True)
+    return out.stdout.strip()
+
+
+class Stub:
+    """tests/stubs/jwks_stub.py as a child process."""
+
+    def __init__(self):
+        path = os.path.join(SOURCE_DIR, "tests", "stubs", "jwks_stub.py")
+        self.proc = subprocess.Popen([sys.executable, path], stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline().split()
+        assert line and line[0] == "PORT", "stub did not start"
+        self.port = int(line[1])
+
+    def call(self, method, path, body=None):
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        c.request(method, path, body=json.dumps(body) if body is not None else None)
+        r = c.getresponse()
+        data = json.loads(r.read() or b"null")
+        c.close()
+        return data
+
+    def serve(self, keys):
+        self.call("POST", "/__control", {"mode": "normal", "jwks": {"keys": keys}})
+
+    def fetches(self):
+        return len([e for e in self.call("GET", "/__log") if e["path"] == "/keys"])
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+class Server:
+    """server/monitorage-server from the build tree, on a free loopback port."""
+
+    def __init__(self, env_extra, wait=True):
+        self.port = free_port()
+        self.log = tempfile.NamedTemporaryFile(prefix="monitorage-server-", suffix=".log", delete=False)
+        env = dict(os.environ)
+        env.update({"PORT": str(self.port), "MONITORAGE_BIND": "127.0.0.1", "MONITORAGE_WORKERS": "1"})
+        env.update(env_extra)
+        self.proc = subprocess.Popen([os.path.join(SERVER_DIR, "monitorage-server")], env=env,
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self):
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError("server exited %d:\n%s" % (self.proc.returncode, self.output()))
+            try:
+                c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                c.request("GET", "/health")
+                if c.getresponse().status == 200:
+                    c.close()
+                    return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise AssertionError("server did not answer /health:\n" + self.output())
+
+    def output(self):
+        with open(self.log.name, errors="replace") as f:
+            return f.read()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        os.unlink(self.log.name)
+
+
+class Api(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cluster = open(os.path.join(PG_DIR, "database_url")).read().strip()
+        cls.dbname = "server_api_%d" % os.getpid()
+        psql(cluster, "DROP DATABASE IF EXISTS %s" % cls.dbname)
+        psql(cluster, "CREATE DATABASE %s" % cls.dbname)
+        cls.admin_url = cluster
+        cls.db = cluster.replace("/monitorage?", "/%s?" % cls.dbname)
+        cls.key_a, cls.key_b, cls.key_other = new_key(), new_key(), new_key()
+        cls.stub = Stub()
+        cls.stub.serve([jwk_of(cls.key_a, "kA")])
+        cls.server = Server({"DATABASE_URL": cls.db, "OIDC_ISSUER": ISSUER,
+                             "OIDC_JWKS_URL": "http://127.0.0.1:%d/keys" % cls.stub.port,
+                             "OIDC_AUDIENCE": "other-api, " + AUDIENCE})
+
+    @classmethod
+    def tearDownClass(cls):
+        output = cls.server.output()
+        cls.server.stop()
+        cls.stub.stop()
+        psql(cls.admin_url, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % cls.dbname)
+        # No worker may have died (sandbox violation, crash) during the run.
+        assert "died" not in output and "sandbox violation" not in output, output
+
+    # -- helpers ------------------------------------------------------------------
+    def claims(self, **over):
+        now = int(time.time())
+        c = {"iss": ISSUER, "aud": AUDIENCE, "exp": now + 600, "nbf": now - 10, "iat": now - 10,
+             "oid": "user-oid-1", "sub": "user-sub-1", "preferred_username": "alice@example.test",
+             "name": "Alice", "roles": ["Monitorage.Admin"]}
+        c.update(over)
+        return {k: v for k, v in c.items() if v is not None}
+
+    def token(self, **over):
+        return sign(self.claims(**over), self.key_a, "kA")
+
+    def call(self, method, path, body=None, token=None, headers=None, content_type="application/json"):
+        h = dict(headers or {})
+        if token:
+            h["Authorization"] = "Bearer " + token
+        if body is not None:
+            if not isinstance(body, (bytes, str)):
+                body = json.dumps(body)
+            h.setdefault("Content-Type", content_type)
+        c = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=15)
+        c.request(method, path, body=body, headers=h)
+        r = c.getresponse()
+        raw = r.read()
+        c.close()
+        try:
+            data = json.loads(raw) if raw else None
+        except ValueError:
+            data = raw
+        return r.status, dict((k.lower(), v) for k, v in r.getheaders()), data
+
+    def assertError(self, response, status, field=None):
+        code, headers, data = response
+        self.assertEqual(code, status, data)
+        self.assertIn("application/json", headers.get("content-type", ""))
+        self.assertIsInstance(data["error"]["code"], str)
+        self.assertIsInstance(data["error"]["message"], str)
+        if field:
+            self.assertEqual(data["error"].get("field"), field, data)
+        return data["error"]
+
+    def endpoint_body(self, **over):
+        b = {"name": "ep-%d" % random.randrange(1 << 30), "type": "APIM", "url": "http://127.0.0.1:9/health"}
+        b.update(over)
+        return b
+
+    def create(self, **over):
+        code, _, data = self.call("POST", "/api/v1/endpoints", self.endpoint_body(**over), self.token())
+        self.assertEqual(code, 201, data)
+        return data
+
+    def audit_rows(self, where):
+        return psql(self.db, "SELECT count(*) FROM action_logs WHERE " + where)
+
+    # -- liveness, readiness, routing ------------------------------------------------
+    def test_health_answers_without_auth_or_database(self):
+        code, headers, data = self.call("GET", "/health")
+        self.assertEqual((code, data), (200, {"status": "ok"}))
+        self.assertEqual(headers["content-type"], "application/json")
+
+    def test_ready_when_database_reachable_and_schema_current(self):
+        code, _, data = self.call("GET", "/ready")
+        self.assertEqual(code, 200, data)
+        self.assertEqual(data["status"], "ready")
+
+    def test_unknown_route_is_json_404(self):
+        self.assertError(self.call("GET", "/api/v1/nothing-here"), 404)
+        self.assertError(self.call("GET", "/api/v1/endpoints/not-a-uuid", token=self.token()), 404)
+
+    def test_wrong_method_is_405(self):
+        self.assertEqual(self.call("POST", "/health")[0], 405)
+        self.assertEqual(self.call("DELETE", "/api/v1/endpoints", token=self.token())[0], 405)
+
+    # -- auth ------------------------------------------------------------------------
+    def test_me_with_valid_token(self):
+        code, _, data = self.call("GET", "/api/v1/me", token=self.token())
+        self.assertEqual(code, 200, data)
+        self.assertEqual(data["id"], "user-oid-1")
+        self.assertEqual(data["email"], "alice@example.test")
+        self.assertEqual(data["roles"], ["Monitorage.Admin"])
+        self.assertEqual(data["permissions"], {"read": True, "operate": True, "admin": True})
+
+    def test_me_uses_sub_when_no_oid_and_second_audience(self):
+        code, _, data = self.call("GET", "/api/v1/me", token=self.token(oid=None, aud=["x", "other-api"]))
+        self.assertEqual((code, data["id"]), (200, "user-sub-1"))
+
+    def test_missing_or_garbage_authorization_is_401(self):
+        for headers in ({}, {"Authorization": "Basic dXNlcjpwYXNz"}, {"Authorization": "Bearer "},
+                        {"Authorization": "Bearer not.a.jwt"}, {"Authorization": "Bearer " + "a" * 3000},
+                        {"Authorization": "Bearer a.b.c"}, {"Authorization": "bearer " + "x" * 40}):
+            response = self.call("GET", "/api/v1/me", headers=headers)
+            self.assertError(response, 401)
+            self.assertIn("bearer", response[1].get("www-authenticate", "").lower())
+        # Kore itself refuses a header value that is not printable ASCII (400, empty body).
+        code = self.call("GET", "/api/v1/me", headers={
+            "Authorization": "Bearer \u00e9t\u00e9".encode("utf-8").decode("latin-1")})[0]
+        self.assertIn(code, (400, 401))
+
+    def assert_rejected(self, token, reason_word):
+        error = self.assertError(self.call("GET", "/api/v1/me", token=token), 401)
+        self.assertIn(reason_word, error["message"])
+
+    def test_expired_token_is_401(self):
+        self.assert_rejected(self.token(exp=int(time.time()) - 3600), "expired")
+
+    def test_token_within_clock_skew_is_accepted(self):
+        code = self.call("GET", "/api/v1/me", token=self.token(exp=int(time.time()) - 20))[0]
+        self.assertEqual(code, 200)
+
+    def test_not_yet_valid_token_is_401(self):
+        self.assert_rejected(self.token(nbf=int(time.time()) + 3600), "nbf")
+
+    def test_wrong_issuer_is_401(self):
+        self.assert_rejected(self.token(iss="https://sts.windows.net/tenant-1/"), "issuer")
+
+    def test_wrong_audience_is_401(self):
+        self.assert_rejected(self.token(aud="api://someone-else"), "aud")
+
+    def test_tampered_signature_is_401(self):
+        head, payload, sig = self.token().split(".")
+        forged = json.loads(base64.urlsafe_b64decode(payload + "=="))
+        forged["roles"] = ["Monitorage.Admin", "Extra"]
+        self.assert_rejected(head + "." + b64u(json.dumps(forged).encode()) + "." + sig, "signature")
+
+    def test_key_of_another_issuer_under_known_kid_is_401(self):
+        self.assert_rejected(sign(self.claims(), self.key_other, "kA"), "signature")
+
+    def test_alg_none_is_401(self):
+        self.assert_rejected(sign(self.claims(), None, "kA", alg="none"), "RS256")
+
+    def test_hs256_with_public_key_as_secret_is_401(self):
+        pem = self.key_a.public_key().public_bytes(serialization.Encoding.PEM,
+                                                   serialization.PublicFormat.SubjectPublicKeyInfo)
+        self.assert_rejected(sign(self.claims(), None, "kA", alg="HS256", hmac_secret=pem), "RS256")
+
+    def test_unknown_kid_refreshes_keys_once(self):
+        self.stub.serve([jwk_of(self.key_a, "kA"), jwk_of(self.key_b, "kB")])
+        code, _, data = self.call("GET", "/api/v1/me", token=sign(self.claims(), self.key_b, "kB"))
+        self.assertEqual(code, 200, data)
+        self.assertEqual(self.stub.fetches(), 1)
+        for _ in range(3):
+            self.assert_rejected(sign(self.claims(), self.key_b, "kC"), "unknown key")
+        self.assertEqual(self.stub.fetches(), 1, "refreshes are limited to one a minute")
+
+    def test_reader_reads_but_cannot_change(self):
+        reader = self.token(roles=["Monitorage.Reader"])
+        self.assertEqual(self.call("GET", "/api/v1/endpoints", token=reader)[0], 200)
+        self.assertEqual(self.call("GET", "/api/v1/status", token=reader)[0], 200)
+        error = self.assertError(self.call("POST", "/api/v1/endpoints", self.endpoint_body(), reader), 403)
+        self.assertIn("Monitorage.Admin", error["message"])
+        operator = self.token(roles=["Monitorage.Operator"], oid="operator-1")
+        ep = self.create()
+        self.assertError(self.call("DELETE", "/api/v1/endpoints/" + ep["id"], token=operator), 403)
+        self.assertEqual(self.audit_rows("user_id = 'operator-1' AND action = 'endpoint.delete' "
+                                         "AND result = 'FAILURE' AND target = '%s'" % ep["id"]), "1")
+
+    def test_no_role_is_403_naming_reader(self):
+        nobody = self.token(roles=None)
+        error = self.assertError(self.call("GET", "/api/v1/endpoints", token=nobody), 403)
+        self.assertIn("Monitorage.Reader", error["message"])
+        self.assertEqual(self.call("GET", "/api/v1/me", token=nobody)[2]["roles"], [])
+
+    # -- endpoints -------------------------------------------------------------------------
+    def test_endpoint_lifecycle_and_audit(self):
+        admin = self.token(oid="admin-life")
+        body = self.endpoint_body(headers={"X-Api-Key": "s3cret-value"})
+        code, headers, ep = self.call("POST", "/api/v1/endpoints", body, admin,
+                                      headers={"User-Agent": "lifecycle-test/1"})
+        self.assertEqual(code, 201, ep)
+        self.assertEqual(headers["location"], "/api/v1/endpoints/" + ep["id"])
+        path = "/api/v1/endpoints/" + ep["id"]
+        code, _, got = self.call("GET", path, token=admin)
+        self.assertEqual((code, got["name"], got["url"]), (200, body["name"], body["url"]))
+        code, _, got = self.call("GET", path.upper().replace("/API/V1/ENDPOINTS/", "/api/v1/endpoints/"),
+                                 token=admin)
+        self.assertEqual(code, 200, "ids are case-insensitive")
+
+        replaced = self.endpoint_body(name="replaced", type="DOMAIN", check_interval=120)
+        code, _, got = self.call("PUT", path, replaced, admin)
+        self.assertEqual((code, got["name"], got["type"], got["check_interval"]), (200, "replaced", "DOMAIN", 120))
+        self.assertEqual(got["created_at"], ep["created_at"])
+
+        code, _, got = self.call("PATCH", path, {"enabled": False}, admin, content_type="application/merge-patch+json")
+        self.assertEqual((code, got["enabled"], got["name"]), (200, False, "replaced"))
+
+        self.assertEqual(self.call("DELETE", path, token=admin)[0], 204)
+        self.assertError(self.call("GET", path, token=admin), 404)
+        self.assertError(self.call("DELETE", path, token=admin), 404)
+
+        for action in ("endpoint.create", "endpoint.update", "endpoint.patch", "endpoint.delete"):
+            self.assertEqual(self.audit_rows("user_id = 'admin-life' AND action = '%s' AND result = 'SUCCESS' "
+                                             "AND target = '%s'" % (action, ep["id"])), "1", action)
+        row = psql(self.db, "SELECT user_email || '|' || user_roles::text || '|' || ip_address || '|' || "
+                            "user_agent || '|' || parameters::text FROM action_logs WHERE user_id = 'admin-life' "
+                            "AND action = 'endpoint.create'")
+        self.assertIn("alice@example.test|", row)
+        self.assertIn("Monitorage.Admin", row)
+        self.assertIn("|127.0.0.1|lifecycle-test/1|", row)
+        self.assertNotIn("s3cret-value", row, "secret-looking parameters are redacted")
+        self.assertIn("REDACTED", row)
+        self.assertEqual(self.audit_rows("user_id = 'admin-life' AND action = 'endpoint.delete' AND "
+                                         "result = 'FAILURE' AND error_message LIKE '%no endpoint%'"), "1")
+
+    def test_create_rejects_bad_input_with_field(self):
+        admin = self.token()
+        self.assertError(self.call("POST", "/api/v1/endpoints", self.endpoint_body(url="ftp://x/"), admin), 400, "url")
+        self.assertError(self.call("POST", "/api/v1/endpoints", self.endpoint_body(timeout="slow"), admin), 400,
+                         "timeout")
+        self.assertError(self.call("POST", "/api/v1/endpoints", self.endpoint_body(colour="red"), admin), 400)
+        self.assertError(self.call("POST", "/api/v1/endpoints", '{"name": "x",', admin), 400, "body")
+        self.assertError(self.call("POST", "/api/v1/endpoints", "[1, 2]", admin), 400, "body")
+        self.assertError(self.call("POST", "/api/v1/endpoints", "", admin), 400, "body")
+        self.assertError(self.call("POST", "/api/v1/endpoints", self.endpoint_body(), admin,
+                                   content_type="text/plain"), 415)
+        self.assertError(self.call("POST", "/api/v1/endpoints", self.endpoint_body(), admin,
+                                   content_type="application/merge-patch+json"), 415)
+
+    def test_duplicate_id_is_409(self):
+        ep = self.create()
+        again = self.endpoint_body(id=ep["id"])
+        self.assertError(self.call("POST", "/api/v1/endpoints", again, self.token()), 409)
+
+    def test_put_with_other_id_and_unknown_id(self):
+        ep = self.create()
+        path = "/api/v1/endpoints/" + ep["id"]
+        other = "00000000-0000-4000-8000-000000000001"
+        self.assertError(self.call("PUT", path, self.endpoint_body(id=other), self.token()), 400, "id")
+        self.assertError(self.call("PUT", "/api/v1/endpoints/" + other, self.endpoint_body(), self.token()), 404)
+        self.assertError(self.call("PATCH", "/api/v1/endpoints/" + other, {"enabled": True}, self.token()), 404)
+        self.assertError(self.call("PATCH", path, {"id": other}, self.token()), 400, "id")
+
+    def test_oversized_body_is_413(self):
+        with socket.create_connection(("127.0.0.1", self.server.port), timeout=10) as s:
+            s.sendall(("POST /api/v1/endpoints HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+                       "Content-Type: application/json\r\nContent-Length: 70000\r\n\r\n" % self.token()).encode())
+            self.assertIn(b" 413 ", s.recv(4096).split(b"\r\n")[0] + b" ")
+
+    def test_list_filters_and_paging(self):
+        tag = "flt%d" % random.randrange(1 << 30)
+        for i in range(3):
+            self.create(name="%s-%d" % (tag, i), type="TALEND", enabled=(i != 1))
+        admin = self.token()
+        code, _, page = self.call("GET", "/api/v1/endpoints?type=TALEND&enabled=false&limit=1000", token=admin)
+        self.assertEqual(code, 200, page)
+        self.assertIn("%s-1" % tag, [e["name"] for e in page["items"]])
+        self.assertTrue(all(e["type"] == "TALEND" and not e["enabled"] for e in page["items"]))
+        code, _, page = self.call("GET", "/api/v1/endpoints?limit=2&offset=1&status=UNKNOWN", token=admin)
+        self.assertEqual((code, len(page["items"]), page["limit"], page["offset"]), (200, 2, 2, 1))
+        self.assertGreaterEqual(page["total"], 3)
+        for query, field in (("type=FTP", "type"), ("enabled=yes", "enabled"), ("status=up", "status"),
+                             ("limit=0", "limit"), ("limit=1001", "limit"), ("offset=-1", "offset"),
+                             ("limit=9999999999999999999999", "limit"), ("bogus=1", "bogus"),
+                             ("limit=1&limit=2", "limit"), ("type=%zz", "type")):
+            self.assertError(self.call("GET", "/api/v1/endpoints?" + query, token=admin), 400, field)
+
+    def test_status_history_and_uptime(self):
+        ep = self.create()
+        psql(self.db, "INSERT INTO health_history (endpoint_id, status, status_code, latency_ms, checked_at) "
+                      "VALUES ('%s', 'UP', 200, 42, now() - interval '1 hour'), "
+                      "('%s', 'DOWN', 500, 7, now() - interval '2 hours')" % (ep["id"], ep["id"]))
+        admin = self.token(roles=["Monitorage.Reader"])
+        code, _, status = self.call("GET", "/api/v1/status", token=admin)
+        self.assertEqual(code, 200, status)
+        mine = [s for s in status["items"] if s["endpoint_id"] == ep["id"]]
+        self.assertEqual((len(mine), mine[0]["status"], mine[0]["latency_ms"]), (1, "UP", 42))
+
+        path = "/api/v1/endpoints/%s/history" % ep["id"]
+        code, _, hist = self.call("GET", path, token=admin)
+        self.assertEqual((code, [h["status"] for h in hist["items"]]), (200, ["UP", "DOWN"]))
+        code, _, hist = self.call("GET", path + "?limit=1", token=admin)
+        self.assertEqual(len(hist["items"]), 1)
+        since = urllib.parse.quote(time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 5400)))
+        code, _, hist = self.call("GET", path + "?from=" + since, token=admin)
+        self.assertEqual([h["status"] for h in hist["items"]], ["UP"])
+        self.assertError(self.call("GET", path + "?from=yesterday", token=admin), 400, "from")
+        self.assertError(self.call("GET", path + "?limit=10001", token=admin), 400, "limit")
+        self.assertError(self.call("GET", path + "?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z",
+                                   token=admin), 400, "to")
+        self.assertError(self.call("GET", "/api/v1/endpoints/00000000-0000-4000-8000-00000000abcd/history",
+                                   token=admin), 404)
+
+        path = "/api/v1/endpoints/%s/uptime" % ep["id"]
+        code, _, up = self.call("GET", path, token=admin)
+        self.assertEqual((code, up["window"], up["checks"], up["up"], up["down"]), (200, "24h", 2, 1, 1), up)
+        self.assertAlmostEqual(up["uptime_percent"], 50.0)
+        code, _, up = self.call("GET", path + "?window=30d", token=admin)
+        self.assertEqual((code, up["window"], up["window_seconds"]), (200, "30d", 30 * 86400))
+        self.assertError(self.call("GET", path + "?window=1y", token=admin), 400, "window")
+        self.assertError(self.call("GET", "/api/v1/endpoints/00000000-0000-4000-8000-00000000abcd/uptime",
+                                   token=admin), 404)
+
+    def test_strings_are_stored_verbatim(self):
+        for name in ("Robert'); DROP TABLE endpoints;--", "\u65e5\u672c\u8a9e \U0001F600 caf\u00e9",
+                     "\"quoted\" \\ back", "%s%n%x"):
+            ep = self.create(name=name)
+            code, _, got = self.call("GET", "/api/v1/endpoints/" + ep["id"], token=self.token())
+            self.assertEqual((code, got["name"]), (200, name))
+
+    def test_database_down_is_503_then_recovers(self):
+        psql(self.admin_url, "ALTER DATABASE %s WITH ALLOW_CONNECTIONS false" % self.dbname)
+        try:
+            psql(self.admin_url, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '%s'"
+                 % self.dbname)
+            self.assertError(self.call("GET", "/ready"), 503)
+            self.assertError(self.call("GET", "/api/v1/endpoints", token=self.token()), 503)
+            self.assertError(self.call("GET", "/api/v1/status", token=self.token()), 503)
+            self.assertEqual(self.call("GET", "/health")[0], 200)
+        finally:
+            psql(self.admin_url, "ALTER DATABASE %s WITH ALLOW_CONNECTIONS true" % self.dbname)
+        self.assertEqual(self.call("GET", "/ready")[0], 200)
+        self.assertEqual(self.call("GET", "/api/v1/endpoints", token=self.token())[0], 200)
+
+    def test_thousand_malformed_requests_get_4xx_and_server_survives(self):
+        rnd = random.Random(6)
+        admin = self.token()
+        valid = json.dumps(self.endpoint_body())
+        junk = ["", "{", "}", "null", "[]", "\"x\"", "1e999999", "-0", "{\"name\":" + "9" * 5000 + "}",
+                "{\"name\": {\"$ne\": 1}}", "{\"type\": 1}", "{\"name\":\"\u0000\"}", "\ud800",
+                "{'single': 1}", "{\"url\": \"javascript:alert(1)\"}", "' OR 1=1 --"]
+        statuses = {}
+        target_ep = self.create()["id"]
+        for i in range(1000):
+            target = "/api/v1/endpoints" if i % 2 else "/api/v1/endpoints/" + target_ep
+            kind = i % 5
+            if kind == 0:
+                body = valid[:rnd.randrange(len(valid))]
+            elif kind == 1:
+                body = rnd.choice(junk)
+            elif kind == 2:
+                b = self.endpoint_body()
+                b[rnd.choice(["name", "type", "url", "timeout", "check_interval", "headers", "enabled",
+                              "expected_status", "conditions", "retries"])] = rnd.choice(
+                    [10 ** 30, -1, 1.5, "", None, [], {}, True, "x" * 600, "'; DROP TABLE endpoints; --",
+                     "\u202e\u0000", {"a": [1, {"b": None}]}])
+                body = json.dumps(b)
+            elif kind == 3:
+                body = bytes(rnd.randrange(256) for _ in range(rnd.randrange(1, 200)))
+            else:
+                q = urllib.parse.quote(rnd.choice([j for j in junk if len(j) < 100] + ["\u00e9", "%", "&&&", "=="])
+                                      .encode("utf-8", "surrogatepass"), safe="%&=")
+                code = self.call("GET", "/api/v1/endpoints?limit=" + q, token=admin)[0]
+                self.assertTrue(400 <= code < 500, (i, q, code))
+                continue
+            method = "POST" if i % 2 else rnd.choice(["PUT", "PATCH"])
+            code, _, data = self.call(method, target,
+                                      body if isinstance(body, bytes) else body.encode("utf-8", "surrogatepass"),
+                                      admin)
+            self.assertTrue(400 <= code < 500 or code in (200, 201), (i, method, body[:80], code, data))
+            statuses[code] = statuses.get(code, 0) + 1
+        self.assertEqual(self.call("GET", "/health")[0], 200)
+        self.assertEqual(self.call("GET", "/api/v1/me", token=admin)[0], 200)
+        self.assertGreater(sum(n for c, n in statuses.items() if c >= 400), 700, statuses)
+
+
+class DevMode(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.admin_url = open(os.path.join(PG_DIR, "database_url")).read().strip()
+        cls.dbname = "server_dev_%d" % os.getpid()
+        psql(cls.admin_url, "DROP DATABASE IF EXISTS %s" % cls.dbname)
+        psql(cls.admin_url, "CREATE DATABASE %s" % cls.dbname)
+        cls.db = cls.admin_url.replace("/monitorage?", "/%s?" % cls.dbname)
+
+    @classmethod
+    def tearDownClass(cls):
+        psql(cls.admin_url, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % cls.dbname)
+
+    def test_dev_token_is_admin_on_loopback(self):
+        server = Server({"DATABASE_URL": self.db, "MONITORAGE_DEV_TOKEN": DEV_TOKEN, "OIDC_ISSUER": "",
+                         "OIDC_JWKS_URL": "", "OIDC_AUDIENCE": "", "AZURE_TENANT_ID": "", "AZURE_CLIENT_ID": ""})
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+            c.request("GET", "/api/v1/me", headers={"Authorization": "Bearer " + DEV_TOKEN})
+            r = c.getresponse()
+            me = json.loads(r.read())
+            self.assertEqual((r.status, me["dev"], me["permissions"]["admin"]), (200, True, True))
+            c.request("GET", "/api/v1/me", headers={"Authorization": "Bearer " + DEV_TOKEN + "x"})
+            self.assertEqual(c.getresponse().status, 401)
+            self.assertIn("WARNING: dev mode", server.output())
+        finally:
+            server.stop()
+
+    def test_dev_token_refused_beyond_loopback(self):
+        server = Server({"DATABASE_URL": self.db, "MONITORAGE_DEV_TOKEN": DEV_TOKEN, "MONITORAGE_BIND": "0.0.0.0"},
+                        wait=False)
+        try:
+            self.assertNotEqual(server.proc.wait(20), 0)
+            self.assertIn("listens beyond loopback", server.output())
+        finally:
+            server.stop()
+
+    def test_missing_database_url_fails_fast(self):
+        server = Server({"DATABASE_URL": "", "MONITORAGE_DEV_TOKEN": DEV_TOKEN}, wait=False)
+        try:
+            self.assertNotEqual(server.proc.wait(20), 0)
+            self.assertIn("DATABASE_URL", server.output())
+        finally:
+            server.stop()
+
+    def test_unreachable_database_fails_fast(self):
+        url = "postgresql://postgres@127.0.0.1:%d/x?connect_timeout=2" % free_port()
+        server = Server({"DATABASE_URL": url, "MONITORAGE_DEV_TOKEN": DEV_TOKEN}, wait=False)
+        try:
+            self.assertNotEqual(server.proc.wait(20), 0)
+            self.assertIn("database", server.output())
+        finally:
+            server.stop()
+
+
+if __name__ == "__main__":
+    if not PG_DIR or not os.path.exists(os.path.join(PG_DIR, "database_url")):
+        print("no private PostgreSQL cluster (run through ctest): skipped")
+        sys.exit(77)
+    unittest.main(verbosity=2)
