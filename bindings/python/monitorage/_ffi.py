@@ -679,7 +679,9 @@ def take_string(pointer: c_void_p) -> str:
         pointer.value = None
 
 
-_libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+# The process's malloc as the library sees it: looked up in the global scope, so
+# that an interposed allocator (LD_PRELOAD of ASan, jemalloc...) is the one used.
+_libc = ctypes.CDLL(None)
 _libc.malloc.restype = c_void_p
 _libc.malloc.argtypes = [c_size_t]
 
