@@ -298,6 +298,42 @@ START_TEST(env_import_fills_empty_connectors_only)
 }
 END_TEST
 
+START_TEST(env_import_maps_every_seed_variable)
+{
+    static const char *const vars[][2] = {
+        {"GITHUB_PAT", SECRET "-gh"},        {"GITHUB_OWNER", "octo"},
+        {"GITHUB_REPO", "app"},              {"CLOUDFLARE_API_KEY", SECRET "-cf"},
+        {"CLOUDFLARE_ZONE_ID", "zone1"},     {"GLPI_API_KEY", SECRET "-glpi"},
+        {"GLPI_BASE_URL", "https://glpi.example.com"}, {"JIRA_API_KEY", SECRET "-jira"},
+        {"JIRA_BASE_URL", "https://example.atlassian.net"}, {"JIRA_PROJECT_KEY", "OPS"},
+        {"JIRA_BOARD_ID", "5"},
+    };
+    /* JSONB orders keys its own way: check each member. */
+    static const char *const expect[][3] = {
+        {"GITHUB", "\"owner\":\"octo\"", "\"repo\":\"app\""},
+        {"CLOUDFLARE", "\"zone_id\":\"zone1\"", "\"credentials_set\":true"},
+        {"GLPI", "\"base_url\":\"https://glpi.example.com\"", "\"credentials_set\":true"},
+        {"JIRA", "\"project_key\":\"OPS\"", "\"board_id\":5"},
+    };
+    int imported = -1;
+    for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+        setenv(vars[i][0], vars[i][1], 1);
+    ck_assert_msg(mon_connector_import_env(kit.reg, &imported) == MON_OK, "%s", mon_error_last());
+    ck_assert_int_ge(imported, 4);
+    for (size_t i = 0; i < sizeof(expect) / sizeof(expect[0]); i++) {
+        char *json = NULL;
+        ck_assert_int_eq(mon_connector_get_json(&json, kit.reg, expect[i][0]), MON_OK);
+        ck_assert_msg(strstr(json, expect[i][1]) != NULL, "%s", json);
+        ck_assert_msg(strstr(json, expect[i][2]) != NULL, "%s", json);
+        ck_assert_ptr_nonnull(strstr(json, "\"credentials_set\":true"));
+        kit_assert_clean(json);
+        mon_free(json);
+    }
+    for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+        unsetenv(vars[i][0]);
+}
+END_TEST
+
 static void add_tests(TCase *tc)
 {
     tcase_add_test(tc, registry_lists_the_builtin_types_with_actions);
@@ -312,6 +348,7 @@ static void add_tests(TCase *tc)
     tcase_add_test(tc, roles_are_enforced);
     tcase_add_test(tc, audit_parameters_are_redacted);
     tcase_add_test(tc, env_import_fills_empty_connectors_only);
+    tcase_add_test(tc, env_import_maps_every_seed_variable);
 }
 
 int main(void)
