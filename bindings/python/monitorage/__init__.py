@@ -46,6 +46,7 @@ from .errors import (
     VersionError,
     WrongKeyError,
 )
+from .scheduler import Scheduler, SchedulerStats
 from .secret import SecretAlg, SecretKey, key_id_of, rotate as rotate_key
 from .store import CheckRecord, EndpointPage, HistoryEntry, Status, StatusEntry, Store, UptimeEntry
 

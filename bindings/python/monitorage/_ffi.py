@@ -149,6 +149,10 @@ class CheckerP(c_void_p):
     """mon_checker *"""
 
 
+class SchedulerP(c_void_p):
+    """mon_scheduler *"""
+
+
 mon_time = c_int64
 
 
@@ -416,6 +420,43 @@ class CheckerFd(Structure):
     _fields_ = [("fd", c_int), ("events", c_int)]
 
 
+SCHEDULER_STATUS_FN = CFUNCTYPE(None, SchedulerP, EndpointP, c_int, c_int, CheckResultP, c_void_p)
+
+
+class SchedulerOptions(Structure):
+    _fields_ = [
+        ("version", c_uint),
+        ("owner", c_char_p),
+        ("batch_size", c_int),
+        ("flush_interval_ms", c_int),
+        ("buffer_capacity", c_size_t),
+        ("claim_batch", c_int),
+        ("poll_interval_ms", c_int),
+        ("lease_margin_ms", c_int),
+        ("reconnect_max_ms", c_int),
+        ("checker", POINTER(CheckerOptions)),
+        ("on_status", SCHEDULER_STATUS_FN),
+        ("status_payload", c_void_p),
+    ]
+
+
+class SchedulerStats(Structure):
+    _fields_ = [
+        ("version", c_uint),
+        ("claimed", ctypes.c_uint64),
+        ("checks_done", ctypes.c_uint64),
+        ("results_written", ctypes.c_uint64),
+        ("dropped", ctypes.c_uint64),
+        ("discarded", ctypes.c_uint64),
+        ("db_failures", ctypes.c_uint64),
+        ("buffered", c_size_t),
+        ("in_flight", c_size_t),
+        ("db_connected", c_int),
+        ("lag_p50_ms", c_double),
+        ("lag_p99_ms", c_double),
+    ]
+
+
 # Versions of the structs above (the C *_VERSION macros).
 ENDPOINT_FILTER_VERSION = 1
 CHECK_RECORD_VERSION = 1
@@ -427,6 +468,8 @@ CONNECTOR_TYPE_VERSION = 1
 CONNECTOR_CONFIG_VERSION = 1
 CONNECTOR_ACTOR_VERSION = 1
 CHECKER_OPTIONS_VERSION = 1
+SCHEDULER_OPTIONS_VERSION = 1
+SCHEDULER_STATS_VERSION = 1
 
 # --------------------------------------------------------------- errors
 
@@ -623,6 +666,18 @@ def _declare() -> None:
     _fn("mon_check_result_free", None, CheckResultP)
     _fn("mon_check_result_to_record", c_int, POINTER(CheckRecord), CheckResultP)
     _fn("mon_check_url", c_int, POINTER(CheckResultP), _S, c_int)
+
+    # scheduler.h
+    Sc = SchedulerP
+    _fn("mon_scheduler_options_init", c_int, POINTER(SchedulerOptions), c_uint)
+    _fn("mon_scheduler_new", c_int, POINTER(Sc), _S, POINTER(SchedulerOptions))
+    _fn("mon_scheduler_free", None, Sc)
+    _fn("mon_scheduler_run", c_int, Sc, c_int)
+    _fn("mon_scheduler_step", c_int, Sc, c_int)
+    _fn("mon_scheduler_drain", c_int, Sc, c_int)
+    _fn("mon_scheduler_stop", None, Sc)
+    _fn("mon_scheduler_stats_get", c_int, POINTER(SchedulerStats), Sc)
+    _fn("mon_scheduler_owner", _S, Sc)
 
 
 def _bind(library: ctypes.CDLL) -> None:

@@ -89,9 +89,56 @@ class CheckResult:
                            ttfb_ms=self.timings.ttfb_ms)
 
 
+def checker_options(*, max_in_flight: Optional[int] = None, body_limit: Optional[int] = None,
+                    user_agent: Optional[str] = None, retry_delay_ms: Optional[int] = None,
+                    ca_file: Optional[str] = None, resolve: Optional[Sequence[str]] = None,
+                    ip_version: int = 0) -> Tuple[_ffi.CheckerOptions, Any]:
+    """A mon_checker_options from keywords (None keeps the default), and what must outlive it."""
+    options = _ffi.CheckerOptions()
+    lib.mon_checker_options_init(byref(options), _ffi.CHECKER_OPTIONS_VERSION)
+    if max_in_flight is not None:
+        options.max_in_flight = max_in_flight
+    if body_limit is not None:
+        options.body_limit = body_limit
+    if retry_delay_ms is not None:
+        options.retry_delay_ms = retry_delay_ms
+    options.user_agent = _ffi.arg(user_agent, "user_agent")
+    options.ca_file = _ffi.arg(ca_file, "ca_file")
+    keep = None
+    if resolve is not None:
+        entries = [_ffi.arg(entry, "resolve") for entry in resolve]
+        keep = (c_char_p * (len(entries) + 1))(*entries, None)
+        options.resolve = keep
+    options.ip_version = ip_version
+    return options, keep
+
+
 ResultCallback = Callable[[CheckResult], Any]
 TokenCallback = Callable[[Endpoint], Optional[str]]
 SocketCallback = Callable[[int, int], Any]
+
+
+def token_trampoline(token: TokenCallback, raised: List[BaseException]) -> Callable[..., int]:
+    """The C token hook calling token(endpoint copy); an exception is appended to raised and the
+    check becomes UNKNOWN ("no credentials")."""
+
+    def trampoline(out: Any, endpoint: Any, payload: Any) -> int:
+        try:
+            copy = EndpointP()
+            lib.mon_endpoint_dup(byref(copy), endpoint)
+            with Endpoint._from_pointer(copy) as ep:
+                value = token(ep)
+            if value is not None:
+                address = _ffi.malloc_string(_ffi.arg(value, "token") or b"")
+                if not address:
+                    return errors.ENOMEM
+                out[0] = address
+            return errors.OK
+        except BaseException as exc:
+            raised.append(exc)
+            return errors.EAUTH
+
+    return trampoline
 
 
 class Checker(Handle):
@@ -113,21 +160,9 @@ class Checker(Handle):
                  user_agent: Optional[str] = None, retry_delay_ms: Optional[int] = None,
                  ca_file: Optional[str] = None, resolve: Optional[Sequence[str]] = None, ip_version: int = 0,
                  token: Optional[TokenCallback] = None) -> None:
-        options = _ffi.CheckerOptions()
-        lib.mon_checker_options_init(byref(options), _ffi.CHECKER_OPTIONS_VERSION)
-        if max_in_flight is not None:
-            options.max_in_flight = max_in_flight
-        if body_limit is not None:
-            options.body_limit = body_limit
-        if retry_delay_ms is not None:
-            options.retry_delay_ms = retry_delay_ms
-        options.user_agent = _ffi.arg(user_agent, "user_agent")
-        options.ca_file = _ffi.arg(ca_file, "ca_file")
-        if resolve is not None:
-            entries = [_ffi.arg(entry, "resolve") for entry in resolve]
-            array = (c_char_p * (len(entries) + 1))(*entries, None)
-            options.resolve = array
-        options.ip_version = ip_version
+        options, self._keep = checker_options(max_in_flight=max_in_flight, body_limit=body_limit,
+                                              user_agent=user_agent, retry_delay_ms=retry_delay_ms, ca_file=ca_file,
+                                              resolve=resolve, ip_version=ip_version)
         self._errors: List[BaseException] = []
         self._callbacks: Dict[int, Tuple[Endpoint, Optional[ResultCallback]]] = {}
         self._tokens = itertools.count(1)
@@ -136,7 +171,7 @@ class Checker(Handle):
         self._socket_cb: Any = None
         self._token_cb: Any = None
         if token is not None:
-            self._token_cb = _ffi.CHECKER_TOKEN_FN(self._token_trampoline(token))
+            self._token_cb = _ffi.CHECKER_TOKEN_FN(token_trampoline(token, self._errors))
             options.token_cb = self._token_cb
         self._result_cb = _ffi.CHECK_FN(self._on_result)
         pointer = CheckerP()
@@ -144,25 +179,6 @@ class Checker(Handle):
         self._adopt(pointer)
 
     # ------------------------------------------------------------ callbacks
-
-    def _token_trampoline(self, token: TokenCallback) -> Callable[..., int]:
-        def trampoline(out: Any, endpoint: Any, payload: Any) -> int:
-            try:
-                copy = EndpointP()
-                lib.mon_endpoint_dup(byref(copy), endpoint)
-                with Endpoint._from_pointer(copy) as ep:
-                    value = token(ep)
-                if value is not None:
-                    address = _ffi.malloc_string(_ffi.arg(value, "token") or b"")
-                    if not address:
-                        return errors.ENOMEM
-                    out[0] = address
-                return errors.OK
-            except BaseException as exc:
-                self._errors.append(exc)
-                return errors.EAUTH
-
-        return trampoline
 
     def _on_result(self, checker: Any, result: Any, payload: Any) -> None:
         try:

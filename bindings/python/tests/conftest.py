@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import http.server
 import itertools
 import re
+import threading
+import time
 from typing import Iterator
 
 import pytest
@@ -47,3 +50,31 @@ def store(db_url: str) -> Iterator["object"]:
 
     with Store(db_url) as opened:
         yield opened
+
+
+class _Target(http.server.BaseHTTPRequestHandler):
+    """A loopback HTTP target: /ok, /json and /slow (0.4 s) answer 200, anything else 503."""
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        if self.path == "/slow":
+            time.sleep(0.4)
+        code = {"/ok": 200, "/slow": 200, "/json": 200}.get(self.path, 503)
+        body = b'{"status": "green"}' if self.path == "/json" else b"hello"
+        self.send_response(code)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def base() -> Iterator[str]:
+    """Base URL of the loopback target (http://127.0.0.1:PORT)."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Target)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield "http://127.0.0.1:%d" % server.server_address[1]
+    server.shutdown()
+    server.server_close()

@@ -2,41 +2,14 @@
 
 from __future__ import annotations
 
-import http.server
 import selectors
-import threading
 import time
-from typing import Iterator, List
+from typing import List
 
 import pytest
 
 from monitorage import Checker, CheckResult, Endpoint, InvalidInputError, Status, Store, check_url
 from monitorage import checker as checker_module
-
-
-class Handler(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-        if self.path == "/slow":
-            time.sleep(0.4)
-        code = {"/ok": 200, "/slow": 200, "/json": 200}.get(self.path, 503)
-        body = b'{"status": "green"}' if self.path == "/json" else b"hello"
-        self.send_response(code)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture(scope="module")
-def base() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield "http://127.0.0.1:%d" % server.server_address[1]
-    server.shutdown()
-    server.server_close()
 
 
 def ep(base: str, path: str, name: str = "t", **fields) -> Endpoint:
