@@ -376,6 +376,33 @@ class Api(unittest.TestCase):
         self.assertEqual(self.audit_rows("user_id = 'admin-life' AND action = 'endpoint.delete' AND "
                                          "result = 'FAILURE' AND error_message LIKE '%no endpoint%'"), "1")
 
+    def test_audit_log_is_queried_by_admins(self):
+        admin = self.token(oid="auditor-1")
+        for i in range(3):
+            self.create(name="audited-%d" % i, headers={"Authorization": "Basic c2VjcmV0"})
+            self.call("POST", "/api/v1/endpoints", self.endpoint_body(), admin)
+        code, _, page = self.call("GET", "/api/v1/audit?user_id=auditor-1&limit=2", token=admin)
+        self.assertEqual((code, len(page["items"])), (200, 2), page)
+        self.assertTrue(page["next_cursor"])
+        self.assertTrue(all(r["user_id"] == "auditor-1" and r["action"] == "endpoint.create" for r in page["items"]))
+        seen = {r["id"] for r in page["items"]}
+        code, _, more = self.call("GET", "/api/v1/audit?user_id=auditor-1&limit=2&cursor="
+                                  + urllib.parse.quote(page["next_cursor"]), token=admin)
+        self.assertEqual(code, 200, more)
+        self.assertFalse(seen & {r["id"] for r in more["items"]})
+        code, _, mine = self.call("GET", "/api/v1/audit?action=endpoint.create&result=SUCCESS&limit=1000",
+                                  token=admin)
+        texts = json.dumps(mine["items"])
+        self.assertIn("audited-0", texts)
+        self.assertNotIn("c2VjcmV0", texts, "header values are redacted")
+        error = self.assertError(self.call("GET", "/api/v1/audit", token=self.token(roles=["Monitorage.Operator"])),
+                                 403)
+        self.assertIn("Monitorage.Admin", error["message"])
+        self.assertError(self.call("GET", "/api/v1/audit?result=maybe", token=admin), 400, "result")
+        self.assertError(self.call("GET", "/api/v1/audit?from=never", token=admin), 400, "from")
+        self.assertError(self.call("GET", "/api/v1/audit?cursor=garbage", token=admin), 400, "cursor")
+        self.assertError(self.call("GET", "/api/v1/audit?limit=0", token=admin), 400, "limit")
+
     def test_create_rejects_bad_input_with_field(self):
         admin = self.token()
         self.assertError(self.call("POST", "/api/v1/endpoints", self.endpoint_body(url="ftp://x/"), admin), 400, "url")
