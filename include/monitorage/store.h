@@ -218,9 +218,12 @@ typedef struct mon_uptime_entry {
 typedef struct mon_uptime_list mon_uptime_list;
 
 /**
- * Uptime and latency percentiles over the last window_seconds (60..31 days)
- * for one endpoint (endpoint_id) or every endpoint (NULL). The precision of
- * the percentiles is documented in docs/store.md.
+ * Uptime and latency percentiles over the last window_seconds (60..31 days,
+ * else MON_EINVAL) for one endpoint (endpoint_id; MON_ENOTFOUND if absent) or
+ * every endpoint (NULL), ordered by name then id. Windows under 2 hours are
+ * exact (raw rows); longer ones come from hourly rollups, start at the top of
+ * the hour containing now - window, and give percentiles within 4.9 % of the
+ * exact nearest-rank value (docs/store.md). Free with mon_uptime_list_free().
  */
 MON_EXTERN int mon_store_uptime(mon_uptime_list **out, mon_store *store, const char *endpoint_id,
                                 int64_t window_seconds);
@@ -230,9 +233,10 @@ MON_EXTERN int mon_uptime_list_to_json(char **out, const mon_uptime_list *list);
 MON_EXTERN void mon_uptime_list_free(mon_uptime_list *list);
 
 /**
- * Delete health history older than older_than_seconds (at least one day),
- * dropping whole partitions where possible. *deleted (may be NULL) receives
- * the number of rows removed.
+ * Delete health history older than older_than_seconds (at least one day,
+ * else MON_EINVAL) in batches of 10,000 rows, each its own transaction, then
+ * the hourly rollups of hours that ended before the cutoff (docs/store.md).
+ * *deleted (may be NULL) receives the number of history rows removed.
  */
 MON_EXTERN int mon_store_retention_apply(mon_store *store, int64_t older_than_seconds, int64_t *deleted);
 
