@@ -17,12 +17,12 @@ from .connector import (
     ConnectorType,
 )
 from .endpoint import Endpoint, EndpointType
+from . import errors
 from .errors import (
     AlreadyExistsError,
     AuthError,
     BusyError,
     CanceledError,
-    ConnectionError,
     CryptoError,
     DatabaseError,
     DisabledError,
@@ -40,7 +40,6 @@ from .errors import (
     RemoteError,
     StateError,
     TamperedError,
-    TimeoutError,
     UnsupportedError,
     UpstreamError,
     VersionError,
@@ -51,6 +50,76 @@ from .secret import SecretAlg, SecretKey, key_id_of, rotate as rotate_key
 from .store import CheckRecord, EndpointPage, HistoryEntry, Status, StatusEntry, Store, UptimeEntry
 
 __version__ = "0.1.0"
+
+# Subclasses of the built-ins of the same names, left out of __all__ so that a star
+# import does not shadow the built-ins: use monitorage.ConnectionError / .TimeoutError.
+ConnectionError = errors.ConnectionError
+TimeoutError = errors.TimeoutError
+
+__all__ = [
+    "__version__",
+    "Action",
+    "Actor",
+    "AlreadyExistsError",
+    "Audit",
+    "AuditEntry",
+    "AuditEvent",
+    "AuditPage",
+    "AuditResult",
+    "AuditRow",
+    "AuthError",
+    "BusyError",
+    "CanceledError",
+    "check_url",
+    "Checker",
+    "CheckRecord",
+    "CheckResult",
+    "ConnectorCall",
+    "ConnectorRole",
+    "Connectors",
+    "ConnectorType",
+    "CryptoError",
+    "DatabaseError",
+    "DisabledError",
+    "EncryptionKeyError",
+    "Endpoint",
+    "EndpointPage",
+    "EndpointType",
+    "ForbiddenError",
+    "FullError",
+    "HistoryEntry",
+    "InvalidInputError",
+    "key_id_of",
+    "library_path",
+    "library_version",
+    "library_version_number",
+    "LibraryNotFoundError",
+    "LocalIOError",
+    "MonitorageError",
+    "NetworkError",
+    "NotFoundError",
+    "OutOfMemoryError",
+    "PhaseTimings",
+    "ProtocolError",
+    "RateLimitedError",
+    "RemoteError",
+    "rotate_key",
+    "Scheduler",
+    "SchedulerStats",
+    "SecretAlg",
+    "SecretKey",
+    "StateError",
+    "Status",
+    "StatusEntry",
+    "Store",
+    "TamperedError",
+    "UnsupportedError",
+    "UpstreamError",
+    "UptimeEntry",
+    "VerifyReport",
+    "VersionError",
+    "WrongKeyError",
+]
 
 
 def library_version() -> str:

@@ -96,6 +96,12 @@ def test_versions_agree() -> None:
         os.environ.get("MONITORAGE_LIBRARY", monitorage.library_path()))
 
 
+def test_the_public_names_exist_and_star_import_keeps_the_builtins() -> None:
+    assert all(hasattr(monitorage, name) for name in monitorage.__all__)
+    assert "TimeoutError" not in monitorage.__all__ and "ConnectionError" not in monitorage.__all__
+    assert issubclass(monitorage.TimeoutError, TimeoutError)
+
+
 def _import_in_child(env_changes: Dict[str, str]) -> subprocess.CompletedProcess:
     package_parent = os.path.dirname(os.path.dirname(os.path.abspath(monitorage.__file__)))
     env = dict(os.environ, **env_changes)

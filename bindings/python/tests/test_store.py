@@ -177,7 +177,7 @@ def test_history_batch_with_an_unknown_endpoint_writes_nothing(store: Store) -> 
 
 def test_latest_status_follows_writes(store: Store) -> None:
     a = store.create_endpoint(endpoint("Alpha"))
-    b = store.create_endpoint(endpoint("Beta", type="TALEND"))
+    store.create_endpoint(endpoint("Beta", type="TALEND"))
     store.insert_history([_record(a.id, Status.UP, 20, dt.timedelta(minutes=2)),
                           _record(a.id, Status.DOWN, 30, dt.timedelta(minutes=1))])
     status = store.status()
