@@ -69,17 +69,20 @@ void srv_reply_error(struct http_request *req, int status, const char *code, con
 
 void srv_reply_lib_error(struct http_request *req, int rc)
 {
-    const char *detail = mon_error_last();
+    srv_reply_code_error(req, rc, mon_error_last(), mon_error_field());
+}
 
+void srv_reply_code_error(struct http_request *req, int rc, const char *detail, const char *field)
+{
     switch (rc) {
     case MON_EINVAL:
-        srv_reply_error(req, 400, "invalid_field", mon_error_field(), "%s", detail);
+        srv_reply_error(req, 400, "invalid_field", field, "%s", detail);
         break;
     case MON_ENOTFOUND:
         srv_reply_error(req, 404, "not_found", NULL, "%s", detail);
         break;
     case MON_EEXISTS:
-        srv_reply_error(req, 409, "conflict", mon_error_field(), "%s", detail);
+        srv_reply_error(req, 409, "conflict", field, "%s", detail);
         break;
     case MON_EFORBIDDEN:
         srv_reply_error(req, 403, "forbidden", NULL, "%s", detail);

@@ -44,6 +44,9 @@ void srv_reply_error(struct http_request *req, int status, const char *code, con
  */
 void srv_reply_lib_error(struct http_request *req, int rc);
 
+/* The same mapping for an error recorded elsewhere (another thread). */
+void srv_reply_code_error(struct http_request *req, int rc, const char *detail, const char *field);
+
 /*
  * Read the request body as JSON text: 415 unless Content-Type is
  * application/json (or, when allow_merge_patch, application/merge-patch+json),

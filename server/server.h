@@ -44,6 +44,7 @@ int page_endpoint_history(struct http_request *req);
 int page_endpoint_uptime(struct http_request *req);
 int page_status(struct http_request *req);
 int page_audit(struct http_request *req);
+int page_audit_verify(struct http_request *req);
 int page_not_found(struct http_request *req);
 
 #endif

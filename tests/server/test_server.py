@@ -403,6 +403,22 @@ class Api(unittest.TestCase):
         self.assertError(self.call("GET", "/api/v1/audit?cursor=garbage", token=admin), 400, "cursor")
         self.assertError(self.call("GET", "/api/v1/audit?limit=0", token=admin), 400, "limit")
 
+    def test_audit_verify_runs_off_the_event_loop_and_finds_an_edit(self):
+        admin = self.token()
+        self.create()
+        code, _, report = self.call("GET", "/api/v1/audit/verify", token=admin)
+        self.assertEqual((code, report["ok"], report["reason"]), (200, True, "intact"), report)
+        self.assertGreater(report["rows_checked"], 0)
+        self.assertError(self.call("GET", "/api/v1/audit/verify", token=self.token(roles=["Monitorage.Reader"])),
+                         403)
+        self.assertError(self.call("GET", "/api/v1/audit/verify?x=1", token=admin), 400)
+        victim = psql(self.db, "SELECT id FROM action_logs ORDER BY seq LIMIT 1 OFFSET 1")
+        psql(self.db, "SET session_replication_role = replica; "
+                      "UPDATE action_logs SET target = 'tampered' WHERE id = '%s'" % victim)
+        code, _, report = self.call("GET", "/api/v1/audit/verify", token=admin)
+        self.assertEqual((code, report["ok"], report["reason"], report["broken_id"]),
+                         (200, False, "edited", victim), report)
+
     def test_create_rejects_bad_input_with_field(self):
         admin = self.token()
         self.assertError(self.call("POST", "/api/v1/endpoints", self.endpoint_body(url="ftp://x/"), admin), 400, "url")
@@ -579,6 +595,8 @@ class DevMode(unittest.TestCase):
             c.request("GET", "/api/v1/me", headers={"Authorization": "Bearer " + DEV_TOKEN + "x"})
             self.assertEqual(c.getresponse().status, 401)
             self.assertIn("WARNING: dev mode", server.output())
+            server.proc.terminate()
+            self.assertEqual(server.proc.wait(15), 0, "SIGTERM stops the server cleanly")
         finally:
             server.stop()
 
