@@ -29,7 +29,10 @@ class AuditResult(str, enum.Enum):
 
     @classmethod
     def from_c(cls, value: int) -> "AuditResult":
-        return cls(_ffi.text(lib.mon_audit_result_name(value)))
+        member = _AUDITRESULT_BY_C.get(value)
+        if member is None:  # a value newer than these bindings: ValueError with its name
+            member = cls(_ffi.text(lib.mon_audit_result_name(value)))
+        return member
 
     @classmethod
     def coerce(cls, value: Any, field: str = "result") -> "AuditResult":
@@ -40,6 +43,10 @@ class AuditResult(str, enum.Enum):
         except ValueError:
             raise errors.InvalidInputError(errors.EINVAL, "MON_EINVAL", "%s: must be SUCCESS or FAILURE" % field,
                                            field) from None
+
+
+# C value -> member, read once from the library.
+_AUDITRESULT_BY_C = {member.to_c(): member for member in AuditResult}
 
 
 @dataclasses.dataclass

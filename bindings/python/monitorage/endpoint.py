@@ -29,7 +29,10 @@ class EndpointType(str, enum.Enum):
 
     @classmethod
     def from_c(cls, value: int) -> "EndpointType":
-        return cls(_ffi.text(lib.mon_endpoint_type_name(value)))
+        member = _ENDPOINTTYPE_BY_C.get(value)
+        if member is None:  # a value newer than these bindings: ValueError with its name
+            member = cls(_ffi.text(lib.mon_endpoint_type_name(value)))
+        return member
 
     @classmethod
     def coerce(cls, value: Any, field: str = "type") -> "EndpointType":
@@ -39,6 +42,10 @@ class EndpointType(str, enum.Enum):
         except ValueError:
             raise errors.InvalidInputError(errors.EINVAL, "MON_EINVAL",
                                            "%s: must be APIM, DOMAIN or TALEND" % field, field) from None
+
+
+# C value -> member, read once from the library.
+_ENDPOINTTYPE_BY_C = {member.to_c(): member for member in EndpointType}
 
 
 def _int_arg(value: Any, field: str) -> int:

@@ -36,7 +36,10 @@ class Status(str, enum.Enum):
 
     @classmethod
     def from_c(cls, value: int) -> "Status":
-        return cls(_ffi.text(lib.mon_status_name(value)))
+        member = _STATUS_BY_C.get(value)
+        if member is None:  # a value newer than these bindings: ValueError with its name
+            member = cls(_ffi.text(lib.mon_status_name(value)))
+        return member
 
     @classmethod
     def coerce(cls, value: Any, field: str = "status") -> "Status":
@@ -45,6 +48,10 @@ class Status(str, enum.Enum):
         except ValueError:
             raise errors.InvalidInputError(errors.EINVAL, "MON_EINVAL",
                                            "%s: must be UP, DOWN, DEGRADED or UNKNOWN" % field, field) from None
+
+
+# C value -> member, read once from the library.
+_STATUS_BY_C = {member.to_c(): member for member in Status}
 
 
 @dataclasses.dataclass

@@ -127,3 +127,28 @@ def test_a_file_that_is_not_libmonitorage_is_refused() -> None:
     if result.returncode != 0:
         assert "not libmonitorage" in result.stderr
 
+
+
+def test_interpreter_exit_with_live_objects_is_clean(db_url: str) -> None:
+    script = """
+import monitorage as m
+store = m.Store(%r)
+key = m.SecretKey(m.SecretKey.new_hex())
+registry = m.Connectors(store, key)
+class Live(m.ConnectorType):
+    name = "LIVE"
+    def test(self, call):
+        return {}
+registry.register(Live())
+registry.set_audit_hook(lambda event: None)
+checker = m.Checker()
+checker.submit(m.Endpoint(name="x", type="APIM", url="http://127.0.0.1:9/"))
+scheduler = m.Scheduler(%r)
+endpoint = m.Endpoint(name="y", type="APIM", url="https://example.com")
+print("done")
+""" % (db_url, db_url)
+    package_parent = os.path.dirname(os.path.dirname(os.path.abspath(monitorage.__file__)))
+    env = dict(os.environ, PYTHONPATH=package_parent)
+    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and result.stdout == "done\n", result.stderr
+    assert "Exception ignored" not in result.stderr
