@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""REST server benchmark, run by `scripts/bench server` (not a test).
+
+usage: server_bench.py DATABASE_URL SERVER_DIR [seconds=10] [endpoints=10000]
+
+In one run, on this machine, with wrk: GET /health of our server against
+nginx returning the same body (the baseline), GET /api/v1/endpoints/{id}
+with a verified (cached) RS256 token, and GET /api/v1/status with the given
+number of endpoints. The server runs 2 workers in Kore's seccomp sandbox;
+its tokens come from a loopback JWKS stub (tests/stubs/jwks_stub.py).
+"""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "server"))
+from test_server import ISSUER, AUDIENCE, Server, Stub, jwk_of, new_key, psql, sign  # noqa: E402
+
+NGINX_CONF = """
+worker_processes 2;
+pid {dir}/nginx.pid;
+error_log {dir}/error.log;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    server {{
+        listen 127.0.0.1:{port};
+        location = /health {{ default_type application/json; return 200 '{{"status":"ok"}}'; }}
+    }}
+}}
+"""
+
+
+def wrk(url, seconds, connections, token=None):
+    cmd = ["wrk", "-t2", "-c%d" % connections, "-d%ds" % seconds]
+    if token:
+        cmd += ["-H", "Authorization: Bearer " + token]
+    out = subprocess.run(cmd + [url], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if bad:
+        sys.exit("wrk: %s non-2xx answers from %s" % (bad.group(1), url))
+    latency = re.search(r"Latency\s+(\S+)", out).group(1)
+    return rps, latency
+
+
+def main():
+    url, server_dir = sys.argv[1], sys.argv[2]
+    seconds = int(sys.argv[3]) if len(sys.argv) > 3 else 10
+    count = int(sys.argv[4]) if len(sys.argv) > 4 else 10000
+    if not shutil.which("wrk") or not shutil.which("nginx"):
+        sys.exit("server bench needs wrk and nginx (Debian packages wrk, nginx)")
+    os.environ["MONITORAGE_SERVER_DIR"] = server_dir
+    import test_server
+    test_server.SERVER_DIR = server_dir
+
+    key = new_key()
+    stub = Stub()
+    stub.serve([jwk_of(key, "kA")])
+    now = int(time.time())
+    token = sign({"iss": ISSUER, "aud": AUDIENCE, "exp": now + 3600, "nbf": now - 10, "oid": "bench",
+                  "preferred_username": "bench@example.test", "roles": ["Monitorage.Reader"]}, key, "kA")
+    server = Server({"DATABASE_URL": url, "MONITORAGE_WORKERS": "2", "OIDC_ISSUER": ISSUER,
+                     "OIDC_JWKS_URL": "http://127.0.0.1:%d/keys" % stub.port, "OIDC_AUDIENCE": AUDIENCE})
+    tmp = tempfile.mkdtemp(prefix="server-bench-")
+    nginx = None
+    try:
+        psql(url, "INSERT INTO endpoints (name, type, url) SELECT 'bench-' || g, 'APIM', "
+                  "'http://127.0.0.1:9/' || g FROM generate_series(1, %d) g" % count)
+        psql(url, "INSERT INTO health_history (endpoint_id, status, status_code, latency_ms) "
+                  "SELECT id, 'UP', 200, 10 FROM endpoints")
+        one = psql(url, "SELECT id FROM endpoints ORDER BY name LIMIT 1")
+
+        port = test_server.free_port()
+        with open(os.path.join(tmp, "nginx.conf"), "w") as f:
+            f.write(NGINX_CONF.format(dir=tmp, port=port))
+        nginx = subprocess.Popen(["nginx", "-c", os.path.join(tmp, "nginx.conf"), "-g", "daemon off;"],
+                                 stderr=subprocess.DEVNULL)
+        time.sleep(0.5)
+
+        base = "http://127.0.0.1:%d" % server.port
+        print("server: 2 workers, %d endpoints, wrk -t2, %d s per run" % (count, seconds))
+        nginx_rps, nginx_lat = wrk("http://127.0.0.1:%d/health" % port, seconds, 64)
+        print("nginx /health (2 workers, 64 connections): %.0f req/s, latency %s" % (nginx_rps, nginx_lat))
+        health_rps, health_lat = wrk(base + "/health", seconds, 64)
+        print("server /health (64 connections): %.0f req/s, latency %s" % (health_rps, health_lat))
+        ep_rps, ep_lat = wrk(base + "/api/v1/endpoints/" + one, seconds, 64, token)
+        print("server GET /api/v1/endpoints/{id} with token (64 connections): %.0f req/s, latency %s"
+              % (ep_rps, ep_lat))
+        st_rps, st_lat = wrk(base + "/api/v1/status", seconds, 4, token)
+        print("server GET /api/v1/status, %d endpoints (4 connections): %.1f req/s, latency %s"
+              % (count, st_rps, st_lat))
+        print("server /health vs nginx /health: %.2f x" % (health_rps / nginx_rps))
+        print("endpoint read vs goal of 10000 req/s: %.2f x" % (ep_rps / 10000.0))
+        if "died" in server.output():
+            sys.exit("a server worker died:\n" + server.output())
+    finally:
+        if nginx:
+            nginx.terminate()
+            nginx.wait(10)
+        server.stop()
+        stub.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
