@@ -155,6 +155,7 @@ class Checker(Handle):
 
     _free = lib.mon_checker_free
     _what = "Checker"
+    _in_socket_callback = False
 
     def __init__(self, *, max_in_flight: Optional[int] = None, body_limit: Optional[int] = None,
                  user_agent: Optional[str] = None, retry_delay_ms: Optional[int] = None,
@@ -168,6 +169,7 @@ class Checker(Handle):
         self._tokens = itertools.count(1)
         self._unclaimed: List[CheckResult] = []
         self._driving = 0
+        self._in_socket_callback = False
         self._socket_cb: Any = None
         self._token_cb: Any = None
         if token is not None:
@@ -191,7 +193,15 @@ class Checker(Handle):
         except BaseException as exc:
             self._errors.append(exc)
 
+    @property
+    def _handle(self) -> Any:
+        if self._in_socket_callback:
+            raise RuntimeError("the socket callback must only record the request, not call the Checker")
+        return super()._handle
+
     def _drive(self, function: Any, *args: Any) -> int:
+        if self._driving:
+            raise RuntimeError("the Checker is already being driven (from its own callback, or another thread)")
         self._driving += 1
         try:
             code = function(self._handle, *args)
@@ -258,15 +268,19 @@ class Checker(Handle):
             return
 
         def trampoline(checker: Any, fd: int, events: int, payload: Any) -> None:
+            self._in_socket_callback = True
             try:
                 callback(fd, events)
             except BaseException as exc:
                 self._errors.append(exc)
+            finally:
+                self._in_socket_callback = False
 
         self._socket_cb = _ffi.CHECKER_SOCKET_FN(trampoline)
+        handle = self._handle
         self._driving += 1
         try:
-            lib.mon_checker_set_socket_callback(self._handle, self._socket_cb, None)
+            lib.mon_checker_set_socket_callback(handle, self._socket_cb, None)
         finally:
             self._driving -= 1
         if self._errors:

@@ -108,6 +108,8 @@ class Scheduler(Handle):
         return trampoline
 
     def _drive(self, function: Any, *args: Any) -> int:
+        if self._driving:
+            raise RuntimeError("the Scheduler is already being driven (from its own callback, or another thread)")
         self._driving += 1
         try:
             try:

@@ -73,6 +73,24 @@ def test_a_checker_cannot_be_closed_from_its_own_callback(base: str) -> None:
     assert checker.closed
 
 
+def test_a_callback_cannot_drive_the_checker_again(base: str) -> None:
+    with Checker() as checker:
+        checker.submit(ep(base, "/ok"), lambda result: checker.run(timeout=1))
+        with pytest.raises(RuntimeError, match="already being driven"):
+            checker.run(timeout=30)
+        assert checker.pending == 0
+
+
+def test_the_socket_callback_may_not_call_the_checker(base: str) -> None:
+    with Checker() as checker:
+        checker.set_socket_callback(lambda fd, events: checker.pending)
+        checker.submit(ep(base, "/ok"))
+        with pytest.raises(RuntimeError, match="only record"):
+            checker.run(timeout=30)
+        checker.set_socket_callback(None)
+        checker.run(timeout=30)
+
+
 def test_invalid_endpoint_is_refused_at_submit_and_its_callback_never_runs() -> None:
     called = []
     with Checker() as checker:
