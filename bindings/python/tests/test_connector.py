@@ -222,6 +222,16 @@ def test_registering_a_taken_or_bad_name_is_refused(registry: Connectors, echo: 
         registry.register(Lower())
 
 
+def test_seed_environment_variables_are_imported_into_unconfigured_connectors(
+        registry: Connectors, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TALEND_API_KEY", SECRET)
+    monkeypatch.setenv("TALEND_BASE_URL", "https://api.eu.cloud.talend.com")
+    assert registry.import_env() >= 1
+    config = registry.get("TALEND")
+    assert config["credentials_set"] is True and config["base_url"] == "https://api.eu.cloud.talend.com"
+    assert registry.import_env() == 0  # connectors with credentials are left alone
+
+
 def test_closing_the_store_closes_the_registry_first(db_url: str) -> None:
     store = Store(db_url)
     key = SecretKey(SecretKey.new_hex())

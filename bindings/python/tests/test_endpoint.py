@@ -33,9 +33,11 @@ def test_new_endpoint_has_the_documented_defaults() -> None:
 def test_keyword_construction_sets_and_validates_every_field() -> None:
     ep = make(check_interval=30, timeout_ms=2000, expected_status=204, headers={"X-Team": "ops"},
               enabled=False, method="HEAD", degraded_ms=500, retries=2, cert_warn_days=7, follow_redirects=True,
-              conditions=[{"type": "status_in", "values": [200, 204]}] if False else [])
+              conditions=[{"type": "json_equals", "path": "status", "value": "UP"},
+                          {"type": "body_not_contains", "value": "error"}])
     ep.validate()
     assert ep.type == "APIM" and ep.check_interval == 30 and ep.headers == {"X-Team": "ops"}
+    assert {c["type"] for c in ep.conditions} == {"json_equals", "body_not_contains"}
     assert ep.enabled is False and ep.method == "HEAD" and ep.follow_redirects is True
     with pytest.raises(TypeError):
         Endpoint(nonsense=1)
