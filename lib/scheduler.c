@@ -348,6 +348,7 @@ static void claim_due(mon_scheduler *s, int64_t now)
 }
 
 static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
 
 /* One round: claim (unless draining), flush when due, wait for I/O at most
  * timeout_ms, drive the checker. */
@@ -367,12 +368,11 @@ static int step_once(mon_scheduler *s, int timeout_ms)
     if (!s->ring.count)
         s->next_flush_ms = now + s->opt.flush_interval_ms;
 
+    /* Database work waits for its own time and for the end of a backoff. */
     if (!s->draining)
-        wait = min64(wait, s->next_claim_ms - now);
+        wait = min64(wait, max64(s->next_claim_ms, s->db_retry_ms) - now);
     if (s->ring.count)
-        wait = min64(wait, s->next_flush_ms - now);
-    if (s->ring.count || !s->draining)
-        wait = min64(wait, s->db_retry_ms - now);
+        wait = min64(wait, max64(s->next_flush_ms, s->db_retry_ms) - now);
     long checker_wait = mon_checker_timeout_ms(s->checker);
     if (checker_wait >= 0)
         wait = min64(wait, checker_wait);

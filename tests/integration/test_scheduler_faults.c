@@ -1,0 +1,190 @@
+/* Scheduler faults against the private PostgreSQL: a replica that dies with
+ * leases held, the database going away and coming back (through a TCP proxy
+ * the test cuts, so the shared cluster keeps running), a full buffer. */
+#include "scheduler_kit.h"
+
+#include <signal.h>
+
+static struct stubproc proxy;
+
+static void setup(void) { kit_setup("scheduler_faults"); }
+
+static void teardown(void)
+{
+    if (proxy.pid)
+        stubproc_stop(&proxy);
+    kit_teardown();
+}
+
+/* The test database's URL through a proxy the test can cut. */
+static const char *proxied_url(void)
+{
+    static char url[1024];
+    char port[16], portarg[16];
+    const char *db = strstr(kit_url, "@/"), *end;
+    const char *argv[] = {"python3", stubproc_source_path("stubs/tcp_proxy.py"), portarg, NULL};
+    const char *p = strstr(kit_url, "port=");
+
+    ck_assert_ptr_nonnull(db);
+    ck_assert_ptr_nonnull(p);
+    snprintf(port, sizeof(port), "%.*s", (int)strcspn(p + 5, "&"), p + 5);
+    snprintf(portarg, sizeof(portarg), "%s", port);
+    stubproc_start(&proxy, argv);
+    db += 2;
+    end = strchr(db, '?');
+    snprintf(url, sizeof(url), "postgresql://postgres@127.0.0.1:%d/%.*s?connect_timeout=2", proxy.port,
+             (int)(end ? end - db : (long)strlen(db)), db);
+    return url;
+}
+
+static void cut(void) { kill(proxy.pid, SIGUSR1); }
+static void restore(void) { kill(proxy.pid, SIGUSR2); }
+
+START_TEST(dead_replica_leases_are_taken_over_when_they_expire)
+{
+    mon_scheduler_options opts = MON_SCHEDULER_OPTIONS_INIT;
+    struct kit_runner b;
+    mon_scheduler *a;
+
+    /* Checks take 3 s; the lease (3 s + 15 s margin) outlives the 10 s slot. */
+    kit_add_endpoints(40, "slow", "/slow?ms=3000", 10, 5000, 0);
+    kit_all_due_now();
+    opts.lease_margin_ms = 15000;
+    a = kit_scheduler(kit_url, "doomed", &opts);
+    for (int i = 0; i < 40 && kit_stats(a).claimed < 40; i++)
+        ck_assert_int_eq(mon_scheduler_step(a, 50), MON_OK);
+    ck_assert_uint_eq(kit_stats(a).claimed, 40);
+    /* The replica dies with its 40 checks in flight: nothing written, leases held. */
+    mon_scheduler_free(a);
+    pgtest_exec(kit_url, "CREATE TABLE dead_leases AS SELECT endpoint_id, lease_until, now() AS died"
+                         " FROM endpoint_schedule WHERE lease_owner = 'doomed' AND lease_until > now()");
+    ck_assert_int_eq(kit_count("SELECT count(*) FROM dead_leases"), 40);
+
+    opts.poll_interval_ms = 50;
+    kit_start(&b, kit_scheduler(kit_url, "survivor", &opts));
+    kit_sleep_ms(24000);
+    ck_assert_int_eq(kit_join(&b), MON_OK);
+
+    /* Not one check while the dead replica's lease held, then taken over
+     * within a few seconds of its expiry. */
+    ck_assert_int_eq(kit_count("SELECT count(*) FROM health_history h JOIN dead_leases d USING (endpoint_id)"
+                               " WHERE h.checked_at < d.lease_until"),
+                     0);
+    ck_assert_int_eq(kit_count("SELECT count(*) FROM dead_leases d WHERE NOT EXISTS (SELECT 1 FROM health_history h"
+                               " WHERE h.endpoint_id = d.endpoint_id"
+                               " AND h.checked_at < d.lease_until + interval '3 seconds')"),
+                     0);
+    ck_assert_uint_eq(kit_stats(b.s).results_written, (uint64_t)kit_count("SELECT count(*) FROM health_history"));
+    mon_scheduler_free(b.s);
+}
+END_TEST
+
+START_TEST(results_made_while_the_database_is_down_are_written_when_it_returns)
+{
+    mon_scheduler_options opts = MON_SCHEDULER_OPTIONS_INIT;
+    struct kit_runner r;
+    const char *url = proxied_url();
+
+    /* Checks take 2 s, so checks claimed before the cut finish during it. */
+    kit_add_endpoints(150, "busy", "/slow?ms=2000", 10, 5000, 0);
+    opts.reconnect_max_ms = 1000;
+    kit_start(&r, kit_scheduler(url, "outage", &opts));
+    kit_sleep_ms(12000);
+    cut();
+    kit_sleep_ms(8000);
+    mon_scheduler_stats during = kit_stats(r.s);
+    restore();
+    kit_sleep_ms(12000);
+    ck_assert_int_eq(kit_join(&r), MON_OK);
+    mon_scheduler_stats after = kit_stats(r.s);
+
+    /* The outage was seen and results piled up meanwhile... */
+    ck_assert_uint_gt(during.db_failures, 0);
+    ck_assert_uint_gt(during.buffered, 0);
+    /* ...and every result produced is in health_history, none dropped. */
+    ck_assert_uint_eq(after.dropped, 0);
+    ck_assert_uint_eq(after.buffered, 0);
+    ck_assert_uint_eq(after.checks_done, after.results_written);
+    ck_assert_int_eq(kit_count("SELECT count(*) FROM health_history"), (long long)after.results_written);
+    ck_assert_int_eq(after.db_connected, 1);
+    mon_scheduler_free(r.s);
+}
+END_TEST
+
+START_TEST(full_buffer_drops_the_oldest_results_and_counts_them)
+{
+    mon_scheduler_options opts = MON_SCHEDULER_OPTIONS_INIT;
+    const char *url = proxied_url();
+    mon_scheduler *s;
+
+    kit_add_endpoints(30, "many", "/slow?ms=1500", 10, 5000, 0);
+    kit_all_due_now();
+    opts.buffer_capacity = 5;
+    opts.reconnect_max_ms = 500;
+    s = kit_scheduler(url, "small-buffer", &opts);
+    for (int i = 0; i < 40 && kit_stats(s).claimed < 30; i++)
+        ck_assert_int_eq(mon_scheduler_step(s, 50), MON_OK);
+    ck_assert_uint_eq(kit_stats(s).claimed, 30);
+    cut();
+    for (int i = 0; i < 100 && kit_stats(s).checks_done < 30; i++)
+        ck_assert_int_eq(mon_scheduler_step(s, 100), MON_OK);
+    mon_scheduler_stats st = kit_stats(s);
+    ck_assert_uint_eq(st.checks_done, 30);
+    ck_assert_uint_eq(st.buffered, 5);
+    ck_assert_uint_eq(st.dropped, 25);
+
+    /* Draining while the database is away gives up at the deadline, saying so. */
+    ck_assert_int_eq(mon_scheduler_drain(s, 1500), MON_ETIMEOUT);
+    restore();
+    ck_assert_int_eq(mon_scheduler_drain(s, 10000), MON_OK);
+    st = kit_stats(s);
+    ck_assert_uint_eq(st.results_written, 5);
+    ck_assert_uint_eq(st.dropped, 25);
+    ck_assert_int_eq(kit_count("SELECT count(*) FROM health_history"), 5);
+    mon_scheduler_free(s);
+}
+END_TEST
+
+START_TEST(results_of_deleted_endpoints_are_discarded_not_blocking)
+{
+    mon_scheduler_options opts = MON_SCHEDULER_OPTIONS_INIT;
+    mon_scheduler *s;
+
+    kit_add_endpoints(10, "gone", "/slow?ms=1000", 10, 5000, 0);
+    kit_all_due_now();
+    s = kit_scheduler(kit_url, "deleter", &opts);
+    for (int i = 0; i < 40 && kit_stats(s).claimed < 10; i++)
+        ck_assert_int_eq(mon_scheduler_step(s, 50), MON_OK);
+    pgtest_exec(kit_url, "DELETE FROM endpoints WHERE name IN ('gone1', 'gone2', 'gone3')");
+    ck_assert_int_eq(mon_scheduler_drain(s, 10000), MON_OK);
+    mon_scheduler_stats st = kit_stats(s);
+    ck_assert_uint_eq(st.discarded, 3);
+    ck_assert_uint_eq(st.results_written, 7);
+    ck_assert_int_eq(kit_count("SELECT count(*) FROM health_history"), 7);
+    mon_scheduler_free(s);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *suite = suite_create("scheduler_faults");
+    TCase *tc = tcase_create("faults");
+    SRunner *runner;
+    int failed;
+
+    if (mon_global_init() != MON_OK)
+        return 1;
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, dead_replica_leases_are_taken_over_when_they_expire);
+    tcase_add_test(tc, results_made_while_the_database_is_down_are_written_when_it_returns);
+    tcase_add_test(tc, full_buffer_drops_the_oldest_results_and_counts_them);
+    tcase_add_test(tc, results_of_deleted_endpoints_are_discarded_not_blocking);
+    suite_add_tcase(suite, tc);
+    runner = srunner_create(suite);
+    srunner_run_all(runner, CK_NORMAL);
+    failed = srunner_ntests_failed(runner);
+    srunner_free(runner);
+    mon_global_cleanup();
+    return failed ? 1 : 0;
+}
