@@ -474,7 +474,7 @@ SCHEDULER_STATS_VERSION = 1
 # --------------------------------------------------------------- errors
 
 
-def raise_error(code: int) -> "errors.MonitorageError":
+def error_for(code: int) -> "errors.MonitorageError":
     """The exception for a negative code, with this thread's detail and field."""
     detail = _borrowed(lib.mon_error_last())
     field = _borrowed(lib.mon_error_field())
@@ -487,7 +487,7 @@ def raise_error(code: int) -> "errors.MonitorageError":
 
 def _check_code(result: int, func: Any, args: Any) -> int:
     if result < 0:
-        raise raise_error(result)
+        raise error_for(result)
     return result
 
 
@@ -783,12 +783,6 @@ def seconds(value: Any, field: str) -> int:
 def optional_ms(value: float) -> Optional[float]:
     """-1 (unknown) as None."""
     return None if value < 0 else value
-
-
-def check_open(pointer: Optional[c_void_p], what: str) -> c_void_p:
-    if pointer is None:
-        raise ValueError("%s is closed" % what)
-    return pointer
 
 
 _declare()

@@ -79,7 +79,7 @@ def test_clearing_the_error_forgets_the_detail() -> None:
 
 def test_a_code_without_a_matching_detail_falls_back_to_the_code_text() -> None:
     _ffi.lib.mon_error_clear()
-    error = _ffi.raise_error(errors.ENOTFOUND)
+    error = _ffi.error_for(errors.ENOTFOUND)
     assert isinstance(error, errors.NotFoundError)
     assert error.message == "not found" and error.field is None
 
