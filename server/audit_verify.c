@@ -41,5 +41,5 @@ int page_audit_verify(struct http_request *req)
         srv_reply_error(req, 400, "invalid_query", NULL, "this route takes no query parameters");
         return KORE_RESULT_OK;
     }
-    return srv_job_start(req, verify_run, NULL);
+    return srv_job_start(req, verify_run, NULL, NULL);
 }

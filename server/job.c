@@ -13,6 +13,7 @@
 struct srv_job {
     struct kore_task task; /* first: the task entry gets this pointer */
     srv_job_fn fn;
+    srv_job_after_fn after;
     void *arg;
     struct srv_job_result result;
 };
@@ -48,6 +49,7 @@ void srv_job_fail(struct srv_job_result *result, int rc)
 
 static void job_free(struct srv_job *job)
 {
+    free(job->arg);
     free(job->result.json);
     free(job);
 }
@@ -74,16 +76,22 @@ int srv_job_running(struct http_request *req)
     return req->hdlr_extra != NULL;
 }
 
-int srv_job_start(struct http_request *req, srv_job_fn fn, void *arg)
+int srv_job_start(struct http_request *req, srv_job_fn fn, void *arg, srv_job_after_fn after)
 {
     struct srv_job *job = calloc(1, sizeof(*job));
 
     if (!job) {
+        free(arg);
         srv_reply_error(req, 500, "internal", NULL, "out of memory");
         return KORE_RESULT_OK;
     }
     job->fn = fn;
     job->arg = arg;
+    job->after = after;
+    /* Kore keeps the header timeout running for a request whose body is
+     * empty (Content-Length: 0): the request is complete, so stop it, or a
+     * job longer than http_header_timeout would end in a 408. */
+    req->owner->http_timeout = 0;
     kore_task_create(&job->task, job_entry);
     kore_task_bind_request(&job->task, req);
     req->hdlr_extra = job;
@@ -105,6 +113,8 @@ int srv_job_continue(struct http_request *req)
         srv_reply_json(req, r->status, r->json, strlen(r->json));
     else
         srv_reply_code_error(req, r->rc, r->message, r->field);
+    if (job->after)
+        job->after(req, job->arg);
     kore_task_destroy(&job->task);
     job_free(job);
     req->hdlr_extra = NULL;

@@ -13,7 +13,7 @@
  *       if (srv_job_running(req))
  *           return srv_job_continue(req);
  *       ...check auth and input...
- *       return srv_job_start(req, run_x, arg);
+ *       return srv_job_start(req, run_x, arg, after_x);
  *   }
  */
 
@@ -36,15 +36,23 @@ void srv_job_fail(struct srv_job_result *result, int rc);
 
 /*
  * A job: runs on a task thread with that thread's own store (opened on
- * first use; NULL if the database is unreachable). arg is the caller's.
+ * first use; the job is not run, and 503 is sent, when the database is
+ * unreachable).
  */
 typedef void (*srv_job_fn)(struct srv_job_result *result, mon_store *store, void *arg);
+
+/* Runs on the worker after the job's answer was sent (e.g. to audit it). */
+typedef void (*srv_job_after_fn)(struct http_request *req, void *arg);
 
 /* Whether req has a job started (the handler is being called again). */
 int srv_job_running(struct http_request *req);
 
-/* Start fn(arg) for req; returns KORE_RESULT_RETRY (or OK after a 500). */
-int srv_job_start(struct http_request *req, srv_job_fn fn, void *arg);
+/*
+ * Start fn(arg) for req; after (may be NULL) runs once the answer is sent.
+ * arg (may be NULL) is malloc'd and owned by the job from here on, freed
+ * with free() in every case. Returns KORE_RESULT_RETRY (or OK after a 500).
+ */
+int srv_job_start(struct http_request *req, srv_job_fn fn, void *arg, srv_job_after_fn after);
 
 /* Wait for req's job, or send its answer; returns the handler's result. */
 int srv_job_continue(struct http_request *req);

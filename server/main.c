@@ -19,7 +19,9 @@
 #include "server.h"
 
 /* Syscalls that libpq, libcurl and threads need beyond Kore's own list
- * (measured, see ../shared/KORE.md); anything else kills the worker. */
+ * (measured, see ../shared/KORE.md), plus epoll_create1 for the checker's
+ * own event loop (traced with seccomp_tracing); anything else kills the
+ * thread that makes the call. */
 // clang-format off
 KORE_SECCOMP_FILTER("monitorage",
     KORE_SYSCALL_ALLOW(clone3), KORE_SYSCALL_ALLOW(rseq),
@@ -29,6 +31,7 @@ KORE_SECCOMP_FILTER("monitorage",
     KORE_SYSCALL_ALLOW(sendmmsg), KORE_SYSCALL_ALLOW(recvmsg),
     KORE_SYSCALL_ALLOW(socketpair), KORE_SYSCALL_ALLOW(bind),
     KORE_SYSCALL_ALLOW_ARG(socket, 0, AF_NETLINK),
+    KORE_SYSCALL_ALLOW(epoll_create1),
 )
 // clang-format on
 
@@ -49,6 +52,9 @@ void srv_log(const char *fmt, ...)
     vprintf(fmt, ap);
     va_end(ap);
     putchar('\n');
+    /* Flushed per line: with -f stdout is a file or pipe, and a buffer left
+     * at fork would be written again by every worker. */
+    fflush(stdout);
 }
 
 static void open_store(void)
@@ -123,10 +129,6 @@ void kore_parent_configure(int argc, char **argv)
     int rc, applied = 0;
     mon_store *parent_store = NULL;
 
-    /* Kore has already written to stdout: flush it so the workers do not
-     * inherit (and print again) its buffer, then keep it line-buffered. */
-    fflush(stdout);
-    setvbuf(stdout, NULL, _IOLBF, 0);
     if (!url || !*url)
         die("DATABASE_URL is not set (a libpq URL, e.g. postgresql://user@host/db)");
     if (!(srv_config.database_url = strdup(url)))

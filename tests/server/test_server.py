@@ -419,6 +419,30 @@ class Api(unittest.TestCase):
         self.assertEqual((code, report["ok"], report["reason"], report["broken_id"]),
                          (200, False, "edited", victim), report)
 
+    def test_check_now_records_and_returns_the_result(self):
+        up = self.create(url="http://127.0.0.1:%d/keys" % self.stub.port, retries=0)
+        down = self.create(url="http://127.0.0.1:%d/x" % free_port(), retries=0, timeout=1000)
+        operator = self.token(roles=["Monitorage.Operator"], oid="operator-check")
+        code, _, result = self.call("POST", "/api/v1/endpoints/%s/check" % up["id"], token=operator)
+        self.assertEqual((code, result["status"], result["status_code"], result["endpoint_id"]),
+                         (200, "UP", 200, up["id"]), result)
+        self.assertIsInstance(result["connect_ms"], float)
+        code, _, result = self.call("POST", "/api/v1/endpoints/%s/check" % down["id"], token=operator)
+        self.assertEqual((code, result["status"]), (200, "DOWN"), result)
+        self.assertTrue(result["error_message"])
+        code, _, hist = self.call("GET", "/api/v1/endpoints/%s/history" % up["id"], token=operator)
+        self.assertEqual([h["status"] for h in hist["items"]], ["UP"])
+        self.assertEqual(self.audit_rows("user_id = 'operator-check' AND action = 'endpoint.check' AND "
+                                         "result = 'SUCCESS'"), "2")
+        reader = self.token(roles=["Monitorage.Reader"], oid="reader-check")
+        error = self.assertError(self.call("POST", "/api/v1/endpoints/%s/check" % up["id"], token=reader), 403)
+        self.assertIn("Monitorage.Operator", error["message"])
+        self.assertEqual(self.audit_rows("user_id = 'reader-check' AND action = 'endpoint.check' AND "
+                                         "result = 'FAILURE'"), "1")
+        self.assertError(self.call("POST", "/api/v1/endpoints/00000000-0000-4000-8000-00000000abcd/check",
+                                   token=operator), 404)
+        self.assertEqual(self.call("GET", "/api/v1/endpoints/%s/check" % up["id"], token=operator)[0], 405)
+
     def test_create_rejects_bad_input_with_field(self):
         admin = self.token()
         self.assertError(self.call("POST", "/api/v1/endpoints", self.endpoint_body(url="ftp://x/"), admin), 400, "url")
@@ -594,7 +618,7 @@ class DevMode(unittest.TestCase):
             self.assertEqual((r.status, me["dev"], me["permissions"]["admin"]), (200, True, True))
             c.request("GET", "/api/v1/me", headers={"Authorization": "Bearer " + DEV_TOKEN + "x"})
             self.assertEqual(c.getresponse().status, 401)
-            self.assertIn("WARNING: dev mode", server.output())
+            self.assertEqual(server.output().count("WARNING: dev mode"), 1, "logged once, not once per worker")
             server.proc.terminate()
             self.assertEqual(server.proc.wait(15), 0, "SIGTERM stops the server cleanly")
         finally:
