@@ -23,9 +23,15 @@ int mon_store_open(mon_store **out, const char *database_url)
         return mon__error(MON_EINVAL, "database_url", "must be set (e.g. postgresql://user@host/db)");
     options = PQconninfoParse(database_url, &parse_error);
     if (!options) {
-        /* libpq's parse message quotes no value of the URL, so no password leaks. */
-        int rc = mon__error(MON_EINVAL, "database_url", "malformed: %s",
-                            parse_error ? parse_error : "cannot parse");
+        /* libpq's parse messages may quote the URI, password included: keep
+         * only the text before the first quote. */
+        char reason[200];
+        int rc;
+        snprintf(reason, sizeof(reason), "%s", parse_error ? parse_error : "cannot parse");
+        reason[strcspn(reason, "\"\n")] = '\0';
+        for (size_t len = strlen(reason); len > 0 && strchr(": ", reason[len - 1]); len--)
+            reason[len - 1] = '\0';
+        rc = mon__error(MON_EINVAL, "database_url", "malformed: %s", reason);
         PQfreemem(parse_error);
         return rc;
     }

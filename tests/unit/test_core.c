@@ -63,6 +63,10 @@ START_TEST(malformed_database_url_is_refused_without_echoing_it)
     ck_assert_int_eq(mon_store_open(&store, "postgresql://u:SuperSecret@host/db?nosuchoption=1"), MON_EINVAL);
     ck_assert_ptr_null(store);
     ck_assert_ptr_null(strstr(mon_error_last(), "SuperSecret"));
+    /* libpq quotes the whole URI in some parse errors. */
+    ck_assert_int_eq(mon_store_open(&store, "postgresql://u:s3cret@[::1"), MON_EINVAL);
+    ck_assert_ptr_null(strstr(mon_error_last(), "s3cret"));
+    ck_assert_msg(strstr(mon_error_last(), "database_url: malformed: ") == mon_error_last(), "%s", mon_error_last());
 }
 END_TEST
 

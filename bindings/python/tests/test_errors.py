@@ -97,8 +97,6 @@ def test_malformed_database_url_is_invalid_input() -> None:
     assert caught.value.field == "database_url" and "SuperSecret" not in caught.value.message
 
 
-@pytest.mark.xfail(strict=True, reason="lib/store.c copies libpq's URI parse error, which quotes the whole URI "
-                   "with its password, into the detail (found by these tests; not fixed here)")
 def test_unparseable_database_url_is_not_echoed_with_its_password() -> None:
     with pytest.raises(monitorage.MonitorageError) as caught:
         monitorage.Store("postgresql://u:s3cret@[::1")
