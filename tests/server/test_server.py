@@ -47,7 +47,8 @@ def new_key():
 
 def jwk_of(key, kid):
     pub = key.public_key().public_numbers()
-    return {"kty": "RSA", "use": "sig", "alg": "RS256", "kid": kid, "n": int_b64u(pub.n), "e": int_b64u(pub.e)}
+    return {"kty": "RSA", "use": "sig", "alg": "RS256", "kid": kid,
+            "n": int_b64u(pub.n), "e": int_b64u(pub.e)}
 
 
 def sign(claims, key, kid, alg="RS256", hmac_secret=None):
@@ -352,10 +353,12 @@ class Api(unittest.TestCase):
 
         replaced = self.endpoint_body(name="replaced", type="DOMAIN", check_interval=120)
         code, _, got = self.call("PUT", path, replaced, admin)
-        self.assertEqual((code, got["name"], got["type"], got["check_interval"]), (200, "replaced", "DOMAIN", 120))
+        self.assertEqual((code, got["name"], got["type"], got["check_interval"]),
+                         (200, "replaced", "DOMAIN", 120))
         self.assertEqual(got["created_at"], ep["created_at"])
 
-        code, _, got = self.call("PATCH", path, {"enabled": False}, admin, content_type="application/merge-patch+json")
+        code, _, got = self.call("PATCH", path, {"enabled": False}, admin,
+                                 content_type="application/merge-patch+json")
         self.assertEqual((code, got["enabled"], got["name"]), (200, False, "replaced"))
 
         self.assertEqual(self.call("DELETE", path, token=admin)[0], 204)
@@ -363,11 +366,11 @@ class Api(unittest.TestCase):
         self.assertError(self.call("DELETE", path, token=admin), 404)
 
         for action in ("endpoint.create", "endpoint.update", "endpoint.patch", "endpoint.delete"):
-            self.assertEqual(self.audit_rows("user_id = 'admin-life' AND action = '%s' AND result = 'SUCCESS' "
-                                             "AND target = '%s'" % (action, ep["id"])), "1", action)
+            where = "user_id = 'admin-life' AND action = '%s' AND result = 'SUCCESS' AND target = '%s'"
+            self.assertEqual(self.audit_rows(where % (action, ep["id"])), "1", action)
         row = psql(self.db, "SELECT user_email || '|' || user_roles::text || '|' || ip_address || '|' || "
-                            "user_agent || '|' || parameters::text FROM action_logs WHERE user_id = 'admin-life' "
-                            "AND action = 'endpoint.create'")
+                            "user_agent || '|' || parameters::text FROM action_logs "
+                            "WHERE user_id = 'admin-life' AND action = 'endpoint.create'")
         self.assertIn("alice@example.test|", row)
         self.assertIn("Monitorage.Admin", row)
         self.assertIn("|127.0.0.1|lifecycle-test/1|", row)
@@ -384,7 +387,8 @@ class Api(unittest.TestCase):
         code, _, page = self.call("GET", "/api/v1/audit?user_id=auditor-1&limit=2", token=admin)
         self.assertEqual((code, len(page["items"])), (200, 2), page)
         self.assertTrue(page["next_cursor"])
-        self.assertTrue(all(r["user_id"] == "auditor-1" and r["action"] == "endpoint.create" for r in page["items"]))
+        self.assertTrue(all(r["user_id"] == "auditor-1" and r["action"] == "endpoint.create"
+                            for r in page["items"]))
         seen = {r["id"] for r in page["items"]}
         code, _, more = self.call("GET", "/api/v1/audit?user_id=auditor-1&limit=2&cursor="
                                   + urllib.parse.quote(page["next_cursor"]), token=admin)
@@ -395,8 +399,8 @@ class Api(unittest.TestCase):
         texts = json.dumps(mine["items"])
         self.assertIn("audited-0", texts)
         self.assertNotIn("c2VjcmV0", texts, "header values are redacted")
-        error = self.assertError(self.call("GET", "/api/v1/audit", token=self.token(roles=["Monitorage.Operator"])),
-                                 403)
+        operator = self.token(roles=["Monitorage.Operator"])
+        error = self.assertError(self.call("GET", "/api/v1/audit", token=operator), 403)
         self.assertIn("Monitorage.Admin", error["message"])
         self.assertError(self.call("GET", "/api/v1/audit?result=maybe", token=admin), 400, "result")
         self.assertError(self.call("GET", "/api/v1/audit?from=never", token=admin), 400, "from")
@@ -409,8 +413,8 @@ class Api(unittest.TestCase):
         code, _, report = self.call("GET", "/api/v1/audit/verify", token=admin)
         self.assertEqual((code, report["ok"], report["reason"]), (200, True, "intact"), report)
         self.assertGreater(report["rows_checked"], 0)
-        self.assertError(self.call("GET", "/api/v1/audit/verify", token=self.token(roles=["Monitorage.Reader"])),
-                         403)
+        reader = self.token(roles=["Monitorage.Reader"])
+        self.assertError(self.call("GET", "/api/v1/audit/verify", token=reader), 403)
         self.assertError(self.call("GET", "/api/v1/audit/verify?x=1", token=admin), 400)
         victim = psql(self.db, "SELECT id FROM action_logs ORDER BY seq LIMIT 1 OFFSET 1")
         psql(self.db, "SET session_replication_role = replica; "
@@ -435,7 +439,8 @@ class Api(unittest.TestCase):
         self.assertEqual(self.audit_rows("user_id = 'operator-check' AND action = 'endpoint.check' AND "
                                          "result = 'SUCCESS'"), "2")
         reader = self.token(roles=["Monitorage.Reader"], oid="reader-check")
-        error = self.assertError(self.call("POST", "/api/v1/endpoints/%s/check" % up["id"], token=reader), 403)
+        check_up = "/api/v1/endpoints/%s/check" % up["id"]
+        error = self.assertError(self.call("POST", check_up, token=reader), 403)
         self.assertIn("Monitorage.Operator", error["message"])
         self.assertEqual(self.audit_rows("user_id = 'reader-check' AND action = 'endpoint.check' AND "
                                          "result = 'FAILURE'"), "1")
@@ -445,9 +450,9 @@ class Api(unittest.TestCase):
 
     def test_create_rejects_bad_input_with_field(self):
         admin = self.token()
-        self.assertError(self.call("POST", "/api/v1/endpoints", self.endpoint_body(url="ftp://x/"), admin), 400, "url")
-        self.assertError(self.call("POST", "/api/v1/endpoints", self.endpoint_body(timeout="slow"), admin), 400,
-                         "timeout")
+        create = "/api/v1/endpoints"
+        self.assertError(self.call("POST", create, self.endpoint_body(url="ftp://x/"), admin), 400, "url")
+        self.assertError(self.call("POST", create, self.endpoint_body(timeout="slow"), admin), 400, "timeout")
         self.assertError(self.call("POST", "/api/v1/endpoints", self.endpoint_body(colour="red"), admin), 400)
         self.assertError(self.call("POST", "/api/v1/endpoints", '{"name": "x",', admin), 400, "body")
         self.assertError(self.call("POST", "/api/v1/endpoints", "[1, 2]", admin), 400, "body")
@@ -467,14 +472,16 @@ class Api(unittest.TestCase):
         path = "/api/v1/endpoints/" + ep["id"]
         other = "00000000-0000-4000-8000-000000000001"
         self.assertError(self.call("PUT", path, self.endpoint_body(id=other), self.token()), 400, "id")
-        self.assertError(self.call("PUT", "/api/v1/endpoints/" + other, self.endpoint_body(), self.token()), 404)
-        self.assertError(self.call("PATCH", "/api/v1/endpoints/" + other, {"enabled": True}, self.token()), 404)
+        missing = "/api/v1/endpoints/" + other
+        self.assertError(self.call("PUT", missing, self.endpoint_body(), self.token()), 404)
+        self.assertError(self.call("PATCH", missing, {"enabled": True}, self.token()), 404)
         self.assertError(self.call("PATCH", path, {"id": other}, self.token()), 400, "id")
 
     def test_oversized_body_is_413(self):
         with socket.create_connection(("127.0.0.1", self.server.port), timeout=10) as s:
-            s.sendall(("POST /api/v1/endpoints HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
-                       "Content-Type: application/json\r\nContent-Length: 70000\r\n\r\n" % self.token()).encode())
+            head = ("POST /api/v1/endpoints HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+                    "Content-Type: application/json\r\nContent-Length: 70000\r\n\r\n" % self.token())
+            s.sendall(head.encode())
             self.assertIn(b" 413 ", s.recv(4096).split(b"\r\n")[0] + b" ")
 
     def test_list_filters_and_paging(self):
@@ -482,7 +489,8 @@ class Api(unittest.TestCase):
         for i in range(3):
             self.create(name="%s-%d" % (tag, i), type="TALEND", enabled=(i != 1))
         admin = self.token()
-        code, _, page = self.call("GET", "/api/v1/endpoints?type=TALEND&enabled=false&limit=1000", token=admin)
+        code, _, page = self.call("GET", "/api/v1/endpoints?type=TALEND&enabled=false&limit=1000",
+                                  token=admin)
         self.assertEqual(code, 200, page)
         self.assertIn("%s-1" % tag, [e["name"] for e in page["items"]])
         self.assertTrue(all(e["type"] == "TALEND" and not e["enabled"] for e in page["items"]))
@@ -578,14 +586,15 @@ class Api(unittest.TestCase):
             elif kind == 3:
                 body = bytes(rnd.randrange(256) for _ in range(rnd.randrange(1, 200)))
             else:
-                q = urllib.parse.quote(rnd.choice([j for j in junk if len(j) < 100] + ["\u00e9", "%", "&&&", "=="])
-                                      .encode("utf-8", "surrogatepass"), safe="%&=")
+                short = [j for j in junk if len(j) < 100] + ["\u00e9", "%", "&&&", "=="]
+                q = urllib.parse.quote(rnd.choice(short).encode("utf-8", "surrogatepass"), safe="%&=")
                 code = self.call("GET", "/api/v1/endpoints?limit=" + q, token=admin)[0]
                 self.assertTrue(400 <= code < 500, (i, q, code))
                 continue
             method = "POST" if i % 2 else rnd.choice(["PUT", "PATCH"])
             code, _, data = self.call(method, target,
-                                      body if isinstance(body, bytes) else body.encode("utf-8", "surrogatepass"),
+                                      body if isinstance(body, bytes)
+                                      else body.encode("utf-8", "surrogatepass"),
                                       admin)
             self.assertTrue(400 <= code < 500 or code in (200, 201), (i, method, body[:80], code, data))
             statuses[code] = statuses.get(code, 0) + 1
@@ -609,7 +618,8 @@ class DevMode(unittest.TestCase):
 
     def test_dev_token_is_admin_on_loopback(self):
         server = Server({"DATABASE_URL": self.db, "MONITORAGE_DEV_TOKEN": DEV_TOKEN, "OIDC_ISSUER": "",
-                         "OIDC_JWKS_URL": "", "OIDC_AUDIENCE": "", "AZURE_TENANT_ID": "", "AZURE_CLIENT_ID": ""})
+                         "OIDC_JWKS_URL": "", "OIDC_AUDIENCE": "", "AZURE_TENANT_ID": "",
+                         "AZURE_CLIENT_ID": ""})
         try:
             c = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
             c.request("GET", "/api/v1/me", headers={"Authorization": "Bearer " + DEV_TOKEN})
@@ -618,15 +628,16 @@ class DevMode(unittest.TestCase):
             self.assertEqual((r.status, me["dev"], me["permissions"]["admin"]), (200, True, True))
             c.request("GET", "/api/v1/me", headers={"Authorization": "Bearer " + DEV_TOKEN + "x"})
             self.assertEqual(c.getresponse().status, 401)
-            self.assertEqual(server.output().count("WARNING: dev mode"), 1, "logged once, not once per worker")
+            self.assertEqual(server.output().count("WARNING: dev mode"), 1,
+                             "logged once, not once per worker")
             server.proc.terminate()
             self.assertEqual(server.proc.wait(15), 0, "SIGTERM stops the server cleanly")
         finally:
             server.stop()
 
     def test_dev_token_refused_beyond_loopback(self):
-        server = Server({"DATABASE_URL": self.db, "MONITORAGE_DEV_TOKEN": DEV_TOKEN, "MONITORAGE_BIND": "0.0.0.0"},
-                        wait=False)
+        server = Server({"DATABASE_URL": self.db, "MONITORAGE_DEV_TOKEN": DEV_TOKEN,
+                         "MONITORAGE_BIND": "0.0.0.0"}, wait=False)
         try:
             self.assertNotEqual(server.proc.wait(20), 0)
             self.assertIn("listens beyond loopback", server.output())
