@@ -91,7 +91,8 @@ typedef struct mon_check_result {
  * Called once per submitted check when it has finished (after its retries),
  * on the thread driving the checker. result and its strings are borrowed for
  * the duration of the call (copy with mon_check_result_dup()). The callback
- * may submit new checks; it must not free the checker.
+ * may submit new checks; it must not free or drive the checker
+ * (mon_checker_free(), mon_checker_run(), mon_checker_process()).
  */
 typedef void (*mon_check_cb)(mon_checker *checker, const mon_check_result *result, void *payload);
 
@@ -148,7 +149,8 @@ MON_EXTERN int mon_checker_run(mon_checker *checker, int timeout_ms);
 /**
  * Called when the checker wants a descriptor watched for events
  * (MON_POLL_IN / MON_POLL_OUT, replacing what was asked before), or no
- * longer watched (MON_POLL_REMOVE). Called from inside the checker's calls.
+ * longer watched (MON_POLL_REMOVE). Called from inside the checker's calls;
+ * it must only record the request (no call on the checker).
  */
 typedef void (*mon_checker_socket_cb)(mon_checker *checker, int fd, int events, void *payload);
 

@@ -130,10 +130,14 @@ static char *http_get(const char *url)
     char *body = NULL;
     CURL *easy = curl_easy_init();
     curl_easy_setopt(easy, CURLOPT_URL, url);
+    curl_easy_setopt(easy, CURLOPT_PROXY, "");
     curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, collect);
     curl_easy_setopt(easy, CURLOPT_WRITEDATA, &body);
-    if (curl_easy_perform(easy) != CURLE_OK || !body)
+    if (curl_easy_perform(easy) != CURLE_OK || !body) {
+        fprintf(stderr, "GET %s failed\n", url);
+        stubproc_stop(&stub);
         abort();
+    }
     curl_easy_cleanup(easy);
     return body;
 }
