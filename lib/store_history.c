@@ -460,14 +460,40 @@ static double bucket_value(int bucket)
     return bucket == HIST_BUCKETS - 1 ? lower : lower * HIST_RATIO_SQRT;
 }
 
-/* A percentile bucket from mon_rollup_window() (NULL when no latency) in ms. */
-static double bucket_ms(const PGresult *res, int row, int col)
+/* Read histogram counters from PostgreSQL's hex text of a bytea ("\\x0000002a...",
+ * 4 bytes per bucket, big-endian) into hist, added with sign (+1 or -1).
+ * NULL adds nothing. */
+static int add_hist(long long hist[HIST_BUCKETS], const PGresult *res, int row, int col, int sign)
 {
-    int bucket;
+    const char *text = PQgetvalue(res, row, col);
     if (PQgetisnull(res, row, col))
-        return -1;
-    bucket = atoi(PQgetvalue(res, row, col));
-    return bucket >= 0 && bucket < HIST_BUCKETS ? bucket_value(bucket) : -1;
+        return MON_OK;
+    if (strncmp(text, "\\x", 2) != 0 || strlen(text) != 2 + HIST_BUCKETS * 8)
+        return mon__error(MON_EDB, "hist", "unreadable latency histogram from the database");
+    text += 2;
+    for (int b = 0; b < HIST_BUCKETS; b++) {
+        unsigned long value = 0;
+        for (int i = 0; i < 8; i++) {
+            char c = text[b * 8 + i];
+            value = value * 16 + (unsigned long)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+        }
+        hist[b] += sign * (long long)value;
+    }
+    return MON_OK;
+}
+
+/* Nearest-rank percentile (as percentile_disc) of a histogram holding n values. */
+static double hist_percentile(const long long hist[HIST_BUCKETS], long long n, int percent)
+{
+    long long rank = (n * percent + 99) / 100, seen = 0;
+    if (rank < 1)
+        rank = 1;
+    for (int b = 0; b < HIST_BUCKETS; b++) {
+        seen += hist[b];
+        if (seen >= rank)
+            return bucket_value(b);
+    }
+    return bucket_value(HIST_BUCKETS - 1);
 }
 
 static void finish_entry(mon_uptime_entry *e)
@@ -545,9 +571,16 @@ int mon_store_uptime(mon_uptime_list **out, mon_store *store, const char *endpoi
             e->p95_ms = double_or(res, row, 6, -1);
             e->p99_ms = double_or(res, row, 7, -1);
         } else {
-            e->p50_ms = bucket_ms(res, row, 5);
-            e->p95_ms = bucket_ms(res, row, 6);
-            e->p99_ms = bucket_ms(res, row, 7);
+            long long hist[HIST_BUCKETS] = {0}, n = 0;
+            if ((rc = add_hist(hist, res, row, 5, 1)) != MON_OK || (rc = add_hist(hist, res, row, 6, -1)) != MON_OK) {
+                mon_uptime_list_free(list);
+                return rc;
+            }
+            for (int b = 0; b < HIST_BUCKETS; b++)
+                n += hist[b];
+            e->p50_ms = n > 0 ? hist_percentile(hist, n, 50) : -1;
+            e->p95_ms = n > 0 ? hist_percentile(hist, n, 95) : -1;
+            e->p99_ms = n > 0 ? hist_percentile(hist, n, 99) : -1;
         }
         list->count++;
     }
