@@ -117,7 +117,7 @@ PGresult *mon__store_exec(mon_store *store, const char *what, const char *sql, i
             *rc = MON_ECONN;
             return NULL;
         }
-        res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+        res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, (flags & MON__EXEC_BINARY) ? 1 : 0);
         st = PQresultStatus(res);
         if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
             *rc = MON_OK;

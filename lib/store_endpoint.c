@@ -14,9 +14,9 @@ struct mon_endpoint_list {
 };
 
 /* Column order read by endpoint_from_row(). */
-#define ENDPOINT_COLUMNS                                                                                   \
-    "e.id, e.name, e.type, e.url, e.check_interval, e.timeout, e.expected_status, e.headers, e.enabled, " \
-    "e.method, e.degraded_ms, e.retries, e.conditions, e.cert_warn_days, e.follow_redirects, "            \
+#define ENDPOINT_COLUMNS                                                                                     \
+    "e.id, e.name, e.type, e.url, e.check_interval, e.timeout, e.expected_status, e.headers, e.enabled, "    \
+    "e.method, e.degraded_ms, e.retries, e.conditions, e.cert_warn_days, e.follow_redirects, "               \
     "e.created_at, e.updated_at"
 
 /* Parameters $1..$14 of insert and update, in this order after the id. */
@@ -49,9 +49,15 @@ static int parse_db_time(mon_time *out, const char *text, const char *field)
     return MON_OK;
 }
 
-static int row_int(const PGresult *res, int row, int col) { return atoi(PQgetvalue(res, row, col)); }
+static int row_int(const PGresult *res, int row, int col)
+{
+    return atoi(PQgetvalue(res, row, col));
+}
 
-static int row_bool(const PGresult *res, int row, int col) { return PQgetvalue(res, row, col)[0] == 't'; }
+static int row_bool(const PGresult *res, int row, int col)
+{
+    return PQgetvalue(res, row, col)[0] == 't';
+}
 
 /* Build an endpoint from row `row` of a result selecting ENDPOINT_COLUMNS. A
  * row that another client wrote outside the model's bounds fails with the
@@ -151,13 +157,14 @@ int mon_store_endpoint_create(mon_store *store, mon_endpoint *ep)
     if ((rc = mon_endpoint_validate(ep)) != MON_OK)
         return rc;
     endpoint_params(&p, ep);
-    res = mon__store_exec(store, "insert endpoint",
-                          "INSERT INTO endpoints (id, name, type, url, check_interval, timeout, expected_status,"
-                          " headers, enabled, method, degraded_ms, retries, conditions, cert_warn_days,"
-                          " follow_redirects) VALUES (COALESCE($1::uuid, uuid_generate_v4()), $2, $3, $4, $5,"
-                          " $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
-                          " RETURNING id, created_at, updated_at",
-                          ENDPOINT_PARAM_COUNT, p.values, 0, &rc);
+    res = mon__store_exec(
+        store, "insert endpoint",
+        "INSERT INTO endpoints (id, name, type, url, check_interval, timeout, expected_status,"
+        " headers, enabled, method, degraded_ms, retries, conditions, cert_warn_days,"
+        " follow_redirects) VALUES (COALESCE($1::uuid, uuid_generate_v4()), $2, $3, $4, $5,"
+        " $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+        " RETURNING id, created_at, updated_at",
+        ENDPOINT_PARAM_COUNT, p.values, 0, &rc);
     if (!res) {
         if (rc == MON_EEXISTS)
             return mon__error(MON_EEXISTS, "id", "an endpoint with id %s already exists",
@@ -180,8 +187,9 @@ int mon_store_endpoint_get(mon_endpoint **out, mon_store *store, const char *id)
     *out = NULL;
     if ((rc = check_id(id)) != MON_OK)
         return rc;
-    res = mon__store_exec(store, "read endpoint", "SELECT " ENDPOINT_COLUMNS " FROM endpoints e WHERE e.id = $1", 1,
-                          params, MON__EXEC_RETRY, &rc);
+    res = mon__store_exec(store, "read endpoint",
+                          "SELECT " ENDPOINT_COLUMNS " FROM endpoints e WHERE e.id = $1", 1, params,
+                          MON__EXEC_RETRY, &rc);
     if (!res)
         return rc;
     if (PQntuples(res) == 0)
@@ -205,12 +213,13 @@ int mon_store_endpoint_update(mon_store *store, mon_endpoint *ep)
     if ((rc = mon_endpoint_validate(ep)) != MON_OK)
         return rc;
     endpoint_params(&p, ep);
-    res = mon__store_exec(store, "update endpoint",
-                          "UPDATE endpoints SET name = $2, type = $3, url = $4, check_interval = $5, timeout = $6,"
-                          " expected_status = $7, headers = $8, enabled = $9, method = $10, degraded_ms = $11,"
-                          " retries = $12, conditions = $13, cert_warn_days = $14, follow_redirects = $15"
-                          " WHERE id = $1 RETURNING id, created_at, updated_at",
-                          ENDPOINT_PARAM_COUNT, p.values, 0, &rc);
+    res = mon__store_exec(
+        store, "update endpoint",
+        "UPDATE endpoints SET name = $2, type = $3, url = $4, check_interval = $5, timeout = $6,"
+        " expected_status = $7, headers = $8, enabled = $9, method = $10, degraded_ms = $11,"
+        " retries = $12, conditions = $13, cert_warn_days = $14, follow_redirects = $15"
+        " WHERE id = $1 RETURNING id, created_at, updated_at",
+        ENDPOINT_PARAM_COUNT, p.values, 0, &rc);
     if (!res)
         return rc;
     if (PQntuples(res) == 0)
@@ -245,9 +254,11 @@ int mon_store_endpoint_delete(mon_store *store, const char *id)
 static int check_filter(const mon_endpoint_filter *f)
 {
     if (f->version != MON_ENDPOINT_FILTER_VERSION)
-        return mon__error(MON_EVERSION, "filter.version", "unknown mon_endpoint_filter version %u", f->version);
+        return mon__error(MON_EVERSION, "filter.version", "unknown mon_endpoint_filter version %u",
+                          f->version);
     if (f->type != -1 && !mon_endpoint_type_name((mon_endpoint_type)f->type))
-        return mon__error(MON_EINVAL, "filter.type", "must be -1 (any) or a mon_endpoint_type, not %d", f->type);
+        return mon__error(MON_EINVAL, "filter.type", "must be -1 (any) or a mon_endpoint_type, not %d",
+                          f->type);
     if (f->enabled < -1 || f->enabled > 1)
         return mon__error(MON_EINVAL, "filter.enabled", "must be -1 (any), 0 or 1, not %d", f->enabled);
     if (f->status != -1 && !mon_status_name((mon_status)f->status))
@@ -261,9 +272,9 @@ static int check_filter(const mon_endpoint_filter *f)
 
 /* The WHERE clause shared by the page and the count: a NULL parameter matches
  * anything; an endpoint never checked has status UNKNOWN. */
-#define LIST_FROM                                                                                          \
-    " FROM endpoints e LEFT JOIN endpoint_status s ON s.endpoint_id = e.id"                               \
-    " WHERE ($1::endpoint_type IS NULL OR e.type = $1) AND ($2::boolean IS NULL OR e.enabled = $2)"        \
+#define LIST_FROM                                                                                            \
+    " FROM endpoints e LEFT JOIN endpoint_status s ON s.endpoint_id = e.id"                                  \
+    " WHERE ($1::endpoint_type IS NULL OR e.type = $1) AND ($2::boolean IS NULL OR e.enabled = $2)"          \
     " AND ($3::health_status IS NULL OR COALESCE(s.status, 'UNKNOWN') = $3)"
 
 int mon_store_endpoint_list(mon_endpoint_list **out, mon_store *store, const mon_endpoint_filter *filter)
@@ -311,8 +322,8 @@ int mon_store_endpoint_list(mon_endpoint_list **out, mon_store *store, const mon
     PQclear(res);
     if (rc == MON_OK && rows == 0 && f->offset > 0) {
         /* A page past the end has no row to carry the total: count apart. */
-        res = mon__store_exec(store, "count endpoints", "SELECT count(*)" LIST_FROM, 3, params, MON__EXEC_RETRY,
-                              &rc);
+        res = mon__store_exec(store, "count endpoints", "SELECT count(*)" LIST_FROM, 3, params,
+                              MON__EXEC_RETRY, &rc);
         if (res)
             list->total = (size_t)strtoull(PQgetvalue(res, 0, 0), NULL, 10);
         PQclear(res);
@@ -325,14 +336,20 @@ int mon_store_endpoint_list(mon_endpoint_list **out, mon_store *store, const mon
     return MON_OK;
 }
 
-size_t mon_endpoint_list_count(const mon_endpoint_list *list) { return list ? list->count : 0; }
+size_t mon_endpoint_list_count(const mon_endpoint_list *list)
+{
+    return list ? list->count : 0;
+}
 
 const mon_endpoint *mon_endpoint_list_at(const mon_endpoint_list *list, size_t index)
 {
     return list && index < list->count ? list->items[index] : NULL;
 }
 
-size_t mon_endpoint_list_total(const mon_endpoint_list *list) { return list ? list->total : 0; }
+size_t mon_endpoint_list_total(const mon_endpoint_list *list)
+{
+    return list ? list->total : 0;
+}
 
 void mon_endpoint_list_free(mon_endpoint_list *list)
 {

@@ -83,7 +83,10 @@ static void buffer_add(struct buffer *b, const char *text, size_t len)
     b->len += len;
 }
 
-static void buffer_str(struct buffer *b, const char *text) { buffer_add(b, text, strlen(text)); }
+static void buffer_str(struct buffer *b, const char *text)
+{
+    buffer_add(b, text, strlen(text));
+}
 
 /* COPY text format: backslash, tab, newline and carriage return are escaped. */
 static void buffer_copy_text(struct buffer *b, const char *text)
@@ -121,7 +124,8 @@ static int check_record(const mon_check_record *r, size_t i)
         return mon__error(MON_EINVAL, FIELD("checked_at"), "must be 0 (now) or a time after 1970");
     for (int t = 0; t < 4; t++)
         if (!(timings[t] == -1 || (timings[t] >= 0 && isfinite(timings[t]))))
-            return mon__error(MON_EINVAL, FIELD(timing_names[t]), "must be -1 (unknown) or a finite value >= 0");
+            return mon__error(MON_EINVAL, FIELD(timing_names[t]),
+                              "must be -1 (unknown) or a finite value >= 0");
 #undef FIELD
     return MON_OK;
 }
@@ -283,8 +287,8 @@ static int endpoint_exists(mon_store *store, const char *id)
 {
     const char *params[1] = {id};
     int rc;
-    PGresult *res = mon__store_exec(store, "read endpoint", "SELECT 1 FROM endpoints WHERE id = $1", 1, params,
-                                    MON__EXEC_RETRY, &rc);
+    PGresult *res = mon__store_exec(store, "read endpoint", "SELECT 1 FROM endpoints WHERE id = $1", 1,
+                                    params, MON__EXEC_RETRY, &rc);
     if (!res)
         return rc;
     rc = PQntuples(res) > 0 ? MON_OK : mon__error(MON_ENOTFOUND, "endpoint_id", "no endpoint with id %s", id);
@@ -317,13 +321,14 @@ int mon_store_history(mon_history_list **out, mon_store *store, const char *endp
     params[1] = from ? from_text : NULL;
     params[2] = to ? to_text : NULL;
     params[3] = limit_text;
-    res = mon__store_exec(store, "read history",
-                          "SELECT id, endpoint_id, status, status_code, latency_ms, error_message, checked_at,"
-                          " dns_ms, connect_ms, tls_ms, ttfb_ms FROM health_history WHERE endpoint_id = $1"
-                          " AND ($2::timestamptz IS NULL OR checked_at >= $2)"
-                          " AND ($3::timestamptz IS NULL OR checked_at < $3)"
-                          " ORDER BY checked_at DESC, id DESC LIMIT $4",
-                          4, params, MON__EXEC_RETRY, &rc);
+    res =
+        mon__store_exec(store, "read history",
+                        "SELECT id, endpoint_id, status, status_code, latency_ms, error_message, checked_at,"
+                        " dns_ms, connect_ms, tls_ms, ttfb_ms FROM health_history WHERE endpoint_id = $1"
+                        " AND ($2::timestamptz IS NULL OR checked_at >= $2)"
+                        " AND ($3::timestamptz IS NULL OR checked_at < $3)"
+                        " ORDER BY checked_at DESC, id DESC LIMIT $4",
+                        4, params, MON__EXEC_RETRY, &rc);
     if (!res)
         return rc;
     rows = PQntuples(res);
@@ -362,7 +367,10 @@ int mon_store_history(mon_history_list **out, mon_store *store, const char *endp
     return MON_OK;
 }
 
-size_t mon_history_list_count(const mon_history_list *list) { return list ? list->count : 0; }
+size_t mon_history_list_count(const mon_history_list *list)
+{
+    return list ? list->count : 0;
+}
 
 const mon_history_entry *mon_history_list_at(const mon_history_list *list, size_t index)
 {
@@ -387,11 +395,12 @@ int mon_store_status_list(mon_status_list **out, mon_store *store)
     if (!out || !store)
         return mon__error(MON_EINVAL, out ? "store" : "out", "must not be NULL");
     *out = NULL;
-    res = mon__store_exec(store, "read latest status",
-                          "SELECT e.id, e.name, e.type, e.url, e.enabled, s.status, s.status_code, s.latency_ms,"
-                          " s.error_message, s.checked_at FROM endpoints e"
-                          " LEFT JOIN endpoint_status s ON s.endpoint_id = e.id ORDER BY e.name, e.id",
-                          0, NULL, MON__EXEC_RETRY, &rc);
+    res = mon__store_exec(
+        store, "read latest status",
+        "SELECT e.id, e.name, e.type, e.url, e.enabled, s.status, s.status_code, s.latency_ms,"
+        " s.error_message, s.checked_at FROM endpoints e"
+        " LEFT JOIN endpoint_status s ON s.endpoint_id = e.id ORDER BY e.name, e.id",
+        0, NULL, MON__EXEC_RETRY, &rc);
     if (!res)
         return rc;
     rows = PQntuples(res);
@@ -429,7 +438,10 @@ int mon_store_status_list(mon_status_list **out, mon_store *store)
     return MON_OK;
 }
 
-size_t mon_status_list_count(const mon_status_list *list) { return list ? list->count : 0; }
+size_t mon_status_list_count(const mon_status_list *list)
+{
+    return list ? list->count : 0;
+}
 
 const mon_status_entry *mon_status_list_at(const mon_status_list *list, size_t index)
 {
@@ -460,23 +472,20 @@ static double bucket_value(int bucket)
     return bucket == HIST_BUCKETS - 1 ? lower : lower * HIST_RATIO_SQRT;
 }
 
-/* Read histogram counters from PostgreSQL's hex text of a bytea ("\\x0000002a...",
- * 4 bytes per bucket, big-endian) into hist, added with sign (+1 or -1).
+/* Add (sign +1) or subtract (-1) the counters of a histogram fetched in
+ * binary format (a bytea of 4-byte big-endian counters, bucket b at 4 * b).
  * NULL adds nothing. */
 static int add_hist(long long hist[HIST_BUCKETS], const PGresult *res, int row, int col, int sign)
 {
-    const char *text = PQgetvalue(res, row, col);
+    const unsigned char *bytes = (const unsigned char *)PQgetvalue(res, row, col);
     if (PQgetisnull(res, row, col))
         return MON_OK;
-    if (strncmp(text, "\\x", 2) != 0 || strlen(text) != 2 + HIST_BUCKETS * 8)
+    if (PQgetlength(res, row, col) != HIST_BUCKETS * 4)
         return mon__error(MON_EDB, "hist", "unreadable latency histogram from the database");
-    text += 2;
     for (int b = 0; b < HIST_BUCKETS; b++) {
-        unsigned long value = 0;
-        for (int i = 0; i < 8; i++) {
-            char c = text[b * 8 + i];
-            value = value * 16 + (unsigned long)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
-        }
+        const unsigned char *p = bytes + 4 * b;
+        unsigned long value =
+            (unsigned long)p[0] << 24 | (unsigned long)p[1] << 16 | (unsigned long)p[2] << 8 | p[3];
         hist[b] += sign * (long long)value;
     }
     return MON_OK;
@@ -523,24 +532,28 @@ int mon_store_uptime(mon_uptime_list **out, mon_store *store, const char *endpoi
     params[1] = endpoint_id;
     raw = window_seconds < RAW_WINDOW_MAX_SECONDS;
     if (raw)
-        res = mon__store_exec(
-            store, "compute uptime",
-            "SELECT e.id, count(h.status) FILTER (WHERE h.status = 'UP'),"
-            " count(h.status) FILTER (WHERE h.status = 'DOWN'),"
-            " count(h.status) FILTER (WHERE h.status = 'DEGRADED'),"
-            " count(h.status) FILTER (WHERE h.status = 'UNKNOWN'),"
-            " percentile_disc(0.5) WITHIN GROUP (ORDER BY h.latency_ms),"
-            " percentile_disc(0.95) WITHIN GROUP (ORDER BY h.latency_ms),"
-            " percentile_disc(0.99) WITHIN GROUP (ORDER BY h.latency_ms)"
-            " FROM (SELECT id, name FROM endpoints WHERE $2::uuid IS NULL OR id = $2) e"
-            " LEFT JOIN health_history h ON h.endpoint_id = e.id"
-            " AND h.checked_at >= now() - $1 * interval '1 second' AND h.checked_at <= now()"
-            " GROUP BY e.id, e.name ORDER BY e.name, e.id",
-            2, params, MON__EXEC_RETRY, &rc);
+        res =
+            mon__store_exec(store, "compute uptime",
+                            "SELECT e.id, count(h.status) FILTER (WHERE h.status = 'UP'),"
+                            " count(h.status) FILTER (WHERE h.status = 'DOWN'),"
+                            " count(h.status) FILTER (WHERE h.status = 'DEGRADED'),"
+                            " count(h.status) FILTER (WHERE h.status = 'UNKNOWN'),"
+                            " percentile_disc(0.5) WITHIN GROUP (ORDER BY h.latency_ms),"
+                            " percentile_disc(0.95) WITHIN GROUP (ORDER BY h.latency_ms),"
+                            " percentile_disc(0.99) WITHIN GROUP (ORDER BY h.latency_ms)"
+                            " FROM (SELECT id, name FROM endpoints WHERE $2::uuid IS NULL OR id = $2) e"
+                            " LEFT JOIN health_history h ON h.endpoint_id = e.id"
+                            " AND h.checked_at >= now() - $1 * interval '1 second' AND h.checked_at <= now()"
+                            " GROUP BY e.id, e.name ORDER BY e.name, e.id",
+                            2, params, MON__EXEC_RETRY, &rc);
     else
         res = mon__store_exec(store, "compute uptime",
-                              "SELECT * FROM mon_rollup_window(now() - $1 * interval '1 second', $2)", 2, params,
-                              MON__EXEC_RETRY, &rc);
+                              /* Binary results carry the histograms as raw bytes; the
+                               * other columns, cast to text, arrive as text. */
+                              "SELECT endpoint_id::text, up::text, down::text, degraded::text, unknown::text,"
+                              " newest_hist, before_hist"
+                              " FROM mon_rollup_window(now() - $1 * interval '1 second', $2)",
+                              2, params, MON__EXEC_RETRY | MON__EXEC_BINARY, &rc);
     if (!res)
         return rc;
     rows = PQntuples(res);
@@ -572,7 +585,8 @@ int mon_store_uptime(mon_uptime_list **out, mon_store *store, const char *endpoi
             e->p99_ms = double_or(res, row, 7, -1);
         } else {
             long long hist[HIST_BUCKETS] = {0}, n = 0;
-            if ((rc = add_hist(hist, res, row, 5, 1)) != MON_OK || (rc = add_hist(hist, res, row, 6, -1)) != MON_OK) {
+            if ((rc = add_hist(hist, res, row, 5, 1)) != MON_OK ||
+                (rc = add_hist(hist, res, row, 6, -1)) != MON_OK) {
                 mon_uptime_list_free(list);
                 return rc;
             }
@@ -588,7 +602,10 @@ int mon_store_uptime(mon_uptime_list **out, mon_store *store, const char *endpoi
     return MON_OK;
 }
 
-size_t mon_uptime_list_count(const mon_uptime_list *list) { return list ? list->count : 0; }
+size_t mon_uptime_list_count(const mon_uptime_list *list)
+{
+    return list ? list->count : 0;
+}
 
 const mon_uptime_entry *mon_uptime_list_at(const mon_uptime_list *list, size_t index)
 {
@@ -615,9 +632,15 @@ static json_t *json_time(mon_time t)
     return json_string(text);
 }
 
-static json_t *json_text(const char *text) { return text ? json_string(text) : json_null(); }
+static json_t *json_text(const char *text)
+{
+    return text ? json_string(text) : json_null();
+}
 
-static json_t *json_ms(double ms) { return ms >= 0 ? json_real(ms) : json_null(); }
+static json_t *json_ms(double ms)
+{
+    return ms >= 0 ? json_real(ms) : json_null();
+}
 
 /* Dump an array built by the caller into *out; takes the array. */
 static int dump_array(char **out, json_t *array, int failed)
@@ -663,9 +686,9 @@ int mon_status_list_to_json(char **out, const mon_status_list *list)
     }
     for (size_t i = 0; i < list->count && !failed; i++) {
         const mon_status_entry *e = &list->items[i];
-        json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:b, s:s, s:o, s:o, s:o, s:o}", "endpoint_id", e->endpoint_id,
-                              "name", e->name, "type", mon_endpoint_type_name(e->type), "url", e->url, "enabled",
-                              e->enabled, "status", status_names[e->status], "status_code",
+        json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:b, s:s, s:o, s:o, s:o, s:o}", "endpoint_id",
+                              e->endpoint_id, "name", e->name, "type", mon_endpoint_type_name(e->type), "url",
+                              e->url, "enabled", e->enabled, "status", status_names[e->status], "status_code",
                               e->status_code ? json_integer(e->status_code) : json_null(), "latency_ms",
                               e->latency_ms >= 0 ? json_integer(e->latency_ms) : json_null(), "error_message",
                               json_text(e->error_message), "last_check", json_time(e->last_check));
@@ -684,12 +707,13 @@ int mon_uptime_list_to_json(char **out, const mon_uptime_list *list)
     }
     for (size_t i = 0; i < list->count && !failed; i++) {
         const mon_uptime_entry *e = &list->items[i];
-        json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o}", "endpoint_id",
-                              e->endpoint_id, "window_seconds", (json_int_t)e->window_seconds, "checks",
-                              (json_int_t)e->checks, "up", (json_int_t)e->up, "degraded", (json_int_t)e->degraded,
-                              "down", (json_int_t)e->down, "unknown", (json_int_t)e->unknown, "uptime_percent",
-                              e->uptime_percent >= 0 ? json_real(e->uptime_percent) : json_null(), "p50_ms",
-                              json_ms(e->p50_ms), "p95_ms", json_ms(e->p95_ms), "p99_ms", json_ms(e->p99_ms));
+        json_t *o =
+            json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o}", "endpoint_id",
+                      e->endpoint_id, "window_seconds", (json_int_t)e->window_seconds, "checks",
+                      (json_int_t)e->checks, "up", (json_int_t)e->up, "degraded", (json_int_t)e->degraded,
+                      "down", (json_int_t)e->down, "unknown", (json_int_t)e->unknown, "uptime_percent",
+                      e->uptime_percent >= 0 ? json_real(e->uptime_percent) : json_null(), "p50_ms",
+                      json_ms(e->p50_ms), "p95_ms", json_ms(e->p95_ms), "p99_ms", json_ms(e->p99_ms));
         failed = !o || json_array_append_new(array, o) != 0;
     }
     return dump_array(out, array, failed);

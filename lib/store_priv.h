@@ -17,7 +17,9 @@ struct mon_store {
 enum {
     /* The statement may run twice without harm (a read, or an idempotent
      * write): on a broken connection it is retried once after reconnecting. */
-    MON__EXEC_RETRY = 1
+    MON__EXEC_RETRY = 1,
+    /* Results in PostgreSQL's binary format (for large bytea values). */
+    MON__EXEC_BINARY = 2
 };
 
 /*
@@ -27,7 +29,8 @@ enum {
 PGconn *mon__store_conn(mon_store *store);
 
 /*
- * Run a parameterized statement (text parameters, text results). Returns the
+ * Run a parameterized statement (text parameters; text results unless
+ * MON__EXEC_BINARY). Returns the
  * result on PGRES_COMMAND_OK / PGRES_TUPLES_OK, else NULL with the error
  * recorded (mon__store_result_error) and its code in *rc. `what` names the
  * operation in messages ("insert endpoint").

@@ -59,7 +59,10 @@ static PGresult *sql(PGconn *conn, const char *text)
     return res;
 }
 
-static void run(PGconn *conn, const char *text) { PQclear(sql(conn, text)); }
+static void run(PGconn *conn, const char *text)
+{
+    PQclear(sql(conn, text));
+}
 
 /* Seconds one query takes, rows discarded. */
 static double time_query(PGconn *conn, const char *text)
@@ -199,12 +202,12 @@ static void bench_uptime(mon_store *store)
     int mismatches = 0, rows;
 
     for (int i = 0; i < 2; i++)
-        plain[i] = time_query(admin,
-                              "SELECT endpoint_id, count(*) FILTER (WHERE status IN ('UP', 'DEGRADED')) * 100.0"
-                              " / nullif(count(*) FILTER (WHERE status <> 'UNKNOWN'), 0),"
-                              " percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms)"
-                              " FROM health_history WHERE checked_at >= now() - interval '24 hours'"
-                              " GROUP BY endpoint_id");
+        plain[i] = time_query(
+            admin, "SELECT endpoint_id, count(*) FILTER (WHERE status IN ('UP', 'DEGRADED')) * 100.0"
+                   " / nullif(count(*) FILTER (WHERE status <> 'UNKNOWN'), 0),"
+                   " percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms)"
+                   " FROM health_history WHERE checked_at >= now() - interval '24 hours'"
+                   " GROUP BY endpoint_id");
     plain_best = plain[0] < plain[1] ? plain[0] : plain[1];
     printf("uptime + p50/p95/p99, all endpoints, mon_store_uptime (median of %d): 24 h %.1f ms, 7 d %.1f ms,"
            " 30 d %.1f ms\n",
@@ -224,7 +227,8 @@ static void bench_uptime(mon_store *store)
     for (int i = 0; i < rows && (size_t)i < mon_uptime_list_count(list); i++) {
         const mon_uptime_entry *e = mon_uptime_list_at(list, (size_t)i);
         double exact = strtod(PQgetvalue(res, i, 1), NULL), err;
-        long long up = strtoll(PQgetvalue(res, i, 2), NULL, 10), counted = strtoll(PQgetvalue(res, i, 3), NULL, 10);
+        long long up = strtoll(PQgetvalue(res, i, 2), NULL, 10),
+                  counted = strtoll(PQgetvalue(res, i, 3), NULL, 10);
         if (strcmp(e->endpoint_id, PQgetvalue(res, i, 0)) != 0 ||
             (counted && e->uptime_percent != (double)up * 100.0 / (double)counted))
             mismatches++;
@@ -290,7 +294,8 @@ static void bench_insert(mon_store *store, int endpoints)
         t = now_s();
         for (int j = 0; j < BATCH_ROWS; j++) {
             const mon_check_record *r = &records[j];
-            copy_text(text + len, 200, r->endpoint_id, (int)r->status, r->latency_ms, r->checked_at + 1000000);
+            copy_text(text + len, 200, r->endpoint_id, (int)r->status, r->latency_ms,
+                      r->checked_at + 1000000);
             len += strlen(text + len);
         }
         res = PQexec(raw, "COPY health_history (endpoint_id, status, status_code, latency_ms, error_message,"
@@ -320,9 +325,11 @@ static void bench_insert(mon_store *store, int endpoints)
         }
         ours += now_s() - t;
     }
-    printf("batch insert, mon_store_history_insert (%d batches of %d rows, summaries maintained): %.0f rows/s\n",
-           BATCHES, BATCH_ROWS, BATCHES * BATCH_ROWS / ours);
-    printf("raw COPY of the same rows, same table, triggers off: %.0f rows/s\n", BATCHES * BATCH_ROWS / plain);
+    printf(
+        "batch insert, mon_store_history_insert (%d batches of %d rows, summaries maintained): %.0f rows/s\n",
+        BATCHES, BATCH_ROWS, BATCHES * BATCH_ROWS / ours);
+    printf("raw COPY of the same rows, same table, triggers off: %.0f rows/s\n",
+           BATCHES * BATCH_ROWS / plain);
     printf("batch insert vs raw COPY: %.2f x\n", plain / ours);
     for (int i = 0; i < endpoints; i++)
         free(ids[i]);

@@ -75,15 +75,15 @@ START_TEST(endpoint_round_trip_keeps_every_field)
     ck_assert_int_eq(mon_endpoint_set_check_interval(ep, 300), MON_OK);
     ck_assert_int_eq(mon_endpoint_set_timeout_ms(ep, 7000), MON_OK);
     ck_assert_int_eq(mon_endpoint_set_expected_status(ep, 204), MON_OK);
-    ck_assert_int_eq(mon_endpoint_set_headers_json(ep, "{\"X-Trace\":\"on\",\"Accept\":\"application/json\"}"),
-                     MON_OK);
+    ck_assert_int_eq(
+        mon_endpoint_set_headers_json(ep, "{\"X-Trace\":\"on\",\"Accept\":\"application/json\"}"), MON_OK);
     ck_assert_int_eq(mon_endpoint_set_enabled(ep, 0), MON_OK);
     ck_assert_int_eq(mon_endpoint_set_method(ep, "HEAD"), MON_OK);
     ck_assert_int_eq(mon_endpoint_set_degraded_ms(ep, 1500), MON_OK);
     ck_assert_int_eq(mon_endpoint_set_retries(ep, 3), MON_OK);
     ck_assert_int_eq(mon_endpoint_set_conditions_json(ep, "[{\"type\":\"json_equals\",\"path\":\"status\","
-                                                         "\"value\":\"UP\"},{\"type\":\"body_not_contains\","
-                                                         "\"value\":\"error\"}]"),
+                                                          "\"value\":\"UP\"},{\"type\":\"body_not_contains\","
+                                                          "\"value\":\"error\"}]"),
                      MON_OK);
     ck_assert_int_eq(mon_endpoint_set_cert_warn_days(ep, 30), MON_OK);
     ck_assert_int_eq(mon_endpoint_set_follow_redirects(ep, 1), MON_OK);
@@ -116,8 +116,9 @@ END_TEST
 START_TEST(rows_written_by_plain_sql_get_the_documented_defaults)
 {
     mon_endpoint *got = NULL;
-    pgtest_exec(url, "INSERT INTO endpoints (id, name, type, url) VALUES "
-                     "('0b9f6a5e-1c1d-4f1e-9a7b-2d3c4e5f6a7b', 'legacy', 'APIM', 'http://legacy.example.test/')");
+    pgtest_exec(url,
+                "INSERT INTO endpoints (id, name, type, url) VALUES "
+                "('0b9f6a5e-1c1d-4f1e-9a7b-2d3c4e5f6a7b', 'legacy', 'APIM', 'http://legacy.example.test/')");
     ck_assert_int_eq(mon_store_endpoint_get(&got, store, "0B9F6A5E-1C1D-4F1E-9A7B-2D3C4E5F6A7B"), MON_OK);
     ck_assert_str_eq(mon_endpoint_get_method(got), "GET");
     ck_assert_int_eq(mon_endpoint_get_degraded_ms(got), 2000);
@@ -132,7 +133,8 @@ END_TEST
 
 START_TEST(create_with_taken_id_is_eexists)
 {
-    mon_endpoint *a = new_endpoint("first", MON_ENDPOINT_APIM), *b = new_endpoint("second", MON_ENDPOINT_APIM);
+    mon_endpoint *a = new_endpoint("first", MON_ENDPOINT_APIM),
+                 *b = new_endpoint("second", MON_ENDPOINT_APIM);
     ck_assert_int_eq(mon_store_endpoint_create(store, a), MON_OK);
     ck_assert_int_eq(mon_endpoint_set_id(b, mon_endpoint_get_id(a)), MON_OK);
     ck_assert_int_eq(mon_store_endpoint_create(store, b), MON_EEXISTS);
@@ -158,8 +160,12 @@ END_TEST
 START_TEST(invalid_uuid_is_einval_without_a_query)
 {
     mon_endpoint *got = NULL, *ep = new_endpoint("no-id", MON_ENDPOINT_APIM);
-    const char *bad[] = {"", "42", "6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4", "6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4g",
-                         "'; DROP TABLE endpoints; --", NULL};
+    const char *bad[] = {"",
+                         "42",
+                         "6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4",
+                         "6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4g",
+                         "'; DROP TABLE endpoints; --",
+                         NULL};
     /* The field "id" shows our check refused it: PostgreSQL's 22P02 would name none. */
     for (int i = 0; i < 6; i++) {
         ck_assert_int_eq(mon_store_endpoint_get(&got, store, bad[i]), MON_EINVAL);

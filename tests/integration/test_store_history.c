@@ -107,7 +107,8 @@ START_TEST(batch_insert_round_trips_and_reads_a_range_newest_first)
     records[4].status_code = 0;
     ck_assert_int_eq(insert(records, 10), MON_OK);
 
-    ck_assert_int_eq(mon_store_history(&list, store, id, base - 5 * MINUTE_US, base - MINUTE_US, 100), MON_OK);
+    ck_assert_int_eq(mon_store_history(&list, store, id, base - 5 * MINUTE_US, base - MINUTE_US, 100),
+                     MON_OK);
     ck_assert_uint_eq(mon_history_list_count(list), 4);
     for (size_t i = 0; i < 4; i++) {
         const mon_history_entry *e = mon_history_list_at(list, i);
@@ -170,19 +171,21 @@ START_TEST(latest_status_follows_every_writer)
     records[0] = record(a, MON_STATUS_UP, 50, t - MINUTE_US);
     records[1] = record(a, MON_STATUS_DOWN, 70, t);
     ck_assert_int_eq(insert(records, 2), MON_OK);
-    ck_assert_int_eq(count_sql("SELECT count(*) FROM current_endpoint_status WHERE id = '%s' AND status = 'DOWN'", a),
-                     1);
+    ck_assert_int_eq(
+        count_sql("SELECT count(*) FROM current_endpoint_status WHERE id = '%s' AND status = 'DOWN'", a), 1);
 
     /* An older row from a plain SQL client does not overwrite the newer one. */
     {
         char sql[300];
         snprintf(sql, sizeof(sql),
-                 "INSERT INTO health_history (endpoint_id, status, checked_at) VALUES ('%s', 'UP', now() - interval "
+                 "INSERT INTO health_history (endpoint_id, status, checked_at) VALUES ('%s', 'UP', now() - "
+                 "interval "
                  "'1 hour')",
                  a);
         pgtest_exec(url, sql);
         ck_assert_int_eq(
-            count_sql("SELECT count(*) FROM current_endpoint_status WHERE id = '%s' AND status = 'DOWN'", a), 1);
+            count_sql("SELECT count(*) FROM current_endpoint_status WHERE id = '%s' AND status = 'DOWN'", a),
+            1);
         snprintf(sql, sizeof(sql),
                  "INSERT INTO health_history (endpoint_id, status, status_code, latency_ms) VALUES "
                  "('%s', 'DEGRADED', 200, 2500)",
@@ -209,30 +212,36 @@ START_TEST(latest_status_follows_every_writer)
     mon_status_list_free(list);
 
     /* The seed's view: same columns, never-checked endpoints have NULL status. */
-    value = pgtest_query_value(url, "SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM "
-                                    "information_schema.columns WHERE table_name = 'current_endpoint_status'");
+    value =
+        pgtest_query_value(url, "SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM "
+                                "information_schema.columns WHERE table_name = 'current_endpoint_status'");
     ck_assert_str_eq(value, "id,name,type,url,enabled,status,status_code,latency_ms,last_check");
     free(value);
-    ck_assert_int_eq(count_sql("SELECT count(*) FROM current_endpoint_status WHERE id = '%s' AND status IS NULL "
-                               "AND last_check IS NULL",
-                               b),
-                     1);
+    ck_assert_int_eq(
+        count_sql("SELECT count(*) FROM current_endpoint_status WHERE id = '%s' AND status IS NULL "
+                  "AND last_check IS NULL",
+                  b),
+        1);
 
     /* Deleting the latest row falls back to the newest remaining one. */
     {
         char sql[200];
-        snprintf(sql, sizeof(sql), "DELETE FROM health_history WHERE endpoint_id = '%s' AND status = 'DEGRADED'", a);
+        snprintf(sql, sizeof(sql),
+                 "DELETE FROM health_history WHERE endpoint_id = '%s' AND status = 'DEGRADED'", a);
         pgtest_exec(url, sql);
     }
-    ck_assert_int_eq(count_sql("SELECT count(*) FROM current_endpoint_status WHERE id = '%s' AND status = 'DOWN'", a),
-                     1);
+    ck_assert_int_eq(
+        count_sql("SELECT count(*) FROM current_endpoint_status WHERE id = '%s' AND status = 'DOWN'", a), 1);
     pgtest_exec(url, "TRUNCATE health_history");
-    ck_assert_int_eq(pgtest_query_ll(url, "SELECT count(*) FROM current_endpoint_status WHERE status IS NOT NULL"),
-                     0);
+    ck_assert_int_eq(
+        pgtest_query_ll(url, "SELECT count(*) FROM current_endpoint_status WHERE status IS NOT NULL"), 0);
 }
 END_TEST
 
-static int cmp_int(const void *x, const void *y) { return *(const int *)x - *(const int *)y; }
+static int cmp_int(const void *x, const void *y)
+{
+    return *(const int *)x - *(const int *)y;
+}
 
 /* Nearest-rank percentile of sorted values, as percentile_disc. */
 static double exact_percentile(const int *sorted, int n, double p)
@@ -246,8 +255,7 @@ static double exact_percentile(const int *sorted, int n, double p)
 static void assert_close(double got, double want, double relative)
 {
     double diff = got > want ? got - want : want - got;
-    ck_assert_msg(diff <= relative * want, "got %.3f, want %.3f within %.1f %%", got, want,
-                  relative * 100);
+    ck_assert_msg(diff <= relative * want, "got %.3f, want %.3f within %.1f %%", got, want, relative * 100);
 }
 
 START_TEST(uptime_maths_on_known_data)
@@ -378,8 +386,8 @@ START_TEST(retention_deletes_old_history_and_rollups)
     ck_assert_int_eq(mon_uptime_list_at(list, 0)->checks, 2);
     ck_assert_int_eq(mon_uptime_list_at(list, 0)->down, 0);
     mon_uptime_list_free(list);
-    ck_assert_int_eq(count_sql("SELECT count(*) FROM current_endpoint_status WHERE id = '%s' AND status = 'UP'", id),
-                     1);
+    ck_assert_int_eq(
+        count_sql("SELECT count(*) FROM current_endpoint_status WHERE id = '%s' AND status = 'UP'", id), 1);
     ck_assert_int_eq(mon_store_retention_apply(store, 2 * 86400, NULL), MON_OK);
 }
 END_TEST
@@ -433,7 +441,8 @@ START_TEST(bad_input_is_refused_clearly)
     ck_assert_str_eq(mon_error_field(), "window_seconds");
     ck_assert_int_eq(mon_store_uptime(&uptime, store, NULL, 31 * 86400 + 1), MON_EINVAL);
     ck_assert_int_eq(mon_store_uptime(&uptime, store, "x'--", 3600), MON_EINVAL);
-    ck_assert_int_eq(mon_store_uptime(&uptime, store, "7d0e1f2a-3b4c-4d5e-8f6a-7b8c9d0e1f2a", 86400), MON_ENOTFOUND);
+    ck_assert_int_eq(mon_store_uptime(&uptime, store, "7d0e1f2a-3b4c-4d5e-8f6a-7b8c9d0e1f2a", 86400),
+                     MON_ENOTFOUND);
     ck_assert_ptr_null(uptime);
     ck_assert_int_eq(mon_store_uptime(&uptime, store, NULL, 60), MON_OK);
     ck_assert_uint_eq(mon_uptime_list_count(uptime), 1);
