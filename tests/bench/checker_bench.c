@@ -1,8 +1,9 @@
 /* Checker benchmark (run by scripts/bench checker; figures, not pass/fail).
  *
- *   checker_bench rate URL SECONDS IN_FLIGHT
+ *   checker_bench rate URL SECONDS IN_FLIGHT [THREADS]
  *       keep IN_FLIGHT checks of URL running for SECONDS (each callback
- *       submits the next check, as a scheduler would); print checks/s and CPU
+ *       submits the next check, as a scheduler would), spread over THREADS
+ *       threads with a checker each (default 1); print checks/s and CPU
  *       microseconds per check.
  *   checker_bench inflight COUNT HOLD_MS
  *       start a slow loopback server (a child process holding every
@@ -14,6 +15,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,36 +110,74 @@ static void raise_nofile(void)
     }
 }
 
-static int rate(const char *url, double seconds, int in_flight)
+struct rate_thread {
+    pthread_t thread;
+    const char *url;
+    double seconds;
+    int in_flight;
+    long counted;
+    struct tally t;
+};
+
+/* One checker on its own thread, keeping in_flight checks running for seconds. */
+static void *rate_thread(void *arg)
 {
+    struct rate_thread *rt = arg;
     mon_checker_options o = MON_CHECKER_OPTIONS_INIT;
     mon_checker *c = NULL;
-    struct tally t = {0};
-    o.max_in_flight = in_flight;
-    raise_nofile();
+    o.max_in_flight = rt->in_flight;
     if (mon_checker_new(&c, &o) != MON_OK)
         die("checker");
-    t.ep = endpoint(url, 10000);
-    t.resubmit = 1;
-    for (int i = 0; i < in_flight; i++)
-        if (mon_checker_submit(c, t.ep, on_result, &t) != MON_OK)
+    rt->t.ep = endpoint(rt->url, 10000);
+    rt->t.resubmit = 1;
+    for (int i = 0; i < rt->in_flight; i++)
+        if (mon_checker_submit(c, rt->t.ep, on_result, &rt->t) != MON_OK)
             die("submit");
-    double t0 = now_s(), c0 = cpu_s();
-    while (now_s() - t0 < seconds)
+    double t0 = now_s();
+    while (now_s() - t0 < rt->seconds)
         if (mon_checker_run(c, 100) == MON_ENET)
             die("run");
-    t.resubmit = 0;
-    long counted = t.done;
-    double elapsed = now_s() - t0, cpu = cpu_s() - c0;
+    rt->t.resubmit = 0;
+    rt->counted = rt->t.done;
     if (mon_checker_run(c, 30000) != MON_OK)
         die("drain");
-    printf("checker: %ld checks in %.2f s, %d in flight: %.0f checks/s, %.1f us CPU per check, %ld not UP%s%s\n",
-           counted, elapsed, in_flight, (double)counted / elapsed, cpu * 1e6 / (double)counted, t.failed,
-           t.failed ? ", first: " : "", t.first_error);
+    mon_endpoint_free(rt->t.ep);
+    mon_checker_free(c);
+    return NULL;
+}
+
+static int rate(const char *url, double seconds, int in_flight, int threads)
+{
+    struct rate_thread rt[16];
+    long counted = 0, failed = 0;
+    const char *first_error = "";
+    if (threads < 1 || threads > 16 || in_flight < threads)
+        die("threads must be 1..16 and at most the checks in flight");
+    raise_nofile();
+    double t0 = now_s(), c0 = cpu_s();
+    for (int i = 0; i < threads; i++) {
+        memset(&rt[i], 0, sizeof(rt[i]));
+        rt[i].url = url;
+        rt[i].seconds = seconds;
+        rt[i].in_flight = in_flight / threads;
+        if (pthread_create(&rt[i].thread, NULL, rate_thread, &rt[i]) != 0)
+            die("pthread_create");
+    }
+    for (int i = 0; i < threads; i++) {
+        pthread_join(rt[i].thread, NULL);
+        counted += rt[i].counted;
+        failed += rt[i].t.failed;
+        if (!*first_error && rt[i].t.failed)
+            first_error = rt[i].t.first_error;
+    }
+    /* Elapsed and CPU include the drain of the last checks (at most in_flight of them). */
+    double elapsed = now_s() - t0, cpu = cpu_s() - c0;
+    printf("checker: %ld checks in %.2f s, %d in flight on %d thread%s: %.0f checks/s, %.1f us CPU per check, "
+           "%ld not UP%s%s\n",
+           counted, elapsed, in_flight, threads, threads == 1 ? "" : "s", (double)counted / elapsed,
+           cpu * 1e6 / (double)counted, failed, failed ? ", first: " : "", first_error);
     printf("checker checks/s: %.0f\n", (double)counted / elapsed);
     printf("checker cpu us/check: %.1f\n", cpu * 1e6 / (double)counted);
-    mon_endpoint_free(t.ep);
-    mon_checker_free(c);
     return 0;
 }
 
@@ -231,12 +271,12 @@ int main(int argc, char **argv)
     if (mon_global_init() != MON_OK)
         die("init");
     int rc = 2;
-    if (argc == 5 && strcmp(argv[1], "rate") == 0)
-        rc = rate(argv[2], atof(argv[3]), atoi(argv[4]));
+    if ((argc == 5 || argc == 6) && strcmp(argv[1], "rate") == 0)
+        rc = rate(argv[2], atof(argv[3]), atoi(argv[4]), argc == 6 ? atoi(argv[5]) : 1);
     else if (argc == 4 && strcmp(argv[1], "inflight") == 0)
         rc = inflight(atoi(argv[2]), atoi(argv[3]));
     else
-        fprintf(stderr, "usage: checker_bench rate URL SECONDS IN_FLIGHT | inflight COUNT HOLD_MS\n");
+        fprintf(stderr, "usage: checker_bench rate URL SECONDS IN_FLIGHT [THREADS] | inflight COUNT HOLD_MS\n");
     mon_global_cleanup();
     return rc;
 }

@@ -3,7 +3,8 @@
 # local nginx (config in a temp dir, `return 200`), measured in the same run by
 #   - wrk -c 64 -t 2 -H 'Connection: close'   (new-connection rate of loopback)
 #   - Prometheus blackbox_exporter, /probe?module=http_2xx driven by wrk -c 64
-#   - our checker (tests/bench/checker_bench rate), 64 checks in flight
+#   - our checker (tests/bench/checker_bench rate), 64 checks in flight on 2
+#     threads with a checker each (as wrk -t 2)
 # alternating for ROUNDS rounds (the machine may be shared: the best round of
 # each is compared), then peak RSS with 10,000 checks in flight against a slow
 # target.
@@ -75,7 +76,7 @@ hz=$(getconf CLK_TCK)
 
 echo "-- $rounds rounds of ${secs}s each: wrk -c 64 -t 2 -H 'Connection: close' $target;"
 echo "   blackbox_exporter $(prometheus-blackbox-exporter --version 2>&1 | head -n 1 | awk '{print $3}')" \
-     "driven by wrk -c 64 -t 2 on /probe; checker with 64 checks in flight"
+     "driven by wrk -c 64 -t 2 on /probe; checker with 64 checks in flight on 2 threads (a checker each)"
 wrk_rps=0 bb_rps=0 bb_cpu=0 best=0 best_cpu=0
 for round in $(seq "$rounds"); do
     w=$(wrk -c 64 -t 2 -d "${secs}s" -H 'Connection: close' "$target" | awk '/Requests\/sec/ {print $2}')
@@ -84,7 +85,7 @@ for round in $(seq "$rounds"); do
     ticks1=$(cpu_ticks "$bb_pid")
     bc=$(awk -v t=$((ticks1 - ticks0)) -v hz="$hz" -v r="$b" -v s="$secs" \
         'BEGIN {printf "%.1f", t / hz * 1e6 / (r * s)}')
-    out=$("$bench" rate "$target" "$secs" 64)
+    out=$("$bench" rate "$target" "$secs" 64 2)
     c=$(echo "$out" | awk '/^checker checks\/s:/ {print $3}')
     cc=$(echo "$out" | awk '/^checker cpu us\/check:/ {print $4}')
     echo "round $round: wrk close $w req/s | blackbox_exporter $b probes/s ($bc us CPU/probe) |" \
