@@ -455,10 +455,11 @@ START_TEST(custom_headers_and_user_agent_are_sent)
     snprintf(conditions, sizeof(conditions),
              "[{\"type\":\"json_equals\",\"path\":\"user-agent\",\"value\":\"%s\"},"
              "{\"type\":\"json_equals\",\"path\":\"x-custom\",\"value\":\"abc def\"},"
-             "{\"type\":\"json_equals\",\"path\":\"connection\",\"value\":\"close\"}]",
+             "{\"type\":\"json_equals\",\"path\":\"connection\",\"value\":\"close\"},"
+             "{\"type\":\"json_equals\",\"path\":\"x-empty\",\"value\":\"\"}]",
              ua);
     char extra[1024];
-    snprintf(extra, sizeof(extra), "\"headers\":{\"X-Custom\":\"abc def\"},\"conditions\":%s", conditions);
+    snprintf(extra, sizeof(extra), "\"headers\":{\"X-Custom\":\"abc def\",\"X-Empty\":\"\"},\"conditions\":%s", conditions);
     mon_check_result *r = check(endpoint("DOMAIN", plain("/headers"), extra));
     ASSERT_RESULT(r, MON_STATUS_UP, NULL);
     mon_check_result_free(r);
