@@ -191,6 +191,9 @@ static inline int kit_run(char **result, const char *name, const char *action, c
 {
     int rc = action ? mon_connector_run(result, kit.reg, name, action, params, NULL)
                     : mon_connector_test(result, kit.reg, name, NULL);
+    /* Every outcome goes to the suite's output: test_secret_leak_scan greps it for the secrets. */
+    fprintf(stderr, "kit: %s.%s -> %s %.300s | audit: %s\n", name, action ? action : "test", mon_error_name(rc),
+            rc == MON_OK ? (*result ? *result : "") : mon_error_last(), kit.audit_params);
     kit_assert_clean(mon_error_last());
     kit_assert_clean(*result);
     ck_assert_int_ge(kit.audits, 1);
