@@ -17,10 +17,13 @@
 #define DEFAULT_MANAGEMENT_URL "https://management.azure.com"
 #define DEFAULT_API_VERSION "2022-08-01"
 
-static const char *const management_options[] = {"subscription_id", "resource_group", "service_name", "client_id",
-                                                  NULL};
+static const char *const management_options[] = {"subscription_id", "resource_group", "service_name",
+                                                 "client_id", NULL};
 
-static int management_mode(const mon_connector_call *call) { return mon__opt_str(call, "tenant_id", NULL) != NULL; }
+static int management_mode(const mon_connector_call *call)
+{
+    return mon__opt_str(call, "tenant_id", NULL) != NULL;
+}
 
 static int check_url_option(const mon_connector_call *call, const char *key)
 {
@@ -35,14 +38,16 @@ static int validate(mon_connector_call *call, void *payload)
 {
     const char *secret;
     int rc;
-    if ((rc = mon__check_base_url(call, 0)) != MON_OK || (rc = mon__check_opt_string(call, "tenant_id", 0)) != MON_OK ||
+    if ((rc = mon__check_base_url(call, 0)) != MON_OK ||
+        (rc = mon__check_opt_string(call, "tenant_id", 0)) != MON_OK ||
         (rc = check_url_option(call, "login_url")) != MON_OK ||
         (rc = check_url_option(call, "management_url")) != MON_OK ||
         (rc = mon__check_opt_string(call, "api_version", 0)) != MON_OK)
         return rc;
     if (!*call->base_url && !management_mode(call))
-        return mon__error(MON_EINVAL, "base_url",
-                          "APIM connector needs a gateway base URL, or option \"tenant_id\" for the management plane");
+        return mon__error(
+            MON_EINVAL, "base_url",
+            "APIM connector needs a gateway base URL, or option \"tenant_id\" for the management plane");
     if (!management_mode(call))
         return MON_OK;
     for (const char *const *key = management_options; *key; key++)
@@ -102,7 +107,8 @@ static int arm_open(struct arm *arm, mon_connector_call *call)
     arm->call = call;
     arm->management_url = mon__opt_str(call, "management_url", DEFAULT_MANAGEMENT_URL);
     if (!sub || !rg || !svc ||
-        asprintf(&arm->service_url, "%s/subscriptions/%s/resourceGroups/%s/providers/Microsoft.ApiManagement/service/%s",
+        asprintf(&arm->service_url,
+                 "%s/subscriptions/%s/resourceGroups/%s/providers/Microsoft.ApiManagement/service/%s",
                  arm->management_url, sub, rg, svc) < 0)
         arm->service_url = NULL;
     free(sub);
@@ -142,7 +148,12 @@ static int fetch_token(char **token, struct arm *arm)
     char *secret = mon__http_escape(plain ? plain : "");
     char *scope = NULL, *form = NULL, *url = NULL;
     const char *headers[] = {"Accept: application/json", NULL};
-    struct mon__http_request req = {"POST", NULL, headers, NULL, 0, "application/x-www-form-urlencoded",
+    struct mon__http_request req = {"POST",
+                                    NULL,
+                                    headers,
+                                    NULL,
+                                    0,
+                                    "application/x-www-form-urlencoded",
                                     MON__HTTP_JSON | MON__HTTP_KEEP_ERRORS};
     struct mon__http_response resp;
     const json_t *access, *expires;
@@ -150,7 +161,8 @@ static int fetch_token(char **token, struct arm *arm)
 
     *token = NULL;
     if (tenant && id && secret && (scope = mon__http_escape("https://management.azure.com/.default")) &&
-        asprintf(&form, "grant_type=client_credentials&client_id=%s&client_secret=%s&scope=%s", id, secret, scope) < 0)
+        asprintf(&form, "grant_type=client_credentials&client_id=%s&client_secret=%s&scope=%s", id, secret,
+                 scope) < 0)
         form = NULL;
     if (form && asprintf(&url, "%s/%s/oauth2/v2.0/token", mon__opt_str(call, "login_url", DEFAULT_LOGIN_URL),
                          tenant) < 0)
@@ -217,7 +229,8 @@ static int arm_get(struct arm *arm, const char *url, struct mon__http_response *
     mon__http_response_clear(resp); /* valid even when no request is made */
     for (int attempt = 0;; attempt++) {
         const char *headers[3] = {NULL, "Accept: application/json", NULL};
-        struct mon__http_request req = {"GET", url, headers, NULL, 0, NULL, MON__HTTP_JSON | MON__HTTP_KEEP_ERRORS};
+        struct mon__http_request req = {
+            "GET", url, headers, NULL, 0, NULL, MON__HTTP_JSON | MON__HTTP_KEEP_ERRORS};
         if ((rc = ensure_auth(arm)) != MON_OK)
             return rc;
         headers[0] = arm->auth;
@@ -256,7 +269,8 @@ static int service_status(json_t **out, struct arm *arm)
     if (rc == MON_OK && !json_is_object(props))
         rc = mon__call_error(arm->call, MON_EPROTO, NULL, "APIM: service reply without \"properties\"");
     else if (rc == MON_OK && state && strcmp(state, "Failed") == 0)
-        rc = mon__call_error(arm->call, MON_EUPSTREAM, NULL, "APIM: service %s is in provisioning state Failed",
+        rc = mon__call_error(arm->call, MON_EUPSTREAM, NULL,
+                             "APIM: service %s is in provisioning state Failed",
                              mon__opt_str(arm->call, "service_name", ""));
     else if (rc == MON_OK &&
              !(*out = json_pack("{s:O?, s:O?, s:O?, s:O?, s:O?}", "name", json_object_get(j, "name"), "sku",
@@ -287,8 +301,10 @@ static int list_apis(char **result, struct arm *arm)
         const json_t *value, *item, *next;
         size_t i;
 
-        if ((rc = arm_get(arm, url, &resp)) != MON_OK)
+        if ((rc = arm_get(arm, url, &resp)) != MON_OK) {
+            mon__http_response_clear(&resp);
             break;
+        }
         free(url);
         url = NULL;
         value = json_object_get(resp.json, "value");
@@ -298,10 +314,12 @@ static int list_apis(char **result, struct arm *arm)
             rc = mon__call_error(call, MON_EPROTO, NULL, "APIM: API list without \"value\"");
             break;
         }
-        json_array_foreach(value, i, item) {
+        json_array_foreach(value, i, item)
+        {
             const json_t *props = json_object_get(item, "properties");
-            json_array_append_new(apis, json_pack("{s:O?, s:O?, s:O?, s:O?, s:O?}", "name", json_object_get(item, "name"),
-                                                  "display_name", json_object_get(props, "displayName"), "path",
+            json_array_append_new(apis, json_pack("{s:O?, s:O?, s:O?, s:O?, s:O?}", "name",
+                                                  json_object_get(item, "name"), "display_name",
+                                                  json_object_get(props, "displayName"), "path",
                                                   json_object_get(props, "path"), "is_current",
                                                   json_object_get(props, "isCurrent"), "api_revision",
                                                   json_object_get(props, "apiRevision")));
@@ -310,7 +328,8 @@ static int list_apis(char **result, struct arm *arm)
         if (json_is_string(next) && *json_string_value(next)) {
             /* The bearer token goes only where the token is meant for. */
             const char *link = json_string_value(next);
-            if (strncmp(link, arm->management_url, base_len) != 0 || (link[base_len] != '/' && link[base_len]))
+            if (strncmp(link, arm->management_url, base_len) != 0 ||
+                (link[base_len] != '/' && link[base_len]))
                 rc = mon__call_error(call, MON_EPROTO, NULL, "APIM: nextLink outside management_url refused");
             else if (pages >= call->max_pages)
                 truncated = 1;
@@ -326,8 +345,8 @@ static int list_apis(char **result, struct arm *arm)
         json_decref(apis);
         return rc;
     }
-    return mon__result(result, json_pack("{s:I, s:o, s:b, s:i}", "count", (json_int_t)json_array_size(apis), "apis",
-                                         apis, "truncated", truncated, "pages", pages));
+    return mon__result(result, json_pack("{s:I, s:o, s:b, s:i}", "count", (json_int_t)json_array_size(apis),
+                                         "apis", apis, "truncated", truncated, "pages", pages));
 }
 
 /* ---------------------------------------------------------- entry points */
@@ -350,10 +369,12 @@ static int test(char **result, mon_connector_call *call, void *payload)
         json_decref(gateway);
         return rc;
     }
-    return mon__result(result, json_pack("{s:b, s:o?, s:o?}", "ok", 1, "gateway", gateway, "service", service));
+    return mon__result(result,
+                       json_pack("{s:b, s:o?, s:o?}", "ok", 1, "gateway", gateway, "service", service));
 }
 
-static int run(char **result, mon_connector_call *call, const char *action, const char *params_json, void *payload)
+static int run(char **result, mon_connector_call *call, const char *action, const char *params_json,
+               void *payload)
 {
     json_t *params = mon__params(params_json), *out = NULL;
     struct arm arm;
@@ -374,8 +395,8 @@ static int run(char **result, mon_connector_call *call, const char *action, cons
     }
     json_decref(params);
     if (!management_mode(call))
-        return mon__error(MON_ESTATE, "options", "APIM action %s needs the management plane options (tenant_id, …)",
-                          action);
+        return mon__error(MON_ESTATE, "options",
+                          "APIM action %s needs the management plane options (tenant_id, …)", action);
     if ((rc = arm_open(&arm, call)) == MON_OK) {
         if (strcmp(action, "service_status") == 0) {
             if ((rc = service_status(&out, &arm)) == MON_OK)

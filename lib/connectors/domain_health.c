@@ -72,7 +72,8 @@ static int validate(mon_connector_call *call, void *payload)
         (rc = mon__check_opt_string(call, "ca_file", 0)) != MON_OK)
         return rc;
     if (!valid_domain(mon__opt_str(call, "domain", "")))
-        return mon__error(MON_EINVAL, "options", "\"domain\" must be a host name (letters, digits, '-' and '.')");
+        return mon__error(MON_EINVAL, "options",
+                          "\"domain\" must be a host name (letters, digits, '-' and '.')");
     if ((value = mon__opt_str(call, "path", NULL)) && value[0] != '/')
         return mon__error(MON_EINVAL, "options", "\"path\" must start with '/'");
     if ((value = mon__opt_str(call, "rdap_base_url", NULL)) && strncmp(value, "https://", 8) != 0 &&
@@ -85,7 +86,10 @@ static int validate(mon_connector_call *call, void *payload)
 
 /* ---------------------------------------------------------------- DNS */
 
-static const char *address_type(const char *address) { return strchr(address, ':') ? "AAAA" : "A"; }
+static const char *address_type(const char *address)
+{
+    return strchr(address, ':') ? "AAAA" : "A";
+}
 
 static int dns_check(json_t **out, mon_connector_call *call)
 {
@@ -108,7 +112,8 @@ static int dns_check(json_t **out, mon_connector_call *call)
             json_array_append_new(addresses, json_pack("{s:s, s:s}", "address", a, "type", address_type(a)));
         }
         free(copy);
-        *out = json_pack("{s:s, s:o, s:s}", "name", domain, "addresses", addresses, "source", "resolve_override");
+        *out = json_pack("{s:s, s:o, s:s}", "name", domain, "addresses", addresses, "source",
+                         "resolve_override");
         return *out ? MON_OK : mon__error_nomem();
     }
     memset(&hints, 0, sizeof(hints));
@@ -117,25 +122,27 @@ static int dns_check(json_t **out, mon_connector_call *call)
     if ((gai = getaddrinfo(domain, NULL, &hints, &list)) != 0) {
         json_decref(addresses);
         if (gai == EAI_NONAME || gai == EAI_NODATA)
-            return mon__call_error(call, MON_ENOTFOUND, NULL, SYSTEM ": DNS: %s does not resolve (%s)", domain,
-                                   gai_strerror(gai));
+            return mon__call_error(call, MON_ENOTFOUND, NULL, SYSTEM ": DNS: %s does not resolve (%s)",
+                                   domain, gai_strerror(gai));
         return mon__call_error(call, MON_ENET, NULL, SYSTEM ": DNS: lookup of %s failed (%s)", domain,
                                gai_strerror(gai));
     }
     for (struct addrinfo *ai = list; ai; ai = ai->ai_next) {
         char text[INET6_ADDRSTRLEN] = "";
-        const void *raw = ai->ai_family == AF_INET6 ? (const void *)&((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr
-                                                    : (const void *)&((struct sockaddr_in *)ai->ai_addr)->sin_addr;
+        const void *raw = ai->ai_family == AF_INET6
+                              ? (const void *)&((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr
+                              : (const void *)&((struct sockaddr_in *)ai->ai_addr)->sin_addr;
         json_t *item;
         size_t i;
         int seen = 0;
         if ((ai->ai_family != AF_INET && ai->ai_family != AF_INET6) ||
             !inet_ntop(ai->ai_family, raw, text, sizeof(text)))
             continue;
-        json_array_foreach(addresses, i, item) seen |= strcmp(json_string_value(json_object_get(item, "address")),
-                                                              text) == 0;
+        json_array_foreach(addresses, i, item) seen |=
+            strcmp(json_string_value(json_object_get(item, "address")), text) == 0;
         if (!seen)
-            json_array_append_new(addresses, json_pack("{s:s, s:s}", "address", text, "type", address_type(text)));
+            json_array_append_new(addresses,
+                                  json_pack("{s:s, s:s}", "address", text, "type", address_type(text)));
     }
     freeaddrinfo(list);
     *out = json_pack("{s:s, s:o, s:s}", "name", domain, "addresses", addresses, "source", "getaddrinfo");
@@ -164,7 +171,10 @@ static void probe_clear(struct probe *p)
     memset(p, 0, sizeof(*p));
 }
 
-static size_t discard(char *data, size_t size, size_t nmemb, void *userdata) { return size * nmemb; }
+static size_t discard(char *data, size_t size, size_t nmemb, void *userdata)
+{
+    return size * nmemb;
+}
 
 /* The leaf certificate's expiry, subject and issuer from CURLINFO_CERTINFO. */
 static void read_certinfo(struct probe *p, CURL *curl)
@@ -242,14 +252,15 @@ static int probe_once(struct probe *p, mon_connector_call *call, int verify)
     if (!errbuf[0])
         snprintf(errbuf, sizeof(errbuf), "%s", curl_easy_strerror(cc));
     switch (cc) {
-    case CURLE_OK: break;
+    case CURLE_OK:
+        break;
     case CURLE_PEER_FAILED_VERIFICATION:
         snprintf(p->verify_error, sizeof(p->verify_error), "%s", errbuf);
         rc = VERIFY_FAILED;
         break;
     case CURLE_OPERATION_TIMEDOUT:
-        rc = mon__call_error(call, MON_ETIMEOUT, NULL, SYSTEM ": no complete answer from %s within %d ms", p->url,
-                             call->timeout_ms);
+        rc = mon__call_error(call, MON_ETIMEOUT, NULL, SYSTEM ": no complete answer from %s within %d ms",
+                             p->url, call->timeout_ms);
         break;
     case CURLE_SSL_CONNECT_ERROR:
         rc = mon__call_error(call, MON_ENET, NULL, SYSTEM ": TLS handshake with %s:%lld failed: %s", domain,
@@ -262,8 +273,12 @@ static int probe_once(struct probe *p, mon_connector_call *call, int verify)
     case CURLE_SSL_CACERT_BADFILE:
         rc = mon__call_error(call, MON_EINVAL, "options", "\"ca_file\" cannot be used: %s", errbuf);
         break;
-    case CURLE_OUT_OF_MEMORY: rc = mon__error_nomem(); break;
-    default: rc = mon__call_error(call, MON_ENET, NULL, SYSTEM ": %s: %s", p->url, errbuf); break;
+    case CURLE_OUT_OF_MEMORY:
+        rc = mon__error_nomem();
+        break;
+    default:
+        rc = mon__call_error(call, MON_ENET, NULL, SYSTEM ": %s: %s", p->url, errbuf);
+        break;
     }
     curl_slist_free_all(resolve);
     curl_easy_cleanup(curl);
@@ -296,7 +311,8 @@ static int web_probe(struct probe *p, mon_connector_call *call)
     if (probe_once(&raw, call, 0) == MON_OK && raw.have_cert) {
         char stamp[MON__TIME_TEXT_MAX];
         mon__time_format(stamp, raw.expires);
-        snprintf(when, sizeof(when), " (%s %s)", raw.expires < mon__time_now() ? "expired" : "expires", stamp);
+        snprintf(when, sizeof(when), " (%s %s)", raw.expires < mon__time_now() ? "expired" : "expires",
+                 stamp);
     }
     probe_clear(&raw);
     return mon__call_error(call, MON_EUPSTREAM, NULL, SYSTEM ": TLS certificate of %s not trusted: %s%s",
@@ -319,14 +335,15 @@ static int tls_json(json_t **out, mon_connector_call *call, const struct probe *
 static int http_json(json_t **out, mon_connector_call *call, const struct probe *p)
 {
     long long max = mon__opt_int(call, "expect_status_max", DEFAULT_STATUS_MAX);
-#define MS(s) ((json_int_t)((s) * 1000.0 + 0.5))
+#define MS(s) ((json_int_t)((s)*1000.0 + 0.5))
     if (p->status > max)
-        return mon__call_error(call, MON_EUPSTREAM, NULL, SYSTEM ": %s answered HTTP %ld (expected at most %lld)",
+        return mon__call_error(call, MON_EUPSTREAM, NULL,
+                               SYSTEM ": %s answered HTTP %ld (expected at most %lld)",
                                p->effective_url ? p->effective_url : p->url, p->status, max);
     *out = json_pack("{s:s, s:s?, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I}}", "url", p->url, "effective_url",
                      p->effective_url, "status", (json_int_t)p->status, "redirects", (json_int_t)p->redirects,
-                     "time_ms", "dns", MS(p->dns_s), "connect", MS(p->connect_s), "tls", MS(p->tls_s), "first_byte",
-                     MS(p->first_byte_s), "total", MS(p->total_s));
+                     "time_ms", "dns", MS(p->dns_s), "connect", MS(p->connect_s), "tls", MS(p->tls_s),
+                     "first_byte", MS(p->first_byte_s), "total", MS(p->total_s));
 #undef MS
     return *out ? MON_OK : mon__error_nomem();
 }
@@ -337,7 +354,8 @@ static json_t *event_date(const json_t *events, const char *action)
 {
     size_t i;
     const json_t *event;
-    json_array_foreach(events, i, event) {
+    json_array_foreach(events, i, event)
+    {
         const char *name = json_string_value(json_object_get(event, "eventAction"));
         if (name && strcmp(name, action) == 0)
             return json_object_get(event, "eventDate");
@@ -349,8 +367,8 @@ static int rdap_check(json_t **out, mon_connector_call *call)
 {
     const char *domain = mon__opt_str(call, "domain", "");
     const char *headers[] = {"Accept: application/rdap+json", NULL};
-    struct mon__http_request req = {"GET", NULL, headers, NULL, 0, NULL,
-                                    MON__HTTP_JSON | MON__HTTP_KEEP_ERRORS | MON__HTTP_FOLLOW};
+    struct mon__http_request req = {
+        "GET", NULL, headers, NULL, 0, NULL, MON__HTTP_JSON | MON__HTTP_KEEP_ERRORS | MON__HTTP_FOLLOW};
     struct mon__http_response resp;
     char *escaped = mon__http_escape(domain), *url = NULL;
     const json_t *expiration;
@@ -359,7 +377,8 @@ static int rdap_check(json_t **out, mon_connector_call *call)
 
     *out = NULL;
     mon__http_set_system(call, "RDAP");
-    if (!escaped || asprintf(&url, "%s/domain/%s", mon__opt_str(call, "rdap_base_url", DEFAULT_RDAP_URL), escaped) < 0)
+    if (!escaped ||
+        asprintf(&url, "%s/domain/%s", mon__opt_str(call, "rdap_base_url", DEFAULT_RDAP_URL), escaped) < 0)
         url = NULL;
     free(escaped);
     if (!url)
@@ -378,10 +397,11 @@ static int rdap_check(json_t **out, mon_connector_call *call)
     } else if (rc == MON_OK) {
         const json_t *events = json_object_get(resp.json, "events");
         expiration = event_date(events, "expiration");
-        *out = json_pack("{s:s, s:s, s:O?, s:O?, s:O?, s:O?, s:O?}", "status", "found", "url", url, "ldh_name",
-                         json_object_get(resp.json, "ldhName"), "registered_at", event_date(events, "registration"),
-                         "expires_at", expiration, "last_changed_at", event_date(events, "last changed"),
-                         "statuses", json_object_get(resp.json, "status"));
+        *out =
+            json_pack("{s:s, s:s, s:O?, s:O?, s:O?, s:O?, s:O?}", "status", "found", "url", url, "ldh_name",
+                      json_object_get(resp.json, "ldhName"), "registered_at",
+                      event_date(events, "registration"), "expires_at", expiration, "last_changed_at",
+                      event_date(events, "last changed"), "statuses", json_object_get(resp.json, "status"));
         if (*out && json_is_string(expiration) &&
             mon__time_parse(&expires, json_string_value(expiration)) == MON_OK) {
             struct probe p;
@@ -436,9 +456,13 @@ static int run_checks(char **result, mon_connector_call *call, const char *what)
     return mon__result(result, out);
 }
 
-static int test(char **result, mon_connector_call *call, void *payload) { return run_checks(result, call, "check"); }
+static int test(char **result, mon_connector_call *call, void *payload)
+{
+    return run_checks(result, call, "check");
+}
 
-static int run(char **result, mon_connector_call *call, const char *action, const char *params_json, void *payload)
+static int run(char **result, mon_connector_call *call, const char *action, const char *params_json,
+               void *payload)
 {
     return run_checks(result, call, action);
 }
@@ -446,17 +470,19 @@ static int run(char **result, mon_connector_call *call, const char *action, cons
 #define NO_PARAMS "{\"type\":\"object\",\"additionalProperties\":false}"
 
 static const mon_connector_action actions[] = {
-    {"check", "DNS, TLS certificate, HTTP reach and (option rdap) RDAP registration of the domain.", NO_PARAMS,
-     MON_CONNECTOR_ROLE_READER},
+    {"check", "DNS, TLS certificate, HTTP reach and (option rdap) RDAP registration of the domain.",
+     NO_PARAMS, MON_CONNECTOR_ROLE_READER},
     {"dns", "A and AAAA addresses of the domain.", NO_PARAMS, MON_CONNECTOR_ROLE_READER},
     {"tls", "Validity and days left of the domain's TLS certificate.", NO_PARAMS, MON_CONNECTOR_ROLE_READER},
     {"http", "Status and timings of an HTTPS request to the domain (at most 5 redirects).", NO_PARAMS,
      MON_CONNECTOR_ROLE_READER},
-    {"rdap", "Registration and expiration dates of the domain from RDAP.", NO_PARAMS, MON_CONNECTOR_ROLE_READER},
+    {"rdap", "Registration and expiration dates of the domain from RDAP.", NO_PARAMS,
+     MON_CONNECTOR_ROLE_READER},
 };
 
 const struct mon__builtin mon__connector_domain_health = {
-    {MON_CONNECTOR_TYPE_VERSION, "DOMAIN_HEALTH", "Domain health: DNS, TLS certificate expiry, HTTP reach, RDAP",
-     NULL, actions, sizeof(actions) / sizeof(actions[0]), validate, test, run, NULL},
+    {MON_CONNECTOR_TYPE_VERSION, "DOMAIN_HEALTH",
+     "Domain health: DNS, TLS certificate expiry, HTTP reach, RDAP", NULL, actions,
+     sizeof(actions) / sizeof(actions[0]), validate, test, run, NULL},
     NULL,
 };

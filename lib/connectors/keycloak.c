@@ -18,7 +18,8 @@ static int validate(mon_connector_call *call, void *payload)
 {
     const char *value;
     int rc;
-    if ((rc = mon__check_base_url(call, 1)) != MON_OK || (rc = mon__check_opt_string(call, "realm", 1)) != MON_OK ||
+    if ((rc = mon__check_base_url(call, 1)) != MON_OK ||
+        (rc = mon__check_opt_string(call, "realm", 1)) != MON_OK ||
         (rc = mon__check_opt_string(call, "client_id", 1)) != MON_OK ||
         (rc = mon__need_cred(&value, call, "client_secret")) != MON_OK ||
         (rc = mon__check_opt_bool(call, "auth_prefix")) != MON_OK ||
@@ -72,8 +73,8 @@ static int fetch_token(char **token, struct kc *kc)
     char *id_esc = mon__http_escape(client_id), *secret_esc = mon__http_escape(secret ? secret : "");
     char *url = NULL, *form = NULL, *basic_line = NULL;
     const char *headers[3] = {"Accept: application/json", NULL, NULL};
-    struct mon__http_request req = {"POST", NULL, headers, NULL, 0, "application/x-www-form-urlencoded",
-                                    MON__HTTP_JSON};
+    struct mon__http_request req = {
+        "POST", NULL, headers, NULL, 0, "application/x-www-form-urlencoded", MON__HTTP_JSON};
     struct mon__http_response resp;
     const json_t *access, *expires;
     int rc, n;
@@ -84,8 +85,8 @@ static int fetch_token(char **token, struct kc *kc)
         basic_line = mon__http_basic_header(client_id, secret ? secret : "");
         headers[1] = basic_line;
     } else {
-        n = asprintf(&form, "grant_type=client_credentials&client_id=%s&client_secret=%s", id_esc ? id_esc : "",
-                     secret_esc ? secret_esc : "");
+        n = asprintf(&form, "grant_type=client_credentials&client_id=%s&client_secret=%s",
+                     id_esc ? id_esc : "", secret_esc ? secret_esc : "");
     }
     if (n < 0)
         form = NULL;
@@ -166,8 +167,8 @@ static int admin_call(struct kc *kc, const char *method, const char *path, struc
         return mon__error_nomem();
     for (int attempt = 0;; attempt++) {
         const char *headers[3] = {NULL, "Accept: application/json", NULL};
-        struct mon__http_request req = {method, url, headers, NULL, 0, NULL,
-                                        MON__HTTP_JSON | MON__HTTP_KEEP_ERRORS};
+        struct mon__http_request req = {
+            method, url, headers, NULL, 0, NULL, MON__HTTP_JSON | MON__HTTP_KEEP_ERRORS};
         if ((rc = ensure_auth(kc)) != MON_OK)
             break;
         headers[0] = kc->auth;
@@ -205,7 +206,8 @@ static int test(char **result, mon_connector_call *call, void *payload)
     rc = mon__http_get_json(call, url, NULL, &resp);
     free(url);
     if (rc == MON_OK && !json_is_string(json_object_get(resp.json, "token_endpoint")))
-        rc = mon__call_error(call, MON_EPROTO, NULL, "Keycloak: openid-configuration without \"token_endpoint\"");
+        rc = mon__call_error(call, MON_EPROTO, NULL,
+                             "Keycloak: openid-configuration without \"token_endpoint\"");
     if (rc == MON_OK)
         issuer = json_incref(json_object_get(resp.json, "issuer"));
     mon__http_response_clear(&resp);
@@ -214,12 +216,13 @@ static int test(char **result, mon_connector_call *call, void *payload)
     if (rc == MON_OK && !json_is_object(resp.json))
         rc = mon__call_error(call, MON_EPROTO, NULL, "Keycloak: realm representation is not a JSON object");
     if (rc == MON_OK)
-        rc = mon__result(result, json_pack("{s:b, s:O?, s:O?, s:o?, s:[sss]}", "ok", 1, "realm",
-                                           json_object_get(resp.json, "realm"), "enabled",
-                                           json_object_get(resp.json, "enabled"), "issuer", json_incref(issuer),
-                                           "checked", "GET /realms/{realm}/.well-known/openid-configuration",
-                                           "POST /realms/{realm}/protocol/openid-connect/token",
-                                           "GET /admin/realms/{realm}"));
+        rc = mon__result(result,
+                         json_pack("{s:b, s:O?, s:O?, s:o?, s:[sss]}", "ok", 1, "realm",
+                                   json_object_get(resp.json, "realm"), "enabled",
+                                   json_object_get(resp.json, "enabled"), "issuer", json_incref(issuer),
+                                   "checked", "GET /realms/{realm}/.well-known/openid-configuration",
+                                   "POST /realms/{realm}/protocol/openid-connect/token",
+                                   "GET /admin/realms/{realm}"));
     json_decref(issuer);
     mon__http_response_clear(&resp);
     kc_close(&kc);
@@ -253,8 +256,10 @@ static int list_users(char **result, struct kc *kc, json_t *params)
         rc = rc ? rc : mon__error_nomem();
         goto done;
     }
-    if ((rc = admin_call(kc, "GET", path, &resp)) != MON_OK)
+    if ((rc = admin_call(kc, "GET", path, &resp)) != MON_OK) {
+        mon__http_response_clear(&resp);
         goto done;
+    }
     if (json_is_integer(resp.json))
         total = json_integer_value(resp.json);
     else if (json_is_integer(json_object_get(resp.json, "count")))
@@ -273,8 +278,12 @@ static int list_users(char **result, struct kc *kc, json_t *params)
             rc = mon__error_nomem();
             break;
         }
-        if ((rc = mon__http_add_query(&path, "search", search)) != MON_OK || (rc = admin_call(kc, "GET", path, &resp)) != MON_OK)
+        if ((rc = mon__http_add_query(&path, "search", search)) != MON_OK)
             break;
+        if ((rc = admin_call(kc, "GET", path, &resp)) != MON_OK) {
+            mon__http_response_clear(&resp);
+            break;
+        }
         if (!json_is_array(resp.json)) {
             mon__http_response_clear(&resp);
             rc = mon__call_error(call, MON_EPROTO, NULL, "Keycloak: user list is not a JSON array");
@@ -305,7 +314,8 @@ done:
 }
 
 /* "/users/{escaped id}{suffix}" from params.user_id. */
-static int user_path(char **path, mon_connector_call *call, json_t *params, const char *suffix, const char **id)
+static int user_path(char **path, mon_connector_call *call, json_t *params, const char *suffix,
+                     const char **id)
 {
     char *escaped;
     int rc;
@@ -340,18 +350,20 @@ static int user_sessions(char **result, struct kc *kc, json_t *params)
         return rc;
     }
     sessions = json_array();
-    json_array_foreach(resp.json, i, item) {
+    json_array_foreach(resp.json, i, item)
+    {
         json_t *clients = json_array(), *name;
         const char *uuid;
         json_object_foreach(json_object_get(item, "clients"), uuid, name) json_array_append(clients, name);
-        json_array_append_new(sessions,
-                              json_pack("{s:O?, s:O?, s:O?, s:O?, s:O?, s:o}", "id", json_object_get(item, "id"),
-                                        "username", json_object_get(item, "username"), "ip_address",
-                                        json_object_get(item, "ipAddress"), "start_ms", json_object_get(item, "start"),
-                                        "last_access_ms", json_object_get(item, "lastAccess"), "clients", clients));
+        json_array_append_new(sessions, json_pack("{s:O?, s:O?, s:O?, s:O?, s:O?, s:o}", "id",
+                                                  json_object_get(item, "id"), "username",
+                                                  json_object_get(item, "username"), "ip_address",
+                                                  json_object_get(item, "ipAddress"), "start_ms",
+                                                  json_object_get(item, "start"), "last_access_ms",
+                                                  json_object_get(item, "lastAccess"), "clients", clients));
     }
-    rc = mon__result(result, json_pack("{s:s, s:I, s:o}", "user_id", id, "count", (json_int_t)json_array_size(sessions),
-                                       "sessions", sessions));
+    rc = mon__result(result, json_pack("{s:s, s:I, s:o}", "user_id", id, "count",
+                                       (json_int_t)json_array_size(sessions), "sessions", sessions));
     mon__http_response_clear(&resp);
     return rc;
 }
@@ -408,9 +420,11 @@ static int client_sessions(char **result, struct kc *kc, json_t *params)
     if (rc == MON_OK && !json_is_array(resp.json))
         rc = mon__call_error(call, MON_EPROTO, NULL, "Keycloak: client list is not a JSON array");
     else if (rc == MON_OK && !json_is_string(json_object_get(json_array_get(resp.json, 0), "id")))
-        rc = mon__call_error(call, MON_ENOTFOUND, "params.client_id", "Keycloak: no client \"%.100s\" in realm %s",
-                             client_id, mon__opt_str(call, "realm", ""));
-    else if (rc == MON_OK && !(uuid = strdup(json_string_value(json_object_get(json_array_get(resp.json, 0), "id")))))
+        rc = mon__call_error(call, MON_ENOTFOUND, "params.client_id",
+                             "Keycloak: no client \"%.100s\" in realm %s", client_id,
+                             mon__opt_str(call, "realm", ""));
+    else if (rc == MON_OK &&
+             !(uuid = strdup(json_string_value(json_object_get(json_array_get(resp.json, 0), "id")))))
         rc = mon__error_nomem();
     mon__http_response_clear(&resp);
     if (rc != MON_OK)
@@ -426,8 +440,8 @@ static int client_sessions(char **result, struct kc *kc, json_t *params)
             rc = mon__call_error(call, MON_EPROTO, NULL, "Keycloak: session-count reply without \"count\"");
     }
     if (rc == MON_OK)
-        rc = mon__result(result, json_pack("{s:s, s:s, s:O}", "client_id", client_id, "id", uuid, "active_sessions",
-                                           count));
+        rc = mon__result(result, json_pack("{s:s, s:s, s:O}", "client_id", client_id, "id", uuid,
+                                           "active_sessions", count));
     json_decref(count);
     mon__http_response_clear(&resp);
     free(uuid);
@@ -442,22 +456,23 @@ static int client_session_stats(char **result, struct kc *kc)
     int rc = admin_call(kc, "GET", "/client-session-stats", &resp);
 
     if (rc == MON_OK && !json_is_array(resp.json))
-        rc = mon__call_error(kc->call, MON_EPROTO, NULL, "Keycloak: client-session-stats is not a JSON array");
+        rc =
+            mon__call_error(kc->call, MON_EPROTO, NULL, "Keycloak: client-session-stats is not a JSON array");
     if (rc != MON_OK) {
         mon__http_response_clear(&resp);
         return rc;
     }
     clients = json_array();
-    json_array_foreach(resp.json, i, item)
-        json_array_append_new(clients, json_pack("{s:O?, s:O?, s:o, s:o}", "client_id", json_object_get(item, "clientId"),
-                                                 "id", json_object_get(item, "id"), "active",
-                                                 count_of(json_object_get(item, "active")), "offline",
-                                                 count_of(json_object_get(item, "offline"))));
+    json_array_foreach(resp.json, i, item) json_array_append_new(
+        clients, json_pack("{s:O?, s:O?, s:o, s:o}", "client_id", json_object_get(item, "clientId"), "id",
+                           json_object_get(item, "id"), "active", count_of(json_object_get(item, "active")),
+                           "offline", count_of(json_object_get(item, "offline"))));
     mon__http_response_clear(&resp);
     return mon__result(result, json_pack("{s:o}", "clients", clients));
 }
 
-static int run(char **result, mon_connector_call *call, const char *action, const char *params_json, void *payload)
+static int run(char **result, mon_connector_call *call, const char *action, const char *params_json,
+               void *payload)
 {
     struct kc kc;
     json_t *params = mon__params(params_json);
@@ -513,7 +528,7 @@ static const struct mon__env_field env[] = {
 };
 
 const struct mon__builtin mon__connector_keycloak = {
-    {MON_CONNECTOR_TYPE_VERSION, "KEYCLOAK", "Keycloak: users, sessions and logout in one realm", credential_fields,
-     actions, sizeof(actions) / sizeof(actions[0]), validate, test, run, NULL},
+    {MON_CONNECTOR_TYPE_VERSION, "KEYCLOAK", "Keycloak: users, sessions and logout in one realm",
+     credential_fields, actions, sizeof(actions) / sizeof(actions[0]), validate, test, run, NULL},
     env,
 };

@@ -16,7 +16,10 @@ static void configure_with(const char *service, const char *extra, const char *c
     kit_configure("APIM", NULL, options, creds);
 }
 
-static void configure(const char *extra) { configure_with("contoso", extra, CREDS); }
+static void configure(const char *extra)
+{
+    configure_with("contoso", extra, CREDS);
+}
 
 START_TEST(apim_health_checks_gateway_and_service)
 {
@@ -92,7 +95,8 @@ START_TEST(apim_unknown_service_message_is_shown)
     char *result = NULL;
     configure_with("ghost", NULL, CREDS);
     ck_assert_int_eq(kit_run(&result, "APIM", "service_status", "{}"), MON_ENOTFOUND);
-    kit_assert_error_has("APIM: HTTP 404: ResourceNotFound: The Resource 'Microsoft.ApiManagement/service/ghost'");
+    kit_assert_error_has(
+        "APIM: HTTP 404: ResourceNotFound: The Resource 'Microsoft.ApiManagement/service/ghost'");
 }
 END_TEST
 
@@ -122,7 +126,8 @@ START_TEST(apim_token_is_cached_between_calls)
     configure(NULL);
     kit_control("{\"mode\":\"normal\",\"token_limit\":1}");
     for (int i = 0; i < 3; i++) {
-        ck_assert_msg(kit_run(&result, "APIM", "service_status", "{}") == MON_OK, "run %d: %s", i, mon_error_last());
+        ck_assert_msg(kit_run(&result, "APIM", "service_status", "{}") == MON_OK, "run %d: %s", i,
+                      mon_error_last());
         mon_free(result);
     }
 }
@@ -134,7 +139,8 @@ START_TEST(apim_list_apis_follows_next_links)
     configure(NULL);
     ck_assert_int_eq(kit_run(&result, "APIM", "list_apis", "{}"), MON_OK);
     ck_assert_ptr_nonnull(strstr(result, "\"count\":250"));
-    ck_assert_ptr_nonnull(strstr(result, "{\"name\":\"api-249\",\"display_name\":\"API 249\",\"path\":\"p249\""));
+    ck_assert_ptr_nonnull(
+        strstr(result, "{\"name\":\"api-249\",\"display_name\":\"API 249\",\"path\":\"p249\""));
     ck_assert_ptr_nonnull(strstr(result, "\"pages\":3"));
     ck_assert_ptr_nonnull(strstr(result, "\"truncated\":false"));
     mon_free(result);

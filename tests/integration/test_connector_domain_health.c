@@ -34,15 +34,18 @@ static int stub_tls_port(void)
     return tls_port;
 }
 
-/* Configure DOMAIN_HEALTH for domain (mapped to 127.0.0.1), trusting the test CA; extra: JSON members or "". */
+/* Configure DOMAIN_HEALTH for domain (mapped to 127.0.0.1), trusting the test CA; extra: JSON members or "".
+ */
 static void configure(const char *domain, const char *extra)
 {
     char options[1024];
     int port = stub_tls_port();
-    snprintf(options, sizeof(options),
-             "{\"domain\":\"%s\",\"port\":%d,\"resolve_override\":\"%s:%d:127.0.0.1\",\"ca_file\":\"%s/ca.pem\","
-             "\"rdap_base_url\":\"%s%s\",\"timeout_ms\":2000%s%s}",
-             domain, port, domain, port, cert_dir, kit.base_url, rdap_path, extra && *extra ? "," : "", extra ? extra : "");
+    snprintf(
+        options, sizeof(options),
+        "{\"domain\":\"%s\",\"port\":%d,\"resolve_override\":\"%s:%d:127.0.0.1\",\"ca_file\":\"%s/ca.pem\","
+        "\"rdap_base_url\":\"%s%s\",\"timeout_ms\":2000%s%s}",
+        domain, port, domain, port, cert_dir, kit.base_url, rdap_path, extra && *extra ? "," : "",
+        extra ? extra : "");
     kit_configure("DOMAIN_HEALTH", NULL, options, NULL);
 }
 
@@ -130,7 +133,8 @@ START_TEST(domain_unknown_issuer_is_refused_without_ca_file)
     char options[512];
     int port = stub_tls_port();
     snprintf(options, sizeof(options),
-             "{\"domain\":\"valid.test\",\"port\":%d,\"resolve_override\":\"valid.test:%d:127.0.0.1\"}", port, port);
+             "{\"domain\":\"valid.test\",\"port\":%d,\"resolve_override\":\"valid.test:%d:127.0.0.1\"}", port,
+             port);
     kit_configure("DOMAIN_HEALTH", NULL, options, NULL);
     ck_assert_int_eq(kit_run(&result, "DOMAIN_HEALTH", "tls", "{}"), MON_EUPSTREAM);
     kit_assert_error_has("unable to get local issuer certificate");
@@ -236,7 +240,8 @@ END_TEST
 START_TEST(domain_closed_port_is_network_error)
 {
     char *result = NULL;
-    kit_configure("DOMAIN_HEALTH", NULL, "{\"domain\":\"valid.test\",\"port\":1,\"resolve_override\":\"valid.test:1:127.0.0.1\"}",
+    kit_configure("DOMAIN_HEALTH", NULL,
+                  "{\"domain\":\"valid.test\",\"port\":1,\"resolve_override\":\"valid.test:1:127.0.0.1\"}",
                   NULL);
     ck_assert_int_eq(kit_run(&result, "DOMAIN_HEALTH", "http", "{}"), MON_ENET);
     kit_assert_error_has("https://valid.test:1/");
@@ -305,23 +310,25 @@ static int make_certificates(void)
     snprintf(cert_dir, sizeof(cert_dir), "/tmp/mon-dh-XXXXXX");
     if (!mkdtemp(cert_dir))
         return -1;
-    snprintf(command, sizeof(command),
-             "(cd %s && EC='-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes' && "
-             "openssl req -x509 $EC -keyout ca.key -out ca.pem -days 30 -subj '/CN=Monitorage Test CA' "
-             "-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign && "
-             "for leaf in valid:200 soon:10; do n=${leaf%%:*}; "
-             "openssl req -x509 $EC -keyout $n.key -out $n.pem -days ${leaf#*:} -subj /CN=$n.test "
-             "-addext subjectAltName=DNS:$n.test -CA ca.pem -CAkey ca.key || exit 1; done && "
-             "openssl req -x509 $EC -keyout selfsigned.key -out selfsigned.pem -days 200 -subj /CN=selfsigned.test "
-             "-addext subjectAltName=DNS:selfsigned.test && "
-             "printf '[ca]\\ndefault_ca=d\\n[d]\\ndatabase=index.txt\\nnew_certs_dir=.\\nserial=serial\\n"
-             "default_md=sha256\\npolicy=p\\ncopy_extensions=copy\\n[p]\\ncommonName=supplied\\n' > ca.cnf && "
-             ": > index.txt && echo 01 > serial && "
-             "openssl req -new $EC -keyout expired.key -out expired.csr -subj /CN=expired.test "
-             "-addext subjectAltName=DNS:expired.test && "
-             "openssl ca -batch -config ca.cnf -cert ca.pem -keyfile ca.key -in expired.csr -out expired.pem "
-             "-startdate 20200101000000Z -enddate 20200201000000Z -notext) >/dev/null 2>&1",
-             cert_dir);
+    snprintf(
+        command, sizeof(command),
+        "(cd %s && EC='-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes' && "
+        "openssl req -x509 $EC -keyout ca.key -out ca.pem -days 30 -subj '/CN=Monitorage Test CA' "
+        "-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign && "
+        "for leaf in valid:200 soon:10; do n=${leaf%%:*}; "
+        "openssl req -x509 $EC -keyout $n.key -out $n.pem -days ${leaf#*:} -subj /CN=$n.test "
+        "-addext subjectAltName=DNS:$n.test -CA ca.pem -CAkey ca.key || exit 1; done && "
+        "openssl req -x509 $EC -keyout selfsigned.key -out selfsigned.pem -days 200 -subj "
+        "/CN=selfsigned.test "
+        "-addext subjectAltName=DNS:selfsigned.test && "
+        "printf '[ca]\\ndefault_ca=d\\n[d]\\ndatabase=index.txt\\nnew_certs_dir=.\\nserial=serial\\n"
+        "default_md=sha256\\npolicy=p\\ncopy_extensions=copy\\n[p]\\ncommonName=supplied\\n' > ca.cnf && "
+        ": > index.txt && echo 01 > serial && "
+        "openssl req -new $EC -keyout expired.key -out expired.csr -subj /CN=expired.test "
+        "-addext subjectAltName=DNS:expired.test && "
+        "openssl ca -batch -config ca.cnf -cert ca.pem -keyfile ca.key -in expired.csr -out expired.pem "
+        "-startdate 20200101000000Z -enddate 20200201000000Z -notext) >/dev/null 2>&1",
+        cert_dir);
     return system(command) == 0 ? 0 : -1;
 }
 

@@ -120,7 +120,8 @@ START_TEST(keycloak_revoked_token_is_renewed_once)
     ck_assert_int_eq(kit_run(&result, "KEYCLOAK", "client_session_stats", "{}"), MON_OK);
     mon_free(result);
     kit_control("{\"mode\":\"normal\",\"generation\":1}");
-    ck_assert_msg(kit_run(&result, "KEYCLOAK", "client_session_stats", "{}") == MON_OK, "%s", mon_error_last());
+    ck_assert_msg(kit_run(&result, "KEYCLOAK", "client_session_stats", "{}") == MON_OK, "%s",
+                  mon_error_last());
     mon_free(result);
 }
 END_TEST
@@ -196,8 +197,9 @@ START_TEST(keycloak_logout_needs_operator_role)
     configure(NULL);
     actor.user_id = "reader-1";
     actor.role = MON_CONNECTOR_ROLE_READER;
-    ck_assert_int_eq(mon_connector_run(&result, kit.reg, "KEYCLOAK", "logout_user", "{\"user_id\":\"u-008\"}", &actor),
-                     MON_EFORBIDDEN);
+    ck_assert_int_eq(
+        mon_connector_run(&result, kit.reg, "KEYCLOAK", "logout_user", "{\"user_id\":\"u-008\"}", &actor),
+        MON_EFORBIDDEN);
     kit_assert_error_has("operator");
 }
 END_TEST
@@ -228,7 +230,8 @@ START_TEST(keycloak_client_sessions_counts)
     ck_assert_str_eq(result, "{\"client_id\":\"my-app\",\"id\":\"c0ffee00-0000-4000-8000-000000000001\","
                              "\"active_sessions\":3}");
     mon_free(result);
-    ck_assert_int_eq(kit_run(&result, "KEYCLOAK", "client_sessions", "{\"client_id\":\"ghost\"}"), MON_ENOTFOUND);
+    ck_assert_int_eq(kit_run(&result, "KEYCLOAK", "client_sessions", "{\"client_id\":\"ghost\"}"),
+                     MON_ENOTFOUND);
     kit_assert_error_has("no client \"ghost\" in realm ops");
 }
 END_TEST
@@ -238,8 +241,9 @@ START_TEST(keycloak_client_session_stats_are_numbers)
     char *result = NULL;
     configure(NULL);
     ck_assert_int_eq(kit_run(&result, "KEYCLOAK", "client_session_stats", "{}"), MON_OK);
-    ck_assert_ptr_nonnull(strstr(result, "{\"client_id\":\"my-app\",\"id\":\"c0ffee00-0000-4000-8000-000000000001\","
-                                         "\"active\":3,\"offline\":0}"));
+    ck_assert_ptr_nonnull(strstr(result,
+                                 "{\"client_id\":\"my-app\",\"id\":\"c0ffee00-0000-4000-8000-000000000001\","
+                                 "\"active\":3,\"offline\":0}"));
     ck_assert_ptr_nonnull(strstr(result, "\"active\":7,\"offline\":1"));
     mon_free(result);
 }
@@ -323,6 +327,7 @@ static void add_tests(TCase *tc)
 
 int main(void)
 {
-    const char *argv[] = {"python3", stubproc_source_path("stubs/keycloak_stub.py"), SECRET, "monitorage", NULL};
+    const char *argv[] = {"python3", stubproc_source_path("stubs/keycloak_stub.py"), SECRET, "monitorage",
+                          NULL};
     return kit_run_suite("connector_keycloak", argv, SECRET, add_tests) ? EXIT_FAILURE : EXIT_SUCCESS;
 }
