@@ -141,7 +141,8 @@ static int open_database(mon_scheduler *s, const char *database_url)
         return rc;
     if (pending)
         return mon__error(MON_EVERSION, "database_url",
-                          "the schema is not current: %d migration(s) pending (run mon_store_migrate)", pending);
+                          "the schema is not current: %d migration(s) pending (run mon_store_migrate)",
+                          pending);
     return MON_OK;
 }
 
@@ -223,7 +224,10 @@ void mon_scheduler_free(mon_scheduler *s)
     free(s);
 }
 
-const char *mon_scheduler_owner(const mon_scheduler *s) { return s ? s->owner : NULL; }
+const char *mon_scheduler_owner(const mon_scheduler *s)
+{
+    return s ? s->owner : NULL;
+}
 
 void mon_scheduler_stop(mon_scheduler *s)
 {
@@ -262,9 +266,11 @@ static void on_result(mon_checker *checker, const mon_check_result *result, void
     mon_check_record record = MON_CHECK_RECORD_INIT;
     (void)checker;
 
-    if (mon_check_result_to_record(&record, result) == MON_OK)
-        mon__sched_buffer_result(s, &record);
+    /* A result that cannot be kept (out of memory) is lost: counted, not silent. */
+    int kept = mon_check_result_to_record(&record, result) == MON_OK &&
+               mon__sched_buffer_result(s, &record) == MON_OK;
     pthread_mutex_lock(&s->lock);
+    s->stats.dropped += !kept;
     s->stats.checks_done++;
     s->stats.in_flight = --s->in_flight;
     pthread_mutex_unlock(&s->lock);
@@ -347,8 +353,14 @@ static void claim_due(mon_scheduler *s, int64_t now)
         s->next_claim_ms = now;
 }
 
-static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
-static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
+static int64_t min64(int64_t a, int64_t b)
+{
+    return a < b ? a : b;
+}
+static int64_t max64(int64_t a, int64_t b)
+{
+    return a > b ? a : b;
+}
 
 /* One round: claim (unless draining), flush when due, wait for I/O at most
  * timeout_ms, drive the checker. */
@@ -388,7 +400,8 @@ static int step_once(mon_scheduler *s, int timeout_ms)
             (void)got;
             continue;
         }
-        int flags = (events[i].events & EPOLLIN ? MON_POLL_IN : 0) | (events[i].events & EPOLLOUT ? MON_POLL_OUT : 0) |
+        int flags = (events[i].events & EPOLLIN ? MON_POLL_IN : 0) |
+                    (events[i].events & EPOLLOUT ? MON_POLL_OUT : 0) |
                     (events[i].events & (EPOLLERR | EPOLLHUP) ? MON_POLL_ERR : 0);
         rc = mon_checker_process(s->checker, fd, flags);
     }
@@ -428,8 +441,9 @@ int mon_scheduler_drain(mon_scheduler *s, int timeout_ms)
     if (rc != MON_OK)
         return rc;
     if (s->in_flight || s->ring.count)
-        return mon__error(MON_ETIMEOUT, NULL, "%zu check(s) in flight and %zu result(s) unwritten after %d ms",
-                          s->in_flight, s->ring.count, timeout_ms);
+        return mon__error(MON_ETIMEOUT, NULL,
+                          "%zu check(s) in flight and %zu result(s) unwritten after %d ms", s->in_flight,
+                          s->ring.count, timeout_ms);
     return MON_OK;
 }
 

@@ -27,15 +27,15 @@ struct mon_scheduler {
     mon_scheduler_options opt; /* copy; opt.owner points at owner, opt.checker is NULL */
     char *owner;
     int max_in_flight;
-    int epfd;           /* epoll set: the checker's sockets and stopfd */
-    int stopfd;         /* eventfd written by mon_scheduler_stop() */
+    int epfd;   /* epoll set: the checker's sockets and stopfd */
+    int stopfd; /* eventfd written by mon_scheduler_stop() */
     atomic_int stop;
     int draining;
     char margin_text[32]; /* lease margin in seconds, a query parameter */
 
     int64_t next_claim_ms; /* monotonic times */
     int64_t next_flush_ms;
-    int64_t db_retry_ms;   /* no database round trip before this (backoff) */
+    int64_t db_retry_ms; /* no database round trip before this (backoff) */
     int backoff_ms;
 
     struct mon__result_ring ring;

@@ -5,6 +5,7 @@
 #include "error_priv.h"
 #include "store_priv.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -90,8 +91,11 @@ void mon__sched_db_outcome(mon_scheduler *s, int rc)
     }
     pthread_mutex_lock(&s->lock);
     s->stats.db_connected = rc == MON_OK;
-    if (rc != MON_OK)
+    if (rc != MON_OK) {
         s->stats.db_failures++;
+        snprintf(s->stats.last_db_error, sizeof(s->stats.last_db_error), "%s: %s", mon_error_name(rc),
+                 mon_error_last());
+    }
     pthread_mutex_unlock(&s->lock);
 }
 
@@ -166,6 +170,29 @@ static int keep_existing(mon_scheduler *s, const mon_check_record **records, siz
     return MON_OK;
 }
 
+/* The store refused a batch as invalid: one record is out of its bounds
+ * (which would block every later write). Write the oldest n one at a time,
+ * taking each out of the ring as soon as it is settled, so that nothing is
+ * written twice if the database goes away meanwhile; the refused ones are
+ * counted in `rejected`. */
+static int flush_one_by_one(mon_scheduler *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const mon_check_record *one = ring_at(&s->ring, 0);
+        int rc = mon_store_history_insert(s->store, &one, 1);
+        if (rc != MON_OK && rc != MON_EINVAL && rc != MON_ENOTFOUND)
+            return rc;
+        ring_pop(&s->ring, 1);
+        pthread_mutex_lock(&s->lock);
+        s->stats.results_written += rc == MON_OK;
+        s->stats.rejected += rc == MON_EINVAL;
+        s->stats.discarded += rc == MON_ENOTFOUND;
+        s->stats.buffered = s->ring.count;
+        pthread_mutex_unlock(&s->lock);
+    }
+    return MON_OK;
+}
+
 /* Write the oldest min(count, batch_size) results. */
 static int flush_batch(mon_scheduler *s, const mon_check_record **batch)
 {
@@ -176,6 +203,8 @@ static int flush_batch(mon_scheduler *s, const mon_check_record **batch)
     for (size_t i = 0; i < n; i++)
         batch[i] = ring_at(&s->ring, i);
     rc = mon_store_history_insert(s->store, batch, n);
+    if (rc == MON_EINVAL)
+        return flush_one_by_one(s, n);
     if (rc == MON_ENOTFOUND && (rc = keep_existing(s, batch, &n)) == MON_OK)
         rc = n ? mon_store_history_insert(s->store, batch, n) : MON_OK;
     if (rc != MON_OK)

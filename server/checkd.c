@@ -136,8 +136,9 @@ int main(void)
         env_int("MONITORAGE_DRAIN_TIMEOUT_MS", 0, INT_MAX, &drain))
         return 2;
     copts.max_in_flight = (int)in_flight;
-    opts.owner = getenv("MONITORAGE_REPLICA_ID") && *getenv("MONITORAGE_REPLICA_ID") ? getenv("MONITORAGE_REPLICA_ID")
-                                                                                       : NULL;
+    opts.owner = getenv("MONITORAGE_REPLICA_ID") && *getenv("MONITORAGE_REPLICA_ID")
+                     ? getenv("MONITORAGE_REPLICA_ID")
+                     : NULL;
     opts.batch_size = (int)batch;
     opts.flush_interval_ms = (int)flush;
     opts.buffer_capacity = (size_t)capacity;
@@ -168,14 +169,19 @@ int main(void)
     sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    fprintf(stderr, "monitorage-checkd %s: replica %s started\n", mon_version(), mon_scheduler_owner(running));
+    fprintf(stderr, "monitorage-checkd %s: replica %s started\n", mon_version(),
+            mon_scheduler_owner(running));
     rc = mon_scheduler_run(running, (int)drain);
     mon_scheduler_stats_get(&st, running);
     fprintf(stderr,
             "monitorage-checkd: stopped: %llu checks, %llu results written, %zu unwritten, %llu dropped"
-            " (buffer full), %llu discarded (endpoint deleted)\n",
+            " (buffer full), %llu discarded (endpoint deleted), %llu rejected (invalid)\n",
             (unsigned long long)st.checks_done, (unsigned long long)st.results_written, st.buffered,
-            (unsigned long long)st.dropped, (unsigned long long)st.discarded);
+            (unsigned long long)st.dropped, (unsigned long long)st.discarded,
+            (unsigned long long)st.rejected);
+    if (st.db_failures)
+        fprintf(stderr, "monitorage-checkd: %llu database failure(s), the last: %s\n",
+                (unsigned long long)st.db_failures, st.last_db_error);
     if (rc != MON_OK)
         fprintf(stderr, "monitorage-checkd: %s: %s\n", mon_strerror(rc), mon_error_last());
     mon_scheduler_free(running);

@@ -49,46 +49,52 @@ typedef struct mon_scheduler mon_scheduler;
  * must not drive or free the scheduler. Headers of ep may hold credentials:
  * do not log them.
  */
-typedef void (*mon_scheduler_status_cb)(mon_scheduler *scheduler, const mon_endpoint *ep, mon_status old_status,
-                                        mon_status new_status, const mon_check_result *result, void *payload);
+typedef void (*mon_scheduler_status_cb)(mon_scheduler *scheduler, const mon_endpoint *ep,
+                                        mon_status old_status, mon_status new_status,
+                                        const mon_check_result *result, void *payload);
 
 /** Options of mon_scheduler_new(). */
 typedef struct mon_scheduler_options {
-    unsigned int version;      /**< MON_SCHEDULER_OPTIONS_VERSION */
-    const char *owner;         /**< replica name stored in lease_owner, 1..100 bytes; NULL for "<host>:<pid>"; copied */
-    int batch_size;            /**< results per write, 1..10000 (default 500) */
-    int flush_interval_ms;     /**< longest wait before buffered results are written, 10..60000 (default 1000) */
-    size_t buffer_capacity;    /**< results held while they cannot be written, 1..10000000 (default 100000) */
-    int claim_batch;           /**< endpoints per claim query, 1..10000 (default 500) */
-    int poll_interval_ms;      /**< pause between claims when nothing more is due, 10..10000 (default 100) */
-    int lease_margin_ms;       /**< added to timeout x (retries + 1) for the lease, 0..3600000 (default 10000) */
-    int reconnect_max_ms;      /**< longest backoff between reconnection attempts, 100..300000 (default 30000) */
+    unsigned int version; /**< MON_SCHEDULER_OPTIONS_VERSION */
+    const char
+        *owner;     /**< replica name stored in lease_owner, 1..100 bytes; NULL for "<host>:<pid>"; copied */
+    int batch_size; /**< results per write, 1..10000 (default 500) */
+    int flush_interval_ms;  /**< longest wait before buffered results are written, 10..60000 (default 1000) */
+    size_t buffer_capacity; /**< results held while they cannot be written, 1..10000000 (default 100000) */
+    int claim_batch;        /**< endpoints per claim query, 1..10000 (default 500) */
+    int poll_interval_ms;   /**< pause between claims when nothing more is due, 10..10000 (default 100) */
+    int lease_margin_ms;    /**< added to timeout x (retries + 1) for the lease, 0..3600000 (default 10000) */
+    int reconnect_max_ms;   /**< longest backoff between reconnection attempts, 100..300000 (default 30000) */
     const mon_checker_options *checker; /**< NULL for the defaults; its max_in_flight caps checks in flight */
     mon_scheduler_status_cb on_status;  /**< NULL for none */
-    void *status_payload;      /**< given to on_status */
+    void *status_payload;               /**< given to on_status */
 } mon_scheduler_options;
 
 #define MON_SCHEDULER_OPTIONS_VERSION 1
-#define MON_SCHEDULER_OPTIONS_INIT                                                                          \
-    {MON_SCHEDULER_OPTIONS_VERSION, NULL, 500, 1000, 100000, 500, 100, 10000, 30000, NULL, NULL, NULL}
+#define MON_SCHEDULER_OPTIONS_INIT                                                                           \
+    {                                                                                                        \
+        MON_SCHEDULER_OPTIONS_VERSION, NULL, 500, 1000, 100000, 500, 100, 10000, 30000, NULL, NULL, NULL     \
+    }
 
 /** Initialise options like MON_SCHEDULER_OPTIONS_INIT. MON_EVERSION for an unknown version. */
 MON_EXTERN int mon_scheduler_options_init(mon_scheduler_options *options, unsigned int version);
 
 /** Counters of a scheduler since it was created. */
 typedef struct mon_scheduler_stats {
-    unsigned int version;      /**< MON_SCHEDULER_STATS_VERSION */
-    uint64_t claimed;          /**< endpoints claimed (checks started) */
-    uint64_t checks_done;      /**< checks finished (results produced) */
-    uint64_t results_written;  /**< results written to health_history */
-    uint64_t dropped;          /**< oldest results dropped because the buffer was full */
-    uint64_t discarded;        /**< results not written because their endpoint was deleted meanwhile */
-    uint64_t db_failures;      /**< claims or writes that failed (database unreachable or refusing) */
-    size_t buffered;           /**< results waiting to be written now */
-    size_t in_flight;          /**< checks claimed and not finished */
-    int db_connected;          /**< 1 when the last database round trip succeeded */
-    double lag_p50_ms;         /**< delay between a slot and the start of its check, median of */
-    double lag_p99_ms;         /**<  the last 8192 checks, and 99th percentile; -1 before any */
+    unsigned int version;     /**< MON_SCHEDULER_STATS_VERSION */
+    uint64_t claimed;         /**< endpoints claimed (checks started) */
+    uint64_t checks_done;     /**< checks finished (results produced) */
+    uint64_t results_written; /**< results written to health_history */
+    uint64_t dropped;         /**< oldest results dropped because the buffer was full */
+    uint64_t discarded;       /**< results not written because their endpoint was deleted meanwhile */
+    uint64_t db_failures;     /**< claims or writes that failed (database unreachable or refusing) */
+    size_t buffered;          /**< results waiting to be written now */
+    size_t in_flight;         /**< checks claimed and not finished */
+    int db_connected;         /**< 1 when the last database round trip succeeded */
+    double lag_p50_ms;        /**< delay between a slot and the start of its check, median of */
+    double lag_p99_ms;        /**<  the last 8192 checks, and 99th percentile; -1 before any */
+    uint64_t rejected;        /**< results the store refused as invalid (written one by one, these skipped) */
+    char last_db_error[256];  /**< detail of the last failed claim or write ("" when none); no secrets */
 } mon_scheduler_stats;
 
 #define MON_SCHEDULER_STATS_VERSION 1
@@ -143,7 +149,7 @@ MON_EXTERN int mon_scheduler_drain(mon_scheduler *scheduler, int timeout_ms);
  */
 MON_EXTERN void mon_scheduler_stop(mon_scheduler *scheduler);
 
-/** Copy the counters into *out (version set by the caller or 0 for the current one). */
+/** Copy the counters into *out (every field; version is MON_SCHEDULER_STATS_VERSION). Any thread. */
 MON_EXTERN int mon_scheduler_stats_get(mon_scheduler_stats *out, mon_scheduler *scheduler);
 
 /** The replica name used as lease owner; borrowed, valid until the scheduler is freed. */

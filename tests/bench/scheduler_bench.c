@@ -131,13 +131,15 @@ int main(int argc, char **argv)
     /* Slots that passed while inserting would all be late at the start:
      * begin with every slot at least WARMUP_S away (still on its grid), and
      * measure from then on. */
-    snprintf(text, sizeof(text),
-             "UPDATE endpoint_schedule s SET next_check_at = mon_schedule_next(s.endpoint_id, e.check_interval,"
-             " now() + interval '%d seconds') FROM endpoints e WHERE e.id = s.endpoint_id", WARMUP_S);
+    snprintf(
+        text, sizeof(text),
+        "UPDATE endpoint_schedule s SET next_check_at = mon_schedule_next(s.endpoint_id, e.check_interval,"
+        " now() + interval '%d seconds') FROM endpoints e WHERE e.id = s.endpoint_id",
+        WARMUP_S);
     sql(conn, text);
     sql(conn, "VACUUM ANALYZE endpoint_schedule");
-    printf("endpoints inserted: %ld in %.1f s (interval %ld s, slots spread over it)\n",
-           endpoints, now_s() - t0, interval);
+    printf("endpoints inserted: %ld in %.1f s (interval %ld s, slots spread over it)\n", endpoints,
+           now_s() - t0, interval);
 
     copts.max_in_flight = 1000;
     opts.checker = &copts;
@@ -178,28 +180,34 @@ int main(int argc, char **argv)
         done += st.checks_done;
         written += st.results_written;
         dropped += st.dropped;
+        if (st.db_failures)
+            printf("replica %ld: %llu database failures, last: %s\n", i, (unsigned long long)st.db_failures,
+                   st.last_db_error);
         mon_scheduler_free(rep[i].s);
     }
     double cpu = cpu_seconds() - cpu0;
     long long rows = sql_ll(conn, "SELECT count(*) FROM health_history");
     long long down = sql_ll(conn, "SELECT count(*) FROM health_history WHERE status <> 'UP'");
-    long long twice = sql_ll(conn, "SELECT count(*) FROM (SELECT checked_at - lag(checked_at) OVER"
-                                   " (PARTITION BY endpoint_id ORDER BY checked_at) AS gap FROM health_history) x"
-                                   " WHERE gap < make_interval(secs => 0.9 * (SELECT min(check_interval)"
-                                   " FROM endpoints))");
+    long long twice =
+        sql_ll(conn, "SELECT count(*) FROM (SELECT checked_at - lag(checked_at) OVER"
+                     " (PARTITION BY endpoint_id ORDER BY checked_at) AS gap FROM health_history) x"
+                     " WHERE gap < make_interval(secs => 0.9 * (SELECT min(check_interval)"
+                     " FROM endpoints))");
     PQfinish(conn);
 
     double expected = (double)endpoints / (double)interval, rate = (double)done / elapsed;
     printf("run: %.1f s, %ld replica(s), max 1000 checks in flight each\n", elapsed, replicas);
-    printf("checks done: %llu (%.0f checks/s, expected %.0f checks/s)\n", (unsigned long long)done, rate, expected);
+    printf("checks done: %llu (%.0f checks/s, expected %.0f checks/s)\n", (unsigned long long)done, rate,
+           expected);
     printf("history rows written: %lld (results written %llu, dropped %llu, not UP %lld, "
            "checked twice within one interval %lld)\n",
            rows, (unsigned long long)written, (unsigned long long)dropped, down, twice);
     if (windows) {
         qsort(p50, (size_t)windows, sizeof(double), compare_double);
         qsort(p99, (size_t)windows, sizeof(double), compare_double);
-        printf("lag slot -> start, per %d s window: p50 median %.1f ms, p99 median %.1f ms, p99 worst %.1f ms\n",
-               WINDOW_S, p50[windows / 2], p99[windows / 2], p99[windows - 1]);
+        printf(
+            "lag slot -> start, per %d s window: p50 median %.1f ms, p99 median %.1f ms, p99 worst %.1f ms\n",
+            WINDOW_S, p50[windows / 2], p99[windows / 2], p99[windows - 1]);
     }
     printf("CPU (scheduler + checker, this process): %.1f s, %.0f us per check\n", cpu,
            done ? cpu * 1e6 / (double)done : 0.0);

@@ -44,12 +44,15 @@ static inline void kit_setup(const char *suite)
     stubproc_start(&kit_target, argv);
 }
 
-static inline void kit_teardown(void) { stubproc_stop(&kit_target); }
+static inline void kit_teardown(void)
+{
+    stubproc_stop(&kit_target);
+}
 
 /* Insert count endpoints named "<prefix><i>" (i from 1) checking the target's
  * path every interval s with timeout_ms and retries. */
-static inline void kit_add_endpoints(int count, const char *prefix, const char *path, int interval, int timeout_ms,
-                                     int retries)
+static inline void kit_add_endpoints(int count, const char *prefix, const char *path, int interval,
+                                     int timeout_ms, int retries)
 {
     char sql[1024];
     snprintf(sql, sizeof(sql),
@@ -61,7 +64,10 @@ static inline void kit_add_endpoints(int count, const char *prefix, const char *
 }
 
 /* Make every scheduled endpoint due now (instead of within one interval). */
-static inline void kit_all_due_now(void) { pgtest_exec(kit_url, "UPDATE endpoint_schedule SET next_check_at = now()"); }
+static inline void kit_all_due_now(void)
+{
+    pgtest_exec(kit_url, "UPDATE endpoint_schedule SET next_check_at = now()");
+}
 
 static inline mon_scheduler *kit_scheduler(const char *url, const char *owner, mon_scheduler_options *opts)
 {
@@ -112,6 +118,9 @@ static inline mon_scheduler_stats kit_stats(mon_scheduler *s)
     return st;
 }
 
-static inline long long kit_count(const char *sql) { return pgtest_query_ll(kit_url, sql); }
+static inline long long kit_count(const char *sql)
+{
+    return pgtest_query_ll(kit_url, sql);
+}
 
 #endif

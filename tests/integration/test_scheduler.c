@@ -2,9 +2,15 @@
  * per interval, jitter, disabled and edited endpoints, options. */
 #include "scheduler_kit.h"
 
-static void setup(void) { kit_setup("scheduler"); }
+static void setup(void)
+{
+    kit_setup("scheduler");
+}
 
-static void teardown(void) { kit_teardown(); }
+static void teardown(void)
+{
+    kit_teardown();
+}
 
 START_TEST(slots_are_spread_over_the_interval)
 {
@@ -18,10 +24,11 @@ START_TEST(slots_are_spread_over_the_interval)
     ck_assert_int_le(busiest, 40);
     ck_assert_int_ge(seconds, 58);
     /* Slots are aligned: the next slot is the current one plus the interval. */
-    ck_assert_int_eq(kit_count("SELECT count(*) FROM endpoint_schedule s JOIN endpoints e ON e.id = s.endpoint_id"
-                               " WHERE mon_schedule_next(e.id, 60, s.next_check_at)"
-                               " <> s.next_check_at + interval '60 seconds'"),
-                     0);
+    ck_assert_int_eq(
+        kit_count("SELECT count(*) FROM endpoint_schedule s JOIN endpoints e ON e.id = s.endpoint_id"
+                  " WHERE mon_schedule_next(e.id, 60, s.next_check_at)"
+                  " <> s.next_check_at + interval '60 seconds'"),
+        0);
 }
 END_TEST
 
@@ -46,7 +53,8 @@ START_TEST(two_replicas_check_each_endpoint_once_per_interval)
     pgtest_exec(kit_url, "UPDATE endpoints SET check_interval = 10 WHERE name = 'edited1'");
     kit_sleep_ms(15000);
     /* Mid-run: one endpoint gets a failing URL, another is disabled. */
-    snprintf(sql, sizeof(sql), "UPDATE endpoints SET url = 'http://127.0.0.1:%d/status/503' WHERE name = 'shared1'",
+    snprintf(sql, sizeof(sql),
+             "UPDATE endpoints SET url = 'http://127.0.0.1:%d/status/503' WHERE name = 'shared1'",
              kit_target.port);
     pgtest_exec(kit_url, sql);
     pgtest_exec(kit_url, "UPDATE endpoints SET enabled = false WHERE name = 'shared2'");
@@ -74,19 +82,23 @@ START_TEST(two_replicas_check_each_endpoint_once_per_interval)
                                " WHERE gap < interval '9 seconds'"),
                      0);
     /* Disabled: never checked, or no more once disabled. */
-    ck_assert_int_eq(kit_count("SELECT count(*) FROM health_history h JOIN endpoints e ON e.id = h.endpoint_id"
-                               " WHERE e.name = 'disabled1'"),
-                     0);
-    ck_assert_int_eq(kit_count("SELECT count(*) FROM health_history h JOIN endpoints e ON e.id = h.endpoint_id"
-                               " WHERE e.name = 'shared2' AND h.checked_at > (SELECT t FROM disabled_at)"),
-                     0);
+    ck_assert_int_eq(
+        kit_count("SELECT count(*) FROM health_history h JOIN endpoints e ON e.id = h.endpoint_id"
+                  " WHERE e.name = 'disabled1'"),
+        0);
+    ck_assert_int_eq(
+        kit_count("SELECT count(*) FROM health_history h JOIN endpoints e ON e.id = h.endpoint_id"
+                  " WHERE e.name = 'shared2' AND h.checked_at > (SELECT t FROM disabled_at)"),
+        0);
     /* Edits were picked up within one interval, without restart. */
-    ck_assert_int_ge(kit_count("SELECT count(*) FROM health_history h JOIN endpoints e ON e.id = h.endpoint_id"
-                               " WHERE e.name = 'edited1'"),
-                     2);
-    ck_assert_int_ge(kit_count("SELECT count(*) FROM health_history h JOIN endpoints e ON e.id = h.endpoint_id"
-                               " WHERE e.name = 'shared1' AND h.status = 'DOWN' AND h.status_code = 503"),
-                     1);
+    ck_assert_int_ge(
+        kit_count("SELECT count(*) FROM health_history h JOIN endpoints e ON e.id = h.endpoint_id"
+                  " WHERE e.name = 'edited1'"),
+        2);
+    ck_assert_int_ge(
+        kit_count("SELECT count(*) FROM health_history h JOIN endpoints e ON e.id = h.endpoint_id"
+                  " WHERE e.name = 'shared1' AND h.status = 'DOWN' AND h.status_code = 503"),
+        1);
     /* Leases are released once results are written. */
     ck_assert_int_eq(kit_count("SELECT count(*) FROM endpoint_schedule WHERE lease_owner IS NOT NULL"), 0);
     ck_assert(sa.lag_p99_ms >= 0 && sa.lag_p99_ms < 1000);
@@ -101,8 +113,8 @@ struct changes {
     int to_down;
 };
 
-static void count_change(mon_scheduler *s, const mon_endpoint *ep, mon_status old_status, mon_status new_status,
-                         const mon_check_result *result, void *payload)
+static void count_change(mon_scheduler *s, const mon_endpoint *ep, mon_status old_status,
+                         mon_status new_status, const mon_check_result *result, void *payload)
 {
     struct changes *c = payload;
     (void)s;
@@ -143,7 +155,8 @@ START_TEST(status_changes_are_reported_once_with_step)
     mon_scheduler_stop(s);
     ck_assert_int_eq(mon_scheduler_step(s, 0), MON_ECANCELED);
     mon_scheduler_free(s);
-    snprintf(sql, sizeof(sql), "SELECT count(*) FROM health_history WHERE error_message LIKE '%%%s%%'", KIT_SECRET);
+    snprintf(sql, sizeof(sql), "SELECT count(*) FROM health_history WHERE error_message LIKE '%%%s%%'",
+             KIT_SECRET);
     ck_assert_int_eq(kit_count(sql), 0);
 }
 END_TEST

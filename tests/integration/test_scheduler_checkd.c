@@ -14,9 +14,15 @@ struct daemon {
     char out[64], err[64]; /* files holding its stdout and stderr */
 };
 
-static void setup(void) { kit_setup("scheduler_checkd"); }
+static void setup(void)
+{
+    kit_setup("scheduler_checkd");
+}
 
-static void teardown(void) { kit_teardown(); }
+static void teardown(void)
+{
+    kit_teardown();
+}
 
 /* Start the daemon with DATABASE_URL=url and the extra "NAME=value" (or NULL). */
 static void daemon_start(struct daemon *d, const char *url, const char *extra)
@@ -113,8 +119,10 @@ START_TEST(sigterm_writes_in_flight_results_and_exits_zero)
     kit_all_due_now();
     daemon_start(&d, kit_url, NULL);
     /* Wait until all 25 are claimed: the slow ones are then in flight. */
-    for (int i = 0; i < 100 && kit_count("SELECT count(*) FROM endpoint_schedule WHERE lease_owner = 'checkd-test'") +
-                                       kit_count("SELECT count(*) FROM health_history") < 25;
+    for (int i = 0;
+         i < 100 && kit_count("SELECT count(*) FROM endpoint_schedule WHERE lease_owner = 'checkd-test'") +
+                            kit_count("SELECT count(*) FROM health_history") <
+                        25;
          i++)
         kit_sleep_ms(50);
     kill(d.pid, SIGTERM);

@@ -2,12 +2,16 @@
  * leases held, the database going away and coming back (through a TCP proxy
  * the test cuts, so the shared cluster keeps running), a full buffer. */
 #include "scheduler_kit.h"
+#include "scheduler_priv.h"
 
 #include <signal.h>
 
 static struct stubproc proxy;
 
-static void setup(void) { kit_setup("scheduler_faults"); }
+static void setup(void)
+{
+    kit_setup("scheduler_faults");
+}
 
 static void teardown(void)
 {
@@ -37,8 +41,14 @@ static const char *proxied_url(void)
     return url;
 }
 
-static void cut(void) { kill(proxy.pid, SIGUSR1); }
-static void restore(void) { kill(proxy.pid, SIGUSR2); }
+static void cut(void)
+{
+    kill(proxy.pid, SIGUSR1);
+}
+static void restore(void)
+{
+    kill(proxy.pid, SIGUSR2);
+}
 
 START_TEST(dead_replica_leases_are_taken_over_when_they_expire)
 {
@@ -70,11 +80,13 @@ START_TEST(dead_replica_leases_are_taken_over_when_they_expire)
     ck_assert_int_eq(kit_count("SELECT count(*) FROM health_history h JOIN dead_leases d USING (endpoint_id)"
                                " WHERE h.checked_at < d.lease_until"),
                      0);
-    ck_assert_int_eq(kit_count("SELECT count(*) FROM dead_leases d WHERE NOT EXISTS (SELECT 1 FROM health_history h"
-                               " WHERE h.endpoint_id = d.endpoint_id"
-                               " AND h.checked_at < d.lease_until + interval '3 seconds')"),
-                     0);
-    ck_assert_uint_eq(kit_stats(b.s).results_written, (uint64_t)kit_count("SELECT count(*) FROM health_history"));
+    ck_assert_int_eq(
+        kit_count("SELECT count(*) FROM dead_leases d WHERE NOT EXISTS (SELECT 1 FROM health_history h"
+                  " WHERE h.endpoint_id = d.endpoint_id"
+                  " AND h.checked_at < d.lease_until + interval '3 seconds')"),
+        0);
+    ck_assert_uint_eq(kit_stats(b.s).results_written,
+                      (uint64_t)kit_count("SELECT count(*) FROM health_history"));
     mon_scheduler_free(b.s);
 }
 END_TEST
@@ -165,6 +177,32 @@ START_TEST(results_of_deleted_endpoints_are_discarded_not_blocking)
 }
 END_TEST
 
+START_TEST(an_invalid_result_does_not_block_the_others)
+{
+    mon_scheduler *s = kit_scheduler(kit_url, "poison", NULL);
+    mon_check_record good = MON_CHECK_RECORD_INIT, bad = MON_CHECK_RECORD_INIT;
+    char *id;
+
+    kit_add_endpoints(1, "target", "/ok", 10, 2000, 0);
+    id = pgtest_query_value(kit_url, "SELECT id::text FROM endpoints");
+    snprintf(good.endpoint_id, sizeof(good.endpoint_id), "%s", id);
+    snprintf(bad.endpoint_id, sizeof(bad.endpoint_id), "%s", id);
+    good.status = bad.status = MON_STATUS_UP;
+    bad.ttfb_ms = -0.5; /* outside the store's bounds: the whole batch is refused */
+    ck_assert_int_eq(mon__sched_buffer_result(s, &good), MON_OK);
+    ck_assert_int_eq(mon__sched_buffer_result(s, &bad), MON_OK);
+    ck_assert_int_eq(mon__sched_buffer_result(s, &good), MON_OK);
+    ck_assert_int_eq(mon_scheduler_drain(s, 5000), MON_OK);
+    mon_scheduler_stats st = kit_stats(s);
+    ck_assert_uint_eq(st.results_written, 2);
+    ck_assert_uint_eq(st.rejected, 1);
+    ck_assert_uint_eq(st.buffered, 0);
+    ck_assert_int_eq(kit_count("SELECT count(*) FROM health_history"), 2);
+    free(id);
+    mon_scheduler_free(s);
+}
+END_TEST
+
 int main(void)
 {
     Suite *suite = suite_create("scheduler_faults");
@@ -180,6 +218,7 @@ int main(void)
     tcase_add_test(tc, results_made_while_the_database_is_down_are_written_when_it_returns);
     tcase_add_test(tc, full_buffer_drops_the_oldest_results_and_counts_them);
     tcase_add_test(tc, results_of_deleted_endpoints_are_discarded_not_blocking);
+    tcase_add_test(tc, an_invalid_result_does_not_block_the_others);
     suite_add_tcase(suite, tc);
     runner = srunner_create(suite);
     srunner_run_all(runner, CK_NORMAL);
