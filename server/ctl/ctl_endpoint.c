@@ -88,14 +88,14 @@ static int print_endpoint_text(const mon_endpoint *ep)
     return CTL_EXIT_OK;
 }
 
-/* A header given as "Name: value" (the value may be empty after the colon). */
+/* A header given as "Name: value" (the value may be empty after the colon); -1 when malformed. */
 static int set_header_arg(mon_endpoint *ep, const char *arg)
 {
     const char *colon = strchr(arg, ':');
     char name[256];
     size_t len;
     if (!colon || colon == arg || (len = (size_t)(colon - arg)) >= sizeof(name))
-        return MON_EINVAL;
+        return -1;
     memcpy(name, arg, len);
     name[len] = '\0';
     colon++;
@@ -129,7 +129,6 @@ static int endpoint_add(int argc, char **argv)
         goto invalid;
     optind = 0;
     while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
-        const char *field = NULL;
         if (opt == O_FILE) {
             file = optarg;
             continue;
@@ -151,8 +150,10 @@ static int endpoint_add(int argc, char **argv)
         }
         case O_METHOD: rc = mon_endpoint_set_method(ep, optarg); break;
         case O_HEADER:
-            if ((rc = set_header_arg(ep, optarg)) == MON_EINVAL && !*mon_error_last())
-                field = "--header wants 'NAME: VALUE'";
+            if ((rc = set_header_arg(ep, optarg)) == -1) {
+                mon_endpoint_free(ep);
+                return ctl_usage_error("endpoint", "--header wants 'NAME: VALUE'");
+            }
             break;
         case O_DISABLED: rc = mon_endpoint_set_enabled(ep, 0); break;
         case O_INTERVAL: case O_TIMEOUT: case O_STATUS: case O_DEGRADED: case O_RETRIES:
@@ -167,10 +168,6 @@ static int endpoint_add(int argc, char **argv)
                                      : mon_endpoint_set_retries(ep, value);
             break;
         default: mon_endpoint_free(ep); return ctl_usage_error("endpoint", "bad option for add");
-        }
-        if (field) {
-            mon_endpoint_free(ep);
-            return ctl_usage_error("endpoint", "%s", field);
         }
         if (rc != MON_OK)
             goto invalid;

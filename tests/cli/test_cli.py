@@ -115,6 +115,9 @@ class MonitoragectlTest(clikit.unittest.TestCase):
         self.assertIn("url", result.stderr)
         self.ctl("endpoint", "add", "--name", "x", "--url", "http://a", "--file", "-", code=2)
         self.ctl("endpoint", "add", "--name", "x", "--url", "http://a", "--interval", "often", code=2)
+        result = self.ctl("endpoint", "add", "--name", "x", "--url", "http://a", "--header", "X-Key=hush", code=2)
+        self.assertIn("--header", result.stderr)
+        self.assertNotIn("hush", result.stderr)
 
     def test_endpoint_disable_enable_rm_are_audited(self):
         ident = self.add("toggled")
