@@ -2,7 +2,6 @@
  * a queue bounded by max_in_flight, retries after a delay, results through
  * callbacks. Judging an attempt is in checker_eval.c. */
 #include "checker_priv.h"
-#include "endpoint_priv.h"
 #include "error_priv.h"
 #include "monitorage/monitorage.h"
 #include "timeutil.h"
@@ -27,7 +26,8 @@ struct check {
     struct check *next;          /* in the queue or the retry list */
     struct check *rprev, *rnext; /* in the running list */
     mon_checker *checker;
-    mon_endpoint *ep;
+    struct mon__check_spec *spec;
+    mon_endpoint *ep;    /* a full copy, only for the TALEND token hook */
     char *url;
     mon_check_cb cb;
     void *payload;
@@ -37,7 +37,6 @@ struct check {
     char *body;
     size_t body_len, body_cap;
     int truncated;
-    int keep_body;
     int attempts;
     long long due_us;    /* monotonic time of the retry */
     mon_time started_at;
@@ -265,6 +264,7 @@ static void check_free(struct check *k)
     if (k->easy)
         curl_easy_cleanup(k->easy);
     mon_endpoint_free(k->ep);
+    free(k->spec);
     free(k->url);
     free(k->body);
     free(k);
@@ -295,25 +295,24 @@ int mon_checker_submit(mon_checker *c, const mon_endpoint *ep, mon_check_cb cb, 
 {
     if (!c || !ep || !cb)
         return mon__error(MON_EINVAL, NULL, "checker, endpoint and callback must not be NULL");
-    int rc = mon_endpoint_validate(ep);
-    if (rc != MON_OK)
-        return rc;
+    /* Every setter validates its field; only the URL can be missing. */
+    if (!*mon_endpoint_get_url(ep))
+        return mon__error(MON_EINVAL, "url", "required");
     struct check *k = calloc(1, sizeof(*k));
     if (!k)
         return mon__error_nomem();
-    rc = mon_endpoint_dup(&k->ep, ep);
+    int rc = MON_OK;
+    if (!(k->spec = mon__check_spec_new(ep)) || !(k->url = effective_url(ep)))
+        rc = mon__error_nomem();
+    else if (k->spec->type == MON_ENDPOINT_TALEND && c->token_cb)
+        rc = mon_endpoint_dup(&k->ep, ep);
     if (rc != MON_OK) {
-        free(k);
-        return rc;
-    }
-    if (!(k->url = effective_url(ep))) {
         check_free(k);
-        return mon__error_nomem();
+        return rc;
     }
     k->checker = c;
     k->cb = cb;
     k->payload = payload;
-    k->keep_body = mon__check_needs_body(ep);
     if (c->queue_tail)
         c->queue_tail->next = k;
     else
@@ -332,7 +331,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
     struct check *k = userdata;
     size_t n = size * nmemb, limit = k->checker->body_limit;
     size_t room = limit - k->body_len, take = n < room ? n : room;
-    if (k->keep_body && take) {
+    if (k->spec->keep_body && take) {
         if (k->body_len + take + 1 > k->body_cap) {
             size_t cap = k->body_cap ? k->body_cap : 4096;
             while (cap < k->body_len + take + 1)
@@ -379,32 +378,21 @@ static void pool_put(mon_checker *c, CURL *easy)
  * Returns NULL on success or a message for an UNKNOWN result. */
 static const char *build_headers(mon_checker *c, struct check *k)
 {
-    size_t n = mon__endpoint_header_count(k->ep);
-    int connection_given = 0;
-    for (size_t i = 0; i < n; i++) {
-        const char *name = mon__endpoint_header_name(k->ep, i), *value = mon__endpoint_header_value(k->ep, i);
-        connection_given |= strcasecmp(name, "Connection") == 0;
-        size_t len = strlen(name) + strlen(value) + 3;
-        char *line = malloc(len);
-        if (!line)
-            return "out of memory";
-        /* "Name;" is libcurl's way to send a header with an empty value. */
-        snprintf(line, len, *value ? "%s: %s" : "%s;", name, value);
-        struct curl_slist *grown = curl_slist_append(k->headers, line);
-        free(line);
+    for (size_t i = 0; i < k->spec->header_count; i++) {
+        struct curl_slist *grown = curl_slist_append(k->headers, k->spec->header_lines[i]);
         if (!grown)
             return "out of memory";
         k->headers = grown;
     }
     /* The connection is never reused: say so, and the server closes first
      * (its side keeps the TIME_WAIT state, not ours). */
-    if (!connection_given) {
+    if (!k->spec->connection_given) {
         struct curl_slist *grown = curl_slist_append(k->headers, "Connection: close");
         if (!grown)
             return "out of memory";
         k->headers = grown;
     }
-    if (mon_endpoint_get_type(k->ep) == MON_ENDPOINT_TALEND && c->token_cb) {
+    if (k->ep) { /* a TALEND endpoint with a token hook */
         char *token = NULL;
         if (c->token_cb(&token, k->ep, c->token_payload) < 0) {
             free(token);
@@ -445,7 +433,7 @@ static void set_method(CURL *easy, const char *method)
 static void setup(mon_checker *c, struct check *k)
 {
     CURL *e = k->easy;
-    long timeout = mon_endpoint_get_timeout_ms(k->ep);
+    long timeout = k->spec->timeout_ms;
     k->errbuf[0] = '\0';
     curl_easy_setopt(e, CURLOPT_URL, k->url);
     curl_easy_setopt(e, CURLOPT_PRIVATE, k);
@@ -465,11 +453,11 @@ static void setup(mon_checker *c, struct check *k)
     curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_USERAGENT, c->user_agent);
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, k->headers);
-    if (mon_endpoint_get_follow_redirects(k->ep)) {
+    if (k->spec->follow_redirects) {
         curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
         curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
     }
-    set_method(e, mon_endpoint_get_method(k->ep));
+    set_method(e, k->spec->method);
     if (strncasecmp(k->url, "https:", 6) == 0)
         curl_easy_setopt(e, CURLOPT_CERTINFO, 1L);
     if (c->ca_file)
@@ -507,7 +495,7 @@ static void complete_unknown(mon_checker *c, struct check *k, const char *why)
     memset(&r, 0, sizeof(r));
     r.version = MON_CHECK_RESULT_VERSION;
     snprintf(message, sizeof(message), "could not run: %s", why);
-    r.endpoint_id = mon_endpoint_get_id(k->ep);
+    r.endpoint_id = k->spec->id;
     r.url = k->url;
     r.status = MON_STATUS_UNKNOWN;
     r.latency_ms = -1;
@@ -557,11 +545,11 @@ static void finished(mon_checker *c, struct check *k, CURLcode code)
     memset(&r, 0, sizeof(r));
     r.version = MON_CHECK_RESULT_VERSION;
     struct mon__attempt a = {k->easy, code, k->errbuf, k->body, k->body_len, k->truncated,
-                             mon_endpoint_get_timeout_ms(k->ep), mon__time_now()};
+                             k->spec->timeout_ms, mon__time_now()};
     if (code == CURLE_WRITE_ERROR && k->truncated)
         a.code = CURLE_OK;
-    mon__check_judge(&r, &verdict, k->ep, &a);
-    r.endpoint_id = mon_endpoint_get_id(k->ep);
+    mon__check_judge(&r, &verdict, k->spec, &a);
+    r.endpoint_id = k->spec->id;
     r.url = k->url;
     r.checked_at = k->started_at;
     r.body_bytes = k->body_len;
@@ -573,7 +561,7 @@ static void finished(mon_checker *c, struct check *k, CURLcode code)
     pool_put(c, k->easy);
     k->easy = NULL;
 
-    if (r.status == MON_STATUS_DOWN && k->attempts <= mon_endpoint_get_retries(k->ep)) {
+    if (r.status == MON_STATUS_DOWN && k->attempts <= k->spec->retries) {
         k->due_us = mono_us() + (long long)c->retry_delay_ms * 1000;
         k->next = NULL;
         if (c->retry_tail)

@@ -2,7 +2,6 @@
  * wording and the UP / DOWN / DEGRADED rules of docs/checker.md. */
 #define _GNU_SOURCE /* memmem */
 #include "checker_priv.h"
-#include "endpoint_priv.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -12,20 +11,75 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #define US_PER_DAY (86400LL * 1000000LL)
 #define SHOWN_MAX 80 /* characters of a value repeated in a message */
 
-int mon__check_needs_body(const mon_endpoint *ep)
+static int reads_body(mon__condition_kind kind)
 {
-    size_t n = mon__endpoint_condition_count(ep);
-    for (size_t i = 0; i < n; i++) {
-        mon__condition_kind kind = mon__endpoint_condition(ep, i)->kind;
-        if (kind != MON__COND_HEADER_PRESENT && kind != MON__COND_HEADER_EQUALS)
-            return 1;
+    return kind != MON__COND_HEADER_PRESENT && kind != MON__COND_HEADER_EQUALS;
+}
+
+/* Bytes of a NUL-terminated copy of text, 0 for NULL. */
+static size_t text_size(const char *text) { return text ? strlen(text) + 1 : 0; }
+
+/* Copy text into the block at *p; NULL stays NULL. */
+static const char *pack(char **p, const char *text)
+{
+    if (!text)
+        return NULL;
+    size_t n = strlen(text) + 1;
+    char *out = memcpy(*p, text, n);
+    *p += n;
+    return out;
+}
+
+struct mon__check_spec *mon__check_spec_new(const mon_endpoint *ep)
+{
+    size_t nh = mon__endpoint_header_count(ep), nc = mon__endpoint_condition_count(ep);
+    size_t size = sizeof(struct mon__check_spec) + nh * sizeof(char *) + nc * sizeof(struct mon__condition);
+    size += text_size(mon_endpoint_get_method(ep));
+    for (size_t i = 0; i < nh; i++)
+        size += strlen(mon__endpoint_header_name(ep, i)) + strlen(mon__endpoint_header_value(ep, i)) + 3;
+    for (size_t i = 0; i < nc; i++)
+        size += text_size(mon__endpoint_condition(ep, i)->path) + text_size(mon__endpoint_condition(ep, i)->value);
+    struct mon__check_spec *spec = malloc(size);
+    if (!spec)
+        return NULL;
+    /* Pointer arrays first (aligned after the struct), then the strings. */
+    memset(spec, 0, sizeof(*spec));
+    spec->header_lines = (const char **)(spec + 1);
+    spec->conditions = (struct mon__condition *)(spec->header_lines + nh);
+    char *p = (char *)(spec->conditions + nc);
+    snprintf(spec->id, sizeof(spec->id), "%s", mon_endpoint_get_id(ep));
+    spec->type = mon_endpoint_get_type(ep);
+    spec->method = pack(&p, mon_endpoint_get_method(ep));
+    spec->timeout_ms = mon_endpoint_get_timeout_ms(ep);
+    spec->expected_status = mon_endpoint_get_expected_status(ep);
+    spec->degraded_ms = mon_endpoint_get_degraded_ms(ep);
+    spec->retries = mon_endpoint_get_retries(ep);
+    spec->cert_warn_days = mon_endpoint_get_cert_warn_days(ep);
+    spec->follow_redirects = mon_endpoint_get_follow_redirects(ep);
+    for (size_t i = 0; i < nh; i++) {
+        const char *name = mon__endpoint_header_name(ep, i), *value = mon__endpoint_header_value(ep, i);
+        /* "Name;" is libcurl's way to send a header with an empty value. */
+        int n = sprintf(p, *value ? "%s: %s" : "%s;", name, value);
+        spec->header_lines[i] = p;
+        p += n + 1;
+        spec->connection_given |= strcasecmp(name, "Connection") == 0;
     }
-    return 0;
+    spec->header_count = nh;
+    for (size_t i = 0; i < nc; i++) {
+        const struct mon__condition *c = mon__endpoint_condition(ep, i);
+        spec->conditions[i].kind = c->kind;
+        spec->conditions[i].path = pack(&p, c->path);
+        spec->conditions[i].value = pack(&p, c->value);
+        spec->keep_body |= reads_body(c->kind);
+    }
+    spec->condition_count = nc;
+    return spec;
 }
 
 static int month_index(const char *s)
@@ -296,11 +350,12 @@ static int condition_holds(struct mon__verdict *v, const struct mon__condition *
 }
 
 /* DEGRADED reasons (latency, certificate), joined with "; "; 1 if any. */
-static int degraded(struct mon__verdict *v, const mon_check_result *r, const mon_endpoint *ep, mon_time now)
+static int degraded(struct mon__verdict *v, const mon_check_result *r, const struct mon__check_spec *spec,
+                    mon_time now)
 {
     size_t n = 0;
-    int degraded_ms = mon_endpoint_get_degraded_ms(ep);
-    int warn_days = mon_endpoint_get_cert_warn_days(ep);
+    int degraded_ms = spec->degraded_ms;
+    int warn_days = spec->cert_warn_days;
     v->message[0] = '\0';
     if (degraded_ms > 0 && r->latency_ms > degraded_ms)
         n += (size_t)snprintf(v->message, sizeof(v->message), "latency %d ms above %d ms", r->latency_ms,
@@ -322,7 +377,7 @@ static int degraded(struct mon__verdict *v, const mon_check_result *r, const mon
     return n > 0;
 }
 
-void mon__check_judge(mon_check_result *r, struct mon__verdict *v, const mon_endpoint *ep,
+void mon__check_judge(mon_check_result *r, struct mon__verdict *v, const struct mon__check_spec *spec,
                       const struct mon__attempt *a)
 {
     long code = 0;
@@ -344,20 +399,18 @@ void mon__check_judge(mon_check_result *r, struct mon__verdict *v, const mon_end
         transport_message(v, a);
         return;
     }
-    int expected = mon_endpoint_get_expected_status(ep);
-    if (code != expected) {
-        say(v, "expected %d, got %ld", expected, code);
+    if (code != spec->expected_status) {
+        say(v, "expected %d, got %ld", spec->expected_status, code);
         return;
     }
     struct body_json bj = {0, NULL};
-    size_t n = mon__endpoint_condition_count(ep);
     int held = 1;
-    for (size_t i = 0; i < n && held; i++)
-        held = condition_holds(v, mon__endpoint_condition(ep, i), a, &bj);
+    for (size_t i = 0; i < spec->condition_count && held; i++)
+        held = condition_holds(v, &spec->conditions[i], a, &bj);
     json_decref(bj.root);
     if (!held)
         return;
-    if (degraded(v, r, ep, a->now)) {
+    if (degraded(v, r, spec, a->now)) {
         r->status = MON_STATUS_DEGRADED;
         return;
     }

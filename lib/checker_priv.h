@@ -9,6 +9,26 @@
 
 #include <curl/curl.h>
 
+#include "endpoint_priv.h"
+
+/* What a check needs of its endpoint, copied at submit into one block (a full
+ * mon_endpoint_dup() re-renders and re-parses the endpoint's JSON). */
+struct mon__check_spec {
+    char id[37];
+    mon_endpoint_type type;
+    const char *method;
+    int timeout_ms, expected_status, degraded_ms, retries, cert_warn_days, follow_redirects;
+    const char **header_lines; /* "Name: value", or "Name;" for an empty value */
+    size_t header_count;
+    int connection_given;      /* the endpoint sets its own Connection header */
+    struct mon__condition *conditions;
+    size_t condition_count;
+    int keep_body;             /* a condition reads the body (body_* or json_*) */
+};
+
+/* Copy what a check needs of ep (free with free()); NULL when out of memory. */
+struct mon__check_spec *mon__check_spec_new(const mon_endpoint *ep);
+
 /* What one finished attempt left behind. */
 struct mon__attempt {
     CURL *easy;
@@ -29,14 +49,11 @@ struct mon__verdict {
 
 /*
  * Fill result's status, status_code, latency_ms, error_message, timings,
- * cert_expires_at and remote_ip from the attempt, by the rules of
+ * cert_expires_at and remote_ip from the attempt of a check of spec, by the rules of
  * docs/checker.md. Strings go into verdict.
  */
-void mon__check_judge(mon_check_result *result, struct mon__verdict *verdict, const mon_endpoint *ep,
+void mon__check_judge(mon_check_result *result, struct mon__verdict *verdict, const struct mon__check_spec *spec,
                       const struct mon__attempt *attempt);
-
-/* Whether ep has a condition that reads the body (body_* or json_*). */
-int mon__check_needs_body(const mon_endpoint *ep);
 
 /* Parse a certificate date as libcurl prints it ("Jan  2 03:04:05 2027 GMT" or
  * "2027-01-02 03:04:05 GMT") into microseconds since the epoch; 0 on failure. */

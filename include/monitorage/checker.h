@@ -115,9 +115,9 @@ MON_EXTERN void mon_checker_free(mon_checker *checker);
  * Queue a check of ep (copied: the caller keeps ownership of ep). It starts
  * as soon as fewer than max_in_flight checks run, when the checker is next
  * driven. cb is called exactly once with payload when it finishes. Returns
- * MON_OK, MON_EINVAL (NULL argument, or ep does not validate: detail names
- * the field) or MON_ENOMEM. When submit returns an error, the callback is
- * never called.
+ * MON_OK, MON_EINVAL (NULL argument, or ep has no URL: every other field is
+ * valid by construction, its setters validate) or MON_ENOMEM. When submit
+ * returns an error, the callback is never called.
  */
 MON_EXTERN int mon_checker_submit(mon_checker *checker, const mon_endpoint *ep, mon_check_cb cb, void *payload);
 

@@ -733,7 +733,7 @@ START_TEST(failed_submit_never_calls_back)
     ck_assert_int_eq(mon_checker_new(&c, NULL), MON_OK);
     ck_assert_int_eq(mon_endpoint_new(&ep), MON_OK);
     ck_assert_int_eq(mon_checker_submit(c, ep, must_not_be_called, NULL), MON_EINVAL);
-    ck_assert_str_eq(mon_error_field(), "name");
+    ck_assert_str_eq(mon_error_field(), "url");
     ck_assert_int_eq(mon_checker_submit(c, NULL, must_not_be_called, NULL), MON_EINVAL);
     ck_assert_int_eq(mon_checker_pending(c), 0);
     ck_assert_int_eq(mon_checker_run(c, 1000), MON_OK);
@@ -873,11 +873,49 @@ START_TEST(unresolvable_host_message)
     struct mon__verdict v;
     mon_check_result r;
     memset(&r, 0, sizeof(r));
-    mon__check_judge(&r, &v, ep, &a);
+    struct mon__check_spec *spec = mon__check_spec_new(ep);
+    mon__check_judge(&r, &v, spec, &a);
+    free(spec);
     ASSERT_RESULT(&r, MON_STATUS_DOWN, "could not resolve host: nowhere.test");
     ck_assert(r.dns_ms == -1 && r.connect_ms == -1);
     curl_easy_cleanup(easy);
     mon_endpoint_free(ep);
+}
+END_TEST
+
+START_TEST(spec_copies_what_a_check_needs)
+{
+    mon_endpoint *ep = endpoint("TALEND", "http://127.0.0.1/x",
+                                "\"method\":\"PUT\",\"timeout\":1234,\"expected_status\":204,\"retries\":3,"
+                                "\"cert_warn_days\":7,\"follow_redirects\":true,"
+                                "\"headers\":{\"A\":\"1\",\"connection\":\"keep-alive\",\"E\":\"\"},"
+                                "\"conditions\":[{\"type\":\"header_present\",\"name\":\"X\"},"
+                                "{\"type\":\"json_equals\",\"path\":\"a.b\",\"value\":{\"k\":[1]}}]");
+    ck_assert_int_eq(mon_endpoint_set_id(ep, "1b4e28ba-2fa1-11d2-883f-0016d3cca427"), MON_OK);
+    struct mon__check_spec *spec = mon__check_spec_new(ep);
+    mon_endpoint_free(ep);
+    ck_assert_str_eq(spec->id, "1b4e28ba-2fa1-11d2-883f-0016d3cca427");
+    ck_assert_int_eq(spec->type, MON_ENDPOINT_TALEND);
+    ck_assert_str_eq(spec->method, "PUT");
+    ck_assert_int_eq(spec->timeout_ms, 1234);
+    ck_assert_int_eq(spec->expected_status, 204);
+    ck_assert_int_eq(spec->degraded_ms, 0);
+    ck_assert_int_eq(spec->retries, 3);
+    ck_assert_int_eq(spec->cert_warn_days, 7);
+    ck_assert_int_eq(spec->follow_redirects, 1);
+    ck_assert_int_eq(spec->header_count, 3);
+    ck_assert_str_eq(spec->header_lines[0], "A: 1");
+    ck_assert_str_eq(spec->header_lines[1], "connection: keep-alive");
+    ck_assert_str_eq(spec->header_lines[2], "E;");
+    ck_assert_int_eq(spec->connection_given, 1);
+    ck_assert_int_eq(spec->condition_count, 2);
+    ck_assert_int_eq(spec->conditions[0].kind, MON__COND_HEADER_PRESENT);
+    ck_assert_str_eq(spec->conditions[0].path, "X");
+    ck_assert_ptr_null(spec->conditions[0].value);
+    ck_assert_str_eq(spec->conditions[1].path, "a.b");
+    ck_assert_str_eq(spec->conditions[1].value, "{\"k\":[1]}");
+    ck_assert_int_eq(spec->keep_body, 1);
+    free(spec);
 }
 END_TEST
 
@@ -920,6 +958,7 @@ static Suite *checker_suite(void)
     tcase_add_test(t, bad_options_are_refused);
     tcase_add_test(t, certificate_dates_parse_in_both_formats);
     tcase_add_test(t, unresolvable_host_message);
+    tcase_add_test(t, spec_copies_what_a_check_needs);
     suite_add_tcase(s, t);
     return s;
 }
