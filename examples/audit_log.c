@@ -49,15 +49,16 @@ int main(void)
     if (rc == MON_OK && (rc = mon_audit_query(&list, store, &filter)) == MON_OK) {
         for (i = 0; i < mon_audit_list_count(list); i++) {
             const mon_audit_row *row = mon_audit_list_at(list, i);
-            printf("seq %lld %s %s %s\n", (long long)row->seq, row->action, row->target, row->parameters_json);
+            printf("seq %lld %s %s %s\n", (long long)row->seq, row->action, row->target,
+                   row->parameters_json);
         }
         mon_audit_list_free(list);
     }
 
     /* A broken chain is not an error: report.ok says whether it is intact. */
     if (rc == MON_OK && (rc = mon_audit_verify(&report, store)) == MON_OK)
-        printf("chain %s: %lld row(s), head %s\n", report.ok ? "intact" : "BROKEN", (long long)report.rows_checked,
-               report.last_hash);
+        printf("chain %s: %lld row(s), head %s\n", report.ok ? "intact" : "BROKEN",
+               (long long)report.rows_checked, report.last_hash);
     if (rc != MON_OK)
         fprintf(stderr, "audit_log: %s (%s)\n", mon_error_last(), mon_error_name(rc));
     mon_store_close(store);

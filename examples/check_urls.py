@@ -19,7 +19,8 @@ def main(urls):
         return 2
     try:
         endpoints = [Endpoint(name="example", type="DOMAIN", url=url, timeout_ms=5000) for url in urls]
-    except InvalidInputError as error:  # carries the library's detail, e.g. "url: scheme must be http or https"
+    # The exception carries the library's detail, e.g. "url: scheme must be http or https".
+    except InvalidInputError as error:
         print("check_urls.py: %s" % error, file=sys.stderr)
         return 2
     # The context manager frees the checker deterministically.

@@ -30,8 +30,8 @@ static int greeter_test(char **result_json, mon_connector_call *call, void *payl
 }
 
 /* run(): the registry has already checked the action name, the role and that params is an object. */
-static int greeter_run(char **result_json, mon_connector_call *call, const char *action, const char *params_json,
-                       void *payload)
+static int greeter_run(char **result_json, mon_connector_call *call, const char *action,
+                       const char *params_json, void *payload)
 {
     const char *greeting = payload;
     size_t size = strlen(params_json) + strlen(greeting) + 64;
@@ -105,8 +105,8 @@ int main(int argc, char **argv)
     /* Who runs the action: the role is checked against the action's min_role. */
     actor.user_id = "example";
     actor.role = MON_CONNECTOR_ROLE_READER;
-    if (rc == MON_OK && (rc = mon_connector_run(&result, reg, "GREETER", "greet", "{\"name\":\"world\"}",
-                                                &actor)) == MON_OK)
+    if (rc == MON_OK &&
+        (rc = mon_connector_run(&result, reg, "GREETER", "greet", "{\"name\":\"world\"}", &actor)) == MON_OK)
         printf("greet: %s\n", result);
     if (rc != MON_OK)
         fprintf(stderr, "custom_connector: %s (%s)\n", mon_error_last(), mon_error_name(rc));

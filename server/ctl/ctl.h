@@ -14,11 +14,11 @@
 #include <stddef.h>
 
 /* Exit codes (docs/cli.md). */
-#define CTL_EXIT_OK 0      /* done; for check: every URL UP; for audit verify: chain intact */
-#define CTL_EXIT_NOTUP 1   /* check: some URL not UP; audit verify: chain broken */
-#define CTL_EXIT_USAGE 2   /* bad command line */
-#define CTL_EXIT_ERROR 3   /* the library, the database or a remote system failed */
-#define CTL_EXIT_CONFIG 4  /* DATABASE_URL / ENCRYPTION_KEY missing or malformed */
+#define CTL_EXIT_OK 0     /* done; for check: every URL UP; for audit verify: chain intact */
+#define CTL_EXIT_NOTUP 1  /* check: some URL not UP; audit verify: chain broken */
+#define CTL_EXIT_USAGE 2  /* bad command line */
+#define CTL_EXIT_ERROR 3  /* the library, the database or a remote system failed */
+#define CTL_EXIT_CONFIG 4 /* DATABASE_URL / ENCRYPTION_KEY missing or malformed */
 
 /* A subcommand: argv[0] is its own name. Returns an exit code. */
 typedef int (*ctl_command_fn)(int argc, char **argv);
@@ -57,8 +57,8 @@ int ctl_load_key(mon_secret_key **out, const char *name);
  * "cli". Returns CTL_EXIT_OK, or CTL_EXIT_ERROR (reported) when the entry
  * could not be written.
  */
-int ctl_audit_record(mon_store *store, const char *action, const char *target, const char *params_json, int rc,
-                     const char *detail);
+int ctl_audit_record(mon_store *store, const char *action, const char *target, const char *params_json,
+                     int rc, const char *detail);
 
 /* The OS user running the command ("uid<N>" when it has no name). Static buffer. */
 const char *ctl_os_user(void);

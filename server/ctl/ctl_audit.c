@@ -19,14 +19,11 @@ static const char audit_usage[] =
 static int audit_list(int argc, char **argv)
 {
     enum { O_USER = 1, O_ACTION, O_TARGET, O_RESULT, O_LIMIT, O_CURSOR, O_JSON };
-    static const struct option options[] = {{"user", required_argument, NULL, O_USER},
-                                            {"action", required_argument, NULL, O_ACTION},
-                                            {"target", required_argument, NULL, O_TARGET},
-                                            {"result", required_argument, NULL, O_RESULT},
-                                            {"limit", required_argument, NULL, O_LIMIT},
-                                            {"cursor", required_argument, NULL, O_CURSOR},
-                                            {"json", no_argument, NULL, O_JSON},
-                                            {NULL, 0, NULL, 0}};
+    static const struct option options[] = {
+        {"user", required_argument, NULL, O_USER},     {"action", required_argument, NULL, O_ACTION},
+        {"target", required_argument, NULL, O_TARGET}, {"result", required_argument, NULL, O_RESULT},
+        {"limit", required_argument, NULL, O_LIMIT},   {"cursor", required_argument, NULL, O_CURSOR},
+        {"json", no_argument, NULL, O_JSON},           {NULL, 0, NULL, 0}};
     static const char *const headers[] = {"TIME", "USER", "ACTION", "TARGET", "RESULT", "AGENT", "ERROR"};
     mon_audit_filter filter = MON_AUDIT_FILTER_INIT;
     mon_audit_list *list = NULL;
@@ -37,11 +34,21 @@ static int audit_list(int argc, char **argv)
     optind = 0;
     while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
         switch (opt) {
-        case O_USER: filter.user_id = optarg; break;
-        case O_ACTION: filter.action = optarg; break;
-        case O_TARGET: filter.target = optarg; break;
-        case O_CURSOR: filter.cursor = optarg; break;
-        case O_JSON: json = 1; break;
+        case O_USER:
+            filter.user_id = optarg;
+            break;
+        case O_ACTION:
+            filter.action = optarg;
+            break;
+        case O_TARGET:
+            filter.target = optarg;
+            break;
+        case O_CURSOR:
+            filter.cursor = optarg;
+            break;
+        case O_JSON:
+            json = 1;
+            break;
         case O_RESULT: {
             mon_audit_result result;
             if (mon_audit_result_parse(&result, optarg) != MON_OK)
@@ -53,7 +60,8 @@ static int audit_list(int argc, char **argv)
             if (ctl_parse_int(&limit, optarg, 1, 1000) != 0)
                 return ctl_usage_error("audit", "--limit wants 1..1000, got '%s'", optarg);
             break;
-        default: return ctl_usage_error("audit", "bad option for list");
+        default:
+            return ctl_usage_error("audit", "bad option for list");
         }
     }
     if (optind < argc)
@@ -129,7 +137,8 @@ static int audit_verify(int argc, char **argv)
                (long long)report.legacy_rows, report.last_hash[0] ? report.last_hash : "-");
     else
         printf("BROKEN: row %s (seq %lld) %s; %lld row(s) checked before it\n", report.broken_id,
-               (long long)report.broken_seq, mon_audit_break_name(report.reason), (long long)report.rows_checked);
+               (long long)report.broken_seq, mon_audit_break_name(report.reason),
+               (long long)report.rows_checked);
     return report.ok ? CTL_EXIT_OK : CTL_EXIT_NOTUP;
 }
 

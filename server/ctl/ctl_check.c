@@ -58,12 +58,15 @@ static void print_json(struct check_slot *slots, int count)
         const mon_check_result *r = slots[i].result;
         char when[32];
         ctl_format_time(when, sizeof(when), r->checked_at);
-        json_array_append_new(array, json_pack("{s:s, s:s, s:i, s:i, s:o, s:i, s:o, s:o, s:o, s:o, s:o, s:s, s:s}",
-            "url", r->url, "status", mon_status_name(r->status), "status_code", r->status_code,
-            "latency_ms", r->latency_ms, "error", r->error_message ? json_string(r->error_message) : json_null(),
-            "attempts", r->attempts, "dns_ms", ms_json(r->dns_ms), "connect_ms", ms_json(r->connect_ms),
-            "tls_ms", ms_json(r->tls_ms), "ttfb_ms", ms_json(r->ttfb_ms), "total_ms", ms_json(r->total_ms),
-            "remote_ip", r->remote_ip ? r->remote_ip : "", "checked_at", when));
+        json_array_append_new(array,
+                              json_pack("{s:s, s:s, s:i, s:i, s:o, s:i, s:o, s:o, s:o, s:o, s:o, s:s, s:s}",
+                                        "url", r->url, "status", mon_status_name(r->status), "status_code",
+                                        r->status_code, "latency_ms", r->latency_ms, "error",
+                                        r->error_message ? json_string(r->error_message) : json_null(),
+                                        "attempts", r->attempts, "dns_ms", ms_json(r->dns_ms), "connect_ms",
+                                        ms_json(r->connect_ms), "tls_ms", ms_json(r->tls_ms), "ttfb_ms",
+                                        ms_json(r->ttfb_ms), "total_ms", ms_json(r->total_ms), "remote_ip",
+                                        r->remote_ip ? r->remote_ip : "", "checked_at", when));
     }
     text = json_dumps(array, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
     printf("%s\n", text ? text : "[]");
@@ -73,8 +76,8 @@ static void print_json(struct check_slot *slots, int count)
 
 static void print_table(struct check_slot *slots, int count)
 {
-    static const char *const headers[] = {"URL", "STATUS", "CODE", "LATENCY", "DNS", "CONNECT", "TLS", "TTFB",
-                                          "ERROR"};
+    static const char *const headers[] = {"URL",     "STATUS", "CODE", "LATENCY", "DNS",
+                                          "CONNECT", "TLS",    "TTFB", "ERROR"};
     ctl_table *table = ctl_table_new(9, headers);
     int i;
     for (i = 0; i < count; i++) {
@@ -130,14 +133,22 @@ int ctl_check(int argc, char **argv)
             if (ctl_parse_int(&expected, optarg, 100, 599) != 0)
                 return ctl_usage_error("check", "--expected-status wants 100..599, got '%s'", optarg);
             break;
-        case O_METHOD: method = optarg; break;
+        case O_METHOD:
+            method = optarg;
+            break;
         case O_TYPE:
             if (mon_endpoint_type_parse(&type, optarg) != MON_OK)
                 return ctl_usage_error("check", "unknown type '%s' (APIM, DOMAIN or TALEND)", optarg);
             break;
-        case O_JSON: json = 1; break;
-        case 'h': case O_HELP: fputs(check_usage, stdout); return CTL_EXIT_OK;
-        default: return ctl_usage_error("check", "bad option");
+        case O_JSON:
+            json = 1;
+            break;
+        case 'h':
+        case O_HELP:
+            fputs(check_usage, stdout);
+            return CTL_EXIT_OK;
+        default:
+            return ctl_usage_error("check", "bad option");
         }
     }
     count = argc - optind;

@@ -11,11 +11,11 @@
 #include <time.h>
 #include <unistd.h>
 
-
 int ctl_fail(int rc, const char *what)
 {
     const char *detail = mon_error_last();
-    fprintf(stderr, "monitoragectl: %s: %s (%s)\n", what, *detail ? detail : mon_strerror(rc), mon_error_name(rc));
+    fprintf(stderr, "monitoragectl: %s: %s (%s)\n", what, *detail ? detail : mon_strerror(rc),
+            mon_error_name(rc));
     return CTL_EXIT_ERROR;
 }
 
@@ -65,8 +65,8 @@ const char *ctl_os_user(void)
     return name;
 }
 
-int ctl_audit_record(mon_store *store, const char *action, const char *target, const char *params_json, int rc,
-                     const char *detail)
+int ctl_audit_record(mon_store *store, const char *action, const char *target, const char *params_json,
+                     int rc, const char *detail)
 {
     mon_audit_entry entry = MON_AUDIT_ENTRY_INIT;
     char email[400], host[256] = "localhost";

@@ -97,7 +97,8 @@ static int connector_list(int argc, char **argv)
         json_t *list = json_loads(text, 0, NULL), *item;
         ctl_table *table = ctl_table_new(5, headers);
         size_t i;
-        json_array_foreach(list, i, item) {
+        json_array_foreach(list, i, item)
+        {
             const char *row[5];
             const char *base = json_string_value(json_object_get(item, "base_url"));
             row[0] = json_string_value(json_object_get(item, "name"));
@@ -137,13 +138,26 @@ static int connector_set(int argc, char **argv)
     optind = 0;
     while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
         switch (opt) {
-        case O_BASE: config.base_url = optarg; break;
-        case O_OPTIONS: config.options_json = optarg; break;
-        case O_CREDS: creds_file = optarg; break;
-        case O_CLEAR: clear = 1; break;
-        case O_ENABLE: config.enabled = 1; break;
-        case O_DISABLE: config.enabled = 0; break;
-        default: return ctl_usage_error("connector", "bad option for set");
+        case O_BASE:
+            config.base_url = optarg;
+            break;
+        case O_OPTIONS:
+            config.options_json = optarg;
+            break;
+        case O_CREDS:
+            creds_file = optarg;
+            break;
+        case O_CLEAR:
+            clear = 1;
+            break;
+        case O_ENABLE:
+            config.enabled = 1;
+            break;
+        case O_DISABLE:
+            config.enabled = 0;
+            break;
+        default:
+            return ctl_usage_error("connector", "bad option for set");
         }
     }
     if (argc - optind != 1)
@@ -175,8 +189,8 @@ static int connector_set(int argc, char **argv)
     code = ctl_audit_record(r.store, "connector.configure", name, params_text, rc, detail);
     free(params_text);
     if (rc != MON_OK) {
-        fprintf(stderr, "monitoragectl: connector set %s: %s (%s)\n", name, *detail ? detail : mon_strerror(rc),
-                mon_error_name(rc));
+        fprintf(stderr, "monitoragectl: connector set %s: %s (%s)\n", name,
+                *detail ? detail : mon_strerror(rc), mon_error_name(rc));
         code = CTL_EXIT_ERROR;
     } else
         printf("configured %s\n", name);

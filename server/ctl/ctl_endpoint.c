@@ -71,14 +71,16 @@ static int print_endpoint_text(const mon_endpoint *ep)
     const char *key, *sep = "";
     ctl_format_time(created, sizeof(created), mon_endpoint_get_created_at(ep));
     ctl_format_time(updated, sizeof(updated), mon_endpoint_get_updated_at(ep));
-    printf("id:              %s\nname:            %s\ntype:            %s\nurl:             %s\n"
-           "method:          %s\nenabled:         %s\ninterval:        %d s\ntimeout:         %d ms\n"
-           "expected status: %d\nretries:         %d\ndegraded above:  %d ms\nheaders:         ",
-           mon_endpoint_get_id(ep), mon_endpoint_get_name(ep), mon_endpoint_type_name(mon_endpoint_get_type(ep)),
-           mon_endpoint_get_url(ep), mon_endpoint_get_method(ep), mon_endpoint_get_enabled(ep) ? "yes" : "no",
-           mon_endpoint_get_check_interval(ep), mon_endpoint_get_timeout_ms(ep),
-           mon_endpoint_get_expected_status(ep), mon_endpoint_get_retries(ep), mon_endpoint_get_degraded_ms(ep));
-    json_object_foreach(headers, key, value) {
+    printf(
+        "id:              %s\nname:            %s\ntype:            %s\nurl:             %s\n"
+        "method:          %s\nenabled:         %s\ninterval:        %d s\ntimeout:         %d ms\n"
+        "expected status: %d\nretries:         %d\ndegraded above:  %d ms\nheaders:         ",
+        mon_endpoint_get_id(ep), mon_endpoint_get_name(ep), mon_endpoint_type_name(mon_endpoint_get_type(ep)),
+        mon_endpoint_get_url(ep), mon_endpoint_get_method(ep), mon_endpoint_get_enabled(ep) ? "yes" : "no",
+        mon_endpoint_get_check_interval(ep), mon_endpoint_get_timeout_ms(ep),
+        mon_endpoint_get_expected_status(ep), mon_endpoint_get_retries(ep), mon_endpoint_get_degraded_ms(ep));
+    json_object_foreach(headers, key, value)
+    {
         printf("%s%s", sep, key);
         sep = ", ";
     }
@@ -106,16 +108,35 @@ static int set_header_arg(mon_endpoint *ep, const char *arg)
 
 static int endpoint_add(int argc, char **argv)
 {
-    enum { O_FILE = 1, O_NAME, O_URL, O_TYPE, O_INTERVAL, O_TIMEOUT, O_STATUS, O_METHOD, O_HEADER, O_DEGRADED,
-           O_RETRIES, O_DISABLED, O_JSON };
-    static const struct option options[] = {
-        {"file", required_argument, NULL, O_FILE},       {"name", required_argument, NULL, O_NAME},
-        {"url", required_argument, NULL, O_URL},         {"type", required_argument, NULL, O_TYPE},
-        {"interval", required_argument, NULL, O_INTERVAL}, {"timeout", required_argument, NULL, O_TIMEOUT},
-        {"expected-status", required_argument, NULL, O_STATUS}, {"method", required_argument, NULL, O_METHOD},
-        {"header", required_argument, NULL, O_HEADER},   {"degraded-ms", required_argument, NULL, O_DEGRADED},
-        {"retries", required_argument, NULL, O_RETRIES}, {"disabled", no_argument, NULL, O_DISABLED},
-        {"json", no_argument, NULL, O_JSON},             {NULL, 0, NULL, 0}};
+    enum {
+        O_FILE = 1,
+        O_NAME,
+        O_URL,
+        O_TYPE,
+        O_INTERVAL,
+        O_TIMEOUT,
+        O_STATUS,
+        O_METHOD,
+        O_HEADER,
+        O_DEGRADED,
+        O_RETRIES,
+        O_DISABLED,
+        O_JSON
+    };
+    static const struct option options[] = {{"file", required_argument, NULL, O_FILE},
+                                            {"name", required_argument, NULL, O_NAME},
+                                            {"url", required_argument, NULL, O_URL},
+                                            {"type", required_argument, NULL, O_TYPE},
+                                            {"interval", required_argument, NULL, O_INTERVAL},
+                                            {"timeout", required_argument, NULL, O_TIMEOUT},
+                                            {"expected-status", required_argument, NULL, O_STATUS},
+                                            {"method", required_argument, NULL, O_METHOD},
+                                            {"header", required_argument, NULL, O_HEADER},
+                                            {"degraded-ms", required_argument, NULL, O_DEGRADED},
+                                            {"retries", required_argument, NULL, O_RETRIES},
+                                            {"disabled", no_argument, NULL, O_DISABLED},
+                                            {"json", no_argument, NULL, O_JSON},
+                                            {NULL, 0, NULL, 0}};
     mon_endpoint *ep = NULL;
     mon_store *store = NULL;
     const char *file = NULL;
@@ -139,8 +160,12 @@ static int endpoint_add(int argc, char **argv)
         }
         flags++;
         switch (opt) {
-        case O_NAME: rc = mon_endpoint_set_name(ep, optarg); break;
-        case O_URL: rc = mon_endpoint_set_url(ep, optarg); break;
+        case O_NAME:
+            rc = mon_endpoint_set_name(ep, optarg);
+            break;
+        case O_URL:
+            rc = mon_endpoint_set_url(ep, optarg);
+            break;
         case O_TYPE: {
             mon_endpoint_type type;
             rc = mon_endpoint_type_parse(&type, optarg);
@@ -148,26 +173,36 @@ static int endpoint_add(int argc, char **argv)
                 rc = mon_endpoint_set_type(ep, type);
             break;
         }
-        case O_METHOD: rc = mon_endpoint_set_method(ep, optarg); break;
+        case O_METHOD:
+            rc = mon_endpoint_set_method(ep, optarg);
+            break;
         case O_HEADER:
             if ((rc = set_header_arg(ep, optarg)) == -1) {
                 mon_endpoint_free(ep);
                 return ctl_usage_error("endpoint", "--header wants 'NAME: VALUE'");
             }
             break;
-        case O_DISABLED: rc = mon_endpoint_set_enabled(ep, 0); break;
-        case O_INTERVAL: case O_TIMEOUT: case O_STATUS: case O_DEGRADED: case O_RETRIES:
+        case O_DISABLED:
+            rc = mon_endpoint_set_enabled(ep, 0);
+            break;
+        case O_INTERVAL:
+        case O_TIMEOUT:
+        case O_STATUS:
+        case O_DEGRADED:
+        case O_RETRIES:
             if (ctl_parse_int(&value, optarg, 0, 1000000000) != 0) {
                 mon_endpoint_free(ep);
                 return ctl_usage_error("endpoint", "'%s' is not a number", optarg);
             }
-            rc = opt == O_INTERVAL  ? mon_endpoint_set_check_interval(ep, value)
-                 : opt == O_TIMEOUT ? mon_endpoint_set_timeout_ms(ep, value)
-                 : opt == O_STATUS  ? mon_endpoint_set_expected_status(ep, value)
+            rc = opt == O_INTERVAL   ? mon_endpoint_set_check_interval(ep, value)
+                 : opt == O_TIMEOUT  ? mon_endpoint_set_timeout_ms(ep, value)
+                 : opt == O_STATUS   ? mon_endpoint_set_expected_status(ep, value)
                  : opt == O_DEGRADED ? mon_endpoint_set_degraded_ms(ep, value)
                                      : mon_endpoint_set_retries(ep, value);
             break;
-        default: mon_endpoint_free(ep); return ctl_usage_error("endpoint", "bad option for add");
+        default:
+            mon_endpoint_free(ep);
+            return ctl_usage_error("endpoint", "bad option for add");
         }
         if (rc != MON_OK)
             goto invalid;
@@ -327,7 +362,8 @@ static int endpoint_one(const char *verb, int argc, char **argv)
         rc = mon_store_endpoint_delete(store, id);
         snprintf(detail, sizeof(detail), "%s", mon_error_last());
         /* A malformed id is not worth an audit row: nothing could have been touched. */
-        code = rc == MON_EINVAL ? CTL_EXIT_OK : ctl_audit_record(store, "endpoint.delete", id, NULL, rc, detail);
+        code =
+            rc == MON_EINVAL ? CTL_EXIT_OK : ctl_audit_record(store, "endpoint.delete", id, NULL, rc, detail);
         if (rc == MON_OK)
             printf("deleted %s\n", id);
         goto done;
@@ -347,8 +383,9 @@ static int endpoint_one(const char *verb, int argc, char **argv)
         rc = mon_store_endpoint_update(store, ep);
     snprintf(detail, sizeof(detail), "%s", mon_error_last());
     snprintf(action, sizeof(action), "endpoint.%s", verb);
-    code = ctl_audit_record(store, action, id, strcmp(verb, "enable") == 0 ? "{\"enabled\":true}"
-                                                                          : "{\"enabled\":false}", rc, detail);
+    code = ctl_audit_record(store, action, id,
+                            strcmp(verb, "enable") == 0 ? "{\"enabled\":true}" : "{\"enabled\":false}", rc,
+                            detail);
     if (rc == MON_OK)
         printf("%sd %s\n", verb, id);
 
@@ -377,13 +414,14 @@ int ctl_endpoint(int argc, char **argv)
     if (strcmp(verb, "show") == 0 || strcmp(verb, "enable") == 0 || strcmp(verb, "disable") == 0 ||
         strcmp(verb, "rm") == 0)
         return endpoint_one(verb, argc - 1, argv + 1);
-    return ctl_usage_error("endpoint", "unknown subcommand '%s' (add, list, show, enable, disable, rm)", verb);
+    return ctl_usage_error("endpoint", "unknown subcommand '%s' (add, list, show, enable, disable, rm)",
+                           verb);
 }
 
 int ctl_status(int argc, char **argv)
 {
-    static const struct option options[] = {{"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'},
-                                            {NULL, 0, NULL, 0}};
+    static const struct option options[] = {
+        {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     static const char *const headers[] = {"NAME", "STATUS", "CODE", "LATENCY", "LAST CHECK", "ERROR"};
     mon_store *store = NULL;
     mon_status_list *list = NULL;

@@ -33,8 +33,9 @@ static const char usage[] =
 static int ctl_version(int argc, char **argv)
 {
     if (ctl_wants_help(argc, argv)) {
-        printf("Usage: monitoragectl version\n\nPrint the versions of monitoragectl, of the loaded library and\n"
-               "the number of schema migrations it embeds.\n");
+        printf(
+            "Usage: monitoragectl version\n\nPrint the versions of monitoragectl, of the loaded library and\n"
+            "the number of schema migrations it embeds.\n");
         return CTL_EXIT_OK;
     }
     if (argc > 1)
@@ -48,8 +49,8 @@ static int ctl_version(int argc, char **argv)
 
 int ctl_migrate(int argc, char **argv)
 {
-    static const struct option options[] = {{"status", no_argument, NULL, 's'}, {"help", no_argument, NULL, 'h'},
-                                            {NULL, 0, NULL, 0}};
+    static const struct option options[] = {
+        {"status", no_argument, NULL, 's'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     mon_store *store = NULL;
     int status_only = 0, applied = 0, pending = 0, opt, rc, code;
 
@@ -94,9 +95,8 @@ int ctl_migrate(int argc, char **argv)
 
 int ctl_rotate_key(int argc, char **argv)
 {
-    static const struct option options[] = {{"old-key-env", required_argument, NULL, 'o'},
-                                            {"help", no_argument, NULL, 'h'},
-                                            {NULL, 0, NULL, 0}};
+    static const struct option options[] = {
+        {"old-key-env", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     const char *old_env = "ENCRYPTION_KEY_OLD";
     mon_secret_key *old_key = NULL, *new_key = NULL;
     mon_store *store = NULL;
@@ -152,9 +152,9 @@ static const struct {
     const char *name;
     ctl_command_fn fn;
 } commands[] = {
-    {"migrate", ctl_migrate},     {"endpoint", ctl_endpoint}, {"check", ctl_check},
-    {"status", ctl_status},       {"connector", ctl_connector}, {"rotate-key", ctl_rotate_key},
-    {"audit", ctl_audit},         {"version", ctl_version},
+    {"migrate", ctl_migrate}, {"endpoint", ctl_endpoint},   {"check", ctl_check},
+    {"status", ctl_status},   {"connector", ctl_connector}, {"rotate-key", ctl_rotate_key},
+    {"audit", ctl_audit},     {"version", ctl_version},
 };
 
 int main(int argc, char **argv)

@@ -32,7 +32,8 @@ class MonitoragectlTest(clikit.unittest.TestCase):
         return result
 
     def add(self, name, *extra):
-        return self.ctl("endpoint", "add", "--name", name, "--url", self.target.url + "/ok", *extra).stdout.strip()
+        url = self.target.url + "/ok"
+        return self.ctl("endpoint", "add", "--name", name, "--url", url, *extra).stdout.strip()
 
     def audit_rows(self, action):
         return json.loads(self.ctl("audit", "list", "--action", action, "--json").stdout)["items"]
@@ -45,7 +46,8 @@ class MonitoragectlTest(clikit.unittest.TestCase):
         self.assertIn("schema migrations", out)
 
     def test_every_command_has_help(self):
-        for command in (["--help"], ["migrate", "--help"], ["endpoint", "--help"], ["endpoint", "add", "--help"],
+        for command in (["--help"], ["migrate", "--help"], ["endpoint", "--help"],
+                        ["endpoint", "add", "--help"],
                         ["check", "--help"], ["status", "--help"], ["connector", "--help"],
                         ["rotate-key", "--help"], ["audit", "--help"], ["audit", "verify", "--help"],
                         ["version", "--help"]):
@@ -87,8 +89,8 @@ class MonitoragectlTest(clikit.unittest.TestCase):
         self.assertIn("X-Api-Key", shown)
         as_json = json.loads(self.ctl("endpoint", "show", ident, "--json").stdout)
         self.assertEqual("[REDACTED]", as_json["headers"]["X-Api-Key"])
-        everything = "".join(self.ctl(*a).stdout for a in (["endpoint", "list", "--json"], ["status", "--json"],
-                                                           ["audit", "list", "--json"]))
+        everything = "".join(self.ctl(*a).stdout for a in (["endpoint", "list", "--json"],
+                                                           ["status", "--json"], ["audit", "list", "--json"]))
         self.assertNotIn("sekrit-header-value", everything)
         row = [r for r in self.audit_rows("endpoint.create") if r["target"] == ident][0]
         self.assertEqual("cli", row["user_agent"])
@@ -98,7 +100,8 @@ class MonitoragectlTest(clikit.unittest.TestCase):
     def test_endpoint_add_from_json_file_and_stdin(self):
         path = os.path.join(os.environ.get("TMPDIR", "/tmp"), "cli_ep_%d.json" % os.getpid())
         with open(path, "w") as file:
-            json.dump({"name": "file-ep", "type": "DOMAIN", "url": self.target.url + "/ok", "timeout": 2000}, file)
+            json.dump({"name": "file-ep", "type": "DOMAIN", "url": self.target.url + "/ok", "timeout": 2000},
+                      file)
         try:
             ident = self.ctl("endpoint", "add", "--file", path).stdout.strip()
         finally:
@@ -115,7 +118,8 @@ class MonitoragectlTest(clikit.unittest.TestCase):
         self.assertIn("url", result.stderr)
         self.ctl("endpoint", "add", "--name", "x", "--url", "http://a", "--file", "-", code=2)
         self.ctl("endpoint", "add", "--name", "x", "--url", "http://a", "--interval", "often", code=2)
-        result = self.ctl("endpoint", "add", "--name", "x", "--url", "http://a", "--header", "X-Key=hush", code=2)
+        result = self.ctl("endpoint", "add", "--name", "x", "--url", "http://a", "--header", "X-Key=hush",
+                          code=2)
         self.assertIn("--header", result.stderr)
         self.assertNotIn("hush", result.stderr)
 
@@ -176,8 +180,8 @@ class MonitoragectlTest(clikit.unittest.TestCase):
         try:
             env = dict(self.env, ENCRYPTION_KEY=KEY_A)
             creds = json.dumps({"user_token": "glpi-user-token-xyz", "app_token": "glpi-app-token-xyz"})
-            self.ctl("connector", "set", "GLPI", "--base-url", glpi.url + "/apirest.php", "--credentials-file",
-                     "-", "--enable", env=env, stdin=creds)
+            self.ctl("connector", "set", "GLPI", "--base-url", glpi.url + "/apirest.php",
+                     "--credentials-file", "-", "--enable", env=env, stdin=creds)
             listing = self.ctl("connector", "list", env=env).stdout
             line = [l for l in listing.splitlines() if l.startswith("GLPI")][0]
             self.assertIn("set", line)
@@ -196,14 +200,15 @@ class MonitoragectlTest(clikit.unittest.TestCase):
                             configure["parameters"]["credentials_changed"])
             self.assertTrue(self.audit_rows("connector.test"))
             # rotate-key: everything moves from key A to key B; the connector still works with B.
-            rotated = self.ctl("rotate-key", env=dict(self.env, ENCRYPTION_KEY_OLD=KEY_A, ENCRYPTION_KEY=KEY_B))
+            both = dict(self.env, ENCRYPTION_KEY_OLD=KEY_A, ENCRYPTION_KEY=KEY_B)
+            rotated = self.ctl("rotate-key", env=both)
             self.assertRegex(rotated.stdout, r"rotated [1-9]\d* value")
             self.assertNotIn(KEY_A, rotated.stdout + rotated.stderr)
             self.ctl("connector", "test", "GLPI", env=dict(self.env, ENCRYPTION_KEY=KEY_B))
             failed = self.ctl("connector", "test", "GLPI", env=env, code=3)
             self.assertIn("MON_EWRONGKEY", failed.stderr)
             self.assertEqual("SUCCESS", self.audit_rows("secrets.rotate")[0]["result"])
-            again = self.ctl("rotate-key", env=dict(self.env, ENCRYPTION_KEY_OLD=KEY_A, ENCRYPTION_KEY=KEY_B))
+            again = self.ctl("rotate-key", env=both)
             self.assertIn("rotated 0 value", again.stdout)
         finally:
             glpi.stop()
@@ -220,7 +225,8 @@ class MonitoragectlTest(clikit.unittest.TestCase):
     def test_rotate_key_without_old_key_is_configuration_error(self):
         result = self.ctl("rotate-key", env=dict(self.env, ENCRYPTION_KEY=KEY_B), code=4)
         self.assertIn("ENCRYPTION_KEY_OLD", result.stderr)
-        result = self.ctl("rotate-key", "--old-key-env", "MY_OLD", env=dict(self.env, ENCRYPTION_KEY=KEY_B), code=4)
+        result = self.ctl("rotate-key", "--old-key-env", "MY_OLD", env=dict(self.env, ENCRYPTION_KEY=KEY_B),
+                          code=4)
         self.assertIn("MY_OLD", result.stderr)
 
     # ------------------------------------------------------------- audit

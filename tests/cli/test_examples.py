@@ -31,13 +31,15 @@ class ExamplesTest(clikit.unittest.TestCase):
 
     def run_ok(self, argv, env=None, code=0):
         result = clikit.run(argv, env=env, stdin="")
-        self.assertEqual(code, result.returncode, "%s\nstdout: %s\nstderr: %s" % (argv, result.stdout, result.stderr))
+        self.assertEqual(code, result.returncode,
+                         "%s\nstdout: %s\nstderr: %s" % (argv, result.stdout, result.stderr))
         return result.stdout
 
     def test_check_urls_prints_a_table_and_exits_one_when_not_all_up(self):
         out = self.run_ok([example("check_urls"), self.target.url + "/ok"])
         self.assertRegex(out, r"/ok\s+UP\s+200")
-        out = self.run_ok([example("check_urls"), self.target.url + "/ok", self.target.url + "/status/500"], code=1)
+        out = self.run_ok([example("check_urls"), self.target.url + "/ok", self.target.url + "/status/500"],
+                          code=1)
         self.assertIn("expected 200, got 500", out)
 
     def test_poll_loop_drives_the_checker_from_poll(self):
@@ -68,7 +70,8 @@ class ExamplesTest(clikit.unittest.TestCase):
         if os.environ.get("MONITORAGE_SANITIZERS"):
             self.skipTest("the interpreter cannot load the instrumented library without the ASan runtime")
         env = {"MONITORAGE_LIBRARY": os.environ["MONITORAGE_LIBRARY"],
-               "PYTHONPATH": os.path.join(clikit.SOURCE, "bindings", "python"), "PYTHONDONTWRITEBYTECODE": "1"}
+               "PYTHONPATH": os.path.join(clikit.SOURCE, "bindings", "python"),
+               "PYTHONDONTWRITEBYTECODE": "1"}
         script = os.path.join(clikit.SOURCE, "examples", "check_urls.py")
         out = self.run_ok([sys.executable, script, self.target.url + "/ok", self.target.url + "/status/503"],
                           env=env, code=1)
