@@ -206,6 +206,7 @@ static mon_check_result *check_with(mon_endpoint *ep, mon_checker_options *opts)
         defaults.ca_file = ca_file;
         opts = &defaults;
     }
+    int timeout_ms = mon_endpoint_get_timeout_ms(ep);
     ck_assert_int_eq(mon_checker_new(&c, opts), MON_OK);
     ck_assert_int_eq(mon_checker_submit(c, ep, keep, &r), MON_OK);
     mon_endpoint_free(ep);
@@ -213,6 +214,9 @@ static mon_check_result *check_with(mon_endpoint *ep, mon_checker_options *opts)
     ck_assert_int_eq(mon_checker_run(c, 30000), MON_OK);
     elapsed_ms = now_ms() - t0;
     ck_assert_ptr_nonnull(r);
+    /* Every verdict comes within the attempts' timeouts and retry delays, plus a margin. */
+    long long bound = (long long)r->attempts * timeout_ms + (r->attempts - 1) * opts->retry_delay_ms + 1000;
+    ck_assert_msg(elapsed_ms <= bound, "took %lld ms, more than %lld ms", elapsed_ms, bound);
     ck_assert_int_eq(mon_checker_pending(c), 0);
     mon_checker_free(c);
     return r;
