@@ -19,10 +19,7 @@
 /* The built-in types, in the seed's order. */
 static const struct mon__builtin *const builtins[] = {
     &mon__connector_talend,
-    &mon__connector_apim,
     &mon__connector_github,
-    &mon__connector_keycloak,
-    &mon__connector_domain_health,
     &mon__connector_cloudflare,
     &mon__connector_glpi,
     &mon__connector_jira,
@@ -596,6 +593,16 @@ static int secret_looking_key(const char *key)
     return 0;
 }
 
+/* 1 if text contains a credential value of the call. */
+static int holds_credential(const mon_connector_call *call, const char *text)
+{
+    char *copy = strdup(text), *scrubbed = mon__call_scrub(call, copy);
+    int found = scrubbed && strcmp(scrubbed, text) != 0;
+    mon__wipe_free(scrubbed);
+    return found;
+}
+
+/* Replace, in place, values under secret-looking keys and strings holding a credential. */
 static void redact(json_t *value, const mon_connector_call *call)
 {
     const char *key;
@@ -604,31 +611,17 @@ static void redact(json_t *value, const mon_connector_call *call)
 
     if (json_is_object(value)) {
         json_object_foreach(value, key, item) {
-            if (secret_looking_key(key))
+            if (secret_looking_key(key) || (json_is_string(item) && holds_credential(call, json_string_value(item))))
                 json_object_set_new(value, key, json_string(REDACTED));
             else
                 redact(item, call);
         }
     } else if (json_is_array(value)) {
         json_array_foreach(value, i, item) {
-            if (json_is_string(item)) {
-                char *copy = strdup(json_string_value(item)), *scrubbed = mon__call_scrub(call, copy);
-                if (scrubbed && strcmp(scrubbed, json_string_value(item)) != 0)
-                    json_array_set_new(value, i, json_string(REDACTED));
-                free(scrubbed);
-            } else {
+            if (json_is_string(item) && holds_credential(call, json_string_value(item)))
+                json_array_set_new(value, i, json_string(REDACTED));
+            else
                 redact(item, call);
-            }
-        }
-    }
-    if (json_is_object(value)) {
-        json_object_foreach(value, key, item) {
-            if (json_is_string(item)) {
-                char *copy = strdup(json_string_value(item)), *scrubbed = mon__call_scrub(call, copy);
-                if (scrubbed && strcmp(scrubbed, json_string_value(item)) != 0)
-                    json_object_set_new(value, key, json_string(REDACTED));
-                free(scrubbed);
-            }
         }
     }
 }
