@@ -19,7 +19,10 @@
 /* The built-in types, in the seed's order. */
 static const struct mon__builtin *const builtins[] = {
     &mon__connector_talend,
+    &mon__connector_apim,
     &mon__connector_github,
+    &mon__connector_keycloak,
+    &mon__connector_domain_health,
     &mon__connector_cloudflare,
     &mon__connector_glpi,
     &mon__connector_jira,
