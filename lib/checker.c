@@ -19,7 +19,7 @@
 #define APIM_STATUS_PATH "/status-0123456789abcdef"
 #define BODY_LIMIT_MAX ((size_t)64 << 20)
 #define MAX_IN_FLIGHT_MAX 100000
-#define POOL_KEEP 256   /* idle easy handles kept for reuse (never their connections) */
+#define POOL_KEEP 256 /* idle easy handles kept for reuse (never their connections) */
 #define EPOLL_BATCH 256
 
 struct check {
@@ -27,18 +27,18 @@ struct check {
     struct check *rprev, *rnext; /* in the running list */
     mon_checker *checker;
     struct mon__check_spec *spec;
-    mon_endpoint *ep;    /* a full copy, only for the TALEND token hook */
+    mon_endpoint *ep; /* a full copy, only for the TALEND token hook */
     char *url;
     mon_check_cb cb;
     void *payload;
     CURL *easy;
     struct curl_slist *headers;
-    char *auth;          /* "Authorization: Bearer ..." of this attempt, wiped after */
+    char *auth; /* "Authorization: Bearer ..." of this attempt, wiped after */
     char *body;
     size_t body_len, body_cap;
     int truncated;
     int attempts;
-    long long due_us;    /* monotonic time of the retry */
+    long long due_us; /* monotonic time of the retry */
     mon_time started_at;
     char errbuf[CURL_ERROR_SIZE];
 };
@@ -66,7 +66,7 @@ struct mon_checker {
     long long curl_deadline_us; /* monotonic; -1 when libcurl wants no timeout */
     int *fd_events;             /* MON_POLL_* wanted, indexed by descriptor */
     size_t fd_cap;
-    int epfd;                   /* created by the first mon_checker_run() */
+    int epfd; /* created by the first mon_checker_run() */
     mon_checker_socket_cb sock_cb;
     void *sock_payload;
 };
@@ -107,7 +107,8 @@ static int on_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *s
 {
     mon_checker *c = userp;
     int events = what == CURL_POLL_REMOVE ? 0
-                 : ((what & CURL_POLL_IN) ? MON_POLL_IN : 0) | ((what & CURL_POLL_OUT) ? MON_POLL_OUT : 0);
+                                          : ((what & CURL_POLL_IN) ? MON_POLL_IN : 0) |
+                                                ((what & CURL_POLL_OUT) ? MON_POLL_OUT : 0);
     if (s < 0)
         return 0;
     if ((size_t)s >= c->fd_cap) {
@@ -217,7 +218,8 @@ int mon_checker_new(mon_checker **out, const mon_checker_options *options)
     c->ip_version = o->ip_version;
     c->token_cb = o->token_cb;
     c->token_payload = o->token_payload;
-    c->user_agent = o->user_agent ? dup_or_null(o->user_agent, &failed) : strdup("Monitorage/" MON_VERSION_STRING);
+    c->user_agent =
+        o->user_agent ? dup_or_null(o->user_agent, &failed) : strdup("Monitorage/" MON_VERSION_STRING);
     failed |= !c->user_agent;
     c->ca_file = dup_or_null(o->ca_file, &failed);
     for (const char *const *r = o->resolve; r && *r && !failed; r++) {
@@ -231,7 +233,8 @@ int mon_checker_new(mon_checker **out, const mon_checker_options *options)
     c->multi = failed || !c->pool ? NULL : curl_multi_init();
     if (!c->multi) {
         mon_checker_free(c);
-        return failed || !c->pool ? mon__error_nomem() : mon__error(MON_ENET, NULL, "libcurl multi handle failed");
+        return failed || !c->pool ? mon__error_nomem()
+                                  : mon__error(MON_ENET, NULL, "libcurl multi handle failed");
     }
     curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
     curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
@@ -279,7 +282,8 @@ static char *effective_url(const mon_endpoint *ep)
     CURLU *u = curl_url();
     char *path = NULL, *result = NULL, *out = NULL;
     if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK && path && (!*path || strcmp(path, "/") == 0) &&
+        curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK && path &&
+        (!*path || strcmp(path, "/") == 0) &&
         curl_url_set(u, CURLUPART_PATH, APIM_STATUS_PATH, 0) == CURLUE_OK &&
         curl_url_get(u, CURLUPART_URL, &result, 0) == CURLUE_OK)
         out = strdup(result);
@@ -322,9 +326,15 @@ int mon_checker_submit(mon_checker *c, const mon_endpoint *ep, mon_check_cb cb, 
     return MON_OK;
 }
 
-size_t mon_checker_pending(const mon_checker *c) { return c ? c->pending : 0; }
+size_t mon_checker_pending(const mon_checker *c)
+{
+    return c ? c->pending : 0;
+}
 
-size_t mon_checker_in_flight(const mon_checker *c) { return c ? c->in_flight : 0; }
+size_t mon_checker_in_flight(const mon_checker *c)
+{
+    return c ? c->in_flight : 0;
+}
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
 {
@@ -544,8 +554,8 @@ static void finished(mon_checker *c, struct check *k, CURLcode code)
     mon_check_result r;
     memset(&r, 0, sizeof(r));
     r.version = MON_CHECK_RESULT_VERSION;
-    struct mon__attempt a = {k->easy, code, k->errbuf, k->body, k->body_len, k->truncated,
-                             k->spec->timeout_ms, mon__time_now()};
+    struct mon__attempt a = {k->easy,     code,         k->errbuf,           k->body,
+                             k->body_len, k->truncated, k->spec->timeout_ms, mon__time_now()};
     if (code == CURLE_WRITE_ERROR && k->truncated)
         a.code = CURLE_OK;
     mon__check_judge(&r, &verdict, k->spec, &a);
@@ -656,7 +666,8 @@ static int settle(mon_checker *c)
 static int act(mon_checker *c, int fd, int events)
 {
     int running;
-    int mask = ((events & MON_POLL_IN) ? CURL_CSELECT_IN : 0) | ((events & MON_POLL_OUT) ? CURL_CSELECT_OUT : 0) |
+    int mask = ((events & MON_POLL_IN) ? CURL_CSELECT_IN : 0) |
+               ((events & MON_POLL_OUT) ? CURL_CSELECT_OUT : 0) |
                ((events & MON_POLL_ERR) ? CURL_CSELECT_ERR : 0);
     CURLMcode mc = curl_multi_socket_action(c->multi, fd == MON_CHECKER_TIMEOUT ? CURL_SOCKET_TIMEOUT : fd,
                                             fd == MON_CHECKER_TIMEOUT ? 0 : mask, &running);
@@ -823,7 +834,10 @@ int mon_check_result_dup(mon_check_result **out, const mon_check_result *r)
     return MON_OK;
 }
 
-void mon_check_result_free(mon_check_result *result) { free(result); }
+void mon_check_result_free(mon_check_result *result)
+{
+    free(result);
+}
 
 int mon_check_result_to_record(mon_check_record *record, const mon_check_result *r)
 {

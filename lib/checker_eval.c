@@ -23,7 +23,10 @@ static int reads_body(mon__condition_kind kind)
 }
 
 /* Bytes of a NUL-terminated copy of text, 0 for NULL. */
-static size_t text_size(const char *text) { return text ? strlen(text) + 1 : 0; }
+static size_t text_size(const char *text)
+{
+    return text ? strlen(text) + 1 : 0;
+}
 
 /* Copy text into the block at *p; NULL stays NULL. */
 static const char *pack(char **p, const char *text)
@@ -44,7 +47,8 @@ struct mon__check_spec *mon__check_spec_new(const mon_endpoint *ep)
     for (size_t i = 0; i < nh; i++)
         size += strlen(mon__endpoint_header_name(ep, i)) + strlen(mon__endpoint_header_value(ep, i)) + 3;
     for (size_t i = 0; i < nc; i++)
-        size += text_size(mon__endpoint_condition(ep, i)->path) + text_size(mon__endpoint_condition(ep, i)->value);
+        size += text_size(mon__endpoint_condition(ep, i)->path) +
+                text_size(mon__endpoint_condition(ep, i)->value);
     struct mon__check_spec *spec = malloc(size);
     if (!spec)
         return NULL;
@@ -101,10 +105,12 @@ mon_time mon__cert_date_parse(const char *text)
     while (*text == ' ')
         text++;
     if (sscanf(text, "%4d-%2d-%2d %2d:%2d:%2d GMT%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-               &tm.tm_min, &tm.tm_sec, &used) == 6 && used > 0) {
+               &tm.tm_min, &tm.tm_sec, &used) == 6 &&
+        used > 0) {
         tm.tm_mon -= 1;
     } else if (sscanf(text, "%3s %2d %2d:%2d:%2d %4d GMT%n", mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
-                      &tm.tm_sec, &tm.tm_year, &used) == 6 && used > 0) {
+                      &tm.tm_sec, &tm.tm_year, &used) == 6 &&
+               used > 0) {
         tm.tm_mon = month_index(mon);
     } else {
         return 0;
@@ -129,7 +135,10 @@ static mon_time cert_expiry(CURL *easy)
     return 0;
 }
 
-static double ms_of(curl_off_t us) { return (double)us / 1000.0; }
+static double ms_of(curl_off_t us)
+{
+    return (double)us / 1000.0;
+}
 
 static void fill_timings(mon_check_result *r, CURL *easy)
 {
@@ -207,7 +216,8 @@ static void transport_message(struct mon__verdict *v, const struct mon__attempt 
             say(v, "certificate verify failed: host name mismatch (%s)", after_prefix(err, "SSL: "));
         else
             say(v, "certificate verify failed: %s",
-                *err ? after_prefix(after_prefix(err, "SSL certificate problem: "), "SSL: ") : "unknown reason");
+                *err ? after_prefix(after_prefix(err, "SSL certificate problem: "), "SSL: ")
+                     : "unknown reason");
         return;
     case CURLE_SSL_CONNECT_ERROR:
         say(v, "TLS handshake failed%s%s", *err ? ": " : "", err);
@@ -269,8 +279,8 @@ static char *json_text(const json_t *value)
 }
 
 /* Check one condition; on failure write the message and return 0. */
-static int condition_holds(struct mon__verdict *v, const struct mon__condition *c, const struct mon__attempt *a,
-                           struct body_json *bj)
+static int condition_holds(struct mon__verdict *v, const struct mon__condition *c,
+                           const struct mon__attempt *a, struct body_json *bj)
 {
     char what[SHOWN_MAX + 8], got[SHOWN_MAX + 8];
     const char *body = a->body ? a->body : "";
@@ -290,7 +300,8 @@ static int condition_holds(struct mon__verdict *v, const struct mon__condition *
     case MON__COND_JSON_MATCHES: {
         json_t *root = body_json(bj, a);
         if (!root) {
-            say(v, "body condition failed: body is not JSON%s", a->truncated ? " (cut at the body limit)" : "");
+            say(v, "body condition failed: body is not JSON%s",
+                a->truncated ? " (cut at the body limit)" : "");
             return 0;
         }
         json_t *found = mon__json_path_lookup(root, c->path);
@@ -360,14 +371,15 @@ static int degraded(struct mon__verdict *v, const mon_check_result *r, const str
     if (degraded_ms > 0 && r->latency_ms > degraded_ms)
         n += (size_t)snprintf(v->message, sizeof(v->message), "latency %d ms above %d ms", r->latency_ms,
                               degraded_ms);
-    if (warn_days > 0 && r->cert_expires_at > 0 && r->cert_expires_at - now < (mon_time)warn_days * US_PER_DAY) {
+    if (warn_days > 0 && r->cert_expires_at > 0 &&
+        r->cert_expires_at - now < (mon_time)warn_days * US_PER_DAY) {
         mon_time left = r->cert_expires_at - now;
         long long days = left / US_PER_DAY, hours = left / (3600LL * 1000000LL);
         const char *sep = n ? "; " : "";
         if (n < sizeof(v->message)) {
             if (days >= 1)
-                snprintf(v->message + n, sizeof(v->message) - n, "%scertificate expires in %lld day%s", sep, days,
-                         days == 1 ? "" : "s");
+                snprintf(v->message + n, sizeof(v->message) - n, "%scertificate expires in %lld day%s", sep,
+                         days, days == 1 ? "" : "s");
             else
                 snprintf(v->message + n, sizeof(v->message) - n, "%scertificate expires in %lld hours", sep,
                          hours < 0 ? 0 : hours);

@@ -20,10 +20,10 @@ struct mon__check_spec {
     int timeout_ms, expected_status, degraded_ms, retries, cert_warn_days, follow_redirects;
     const char **header_lines; /* "Name: value", or "Name;" for an empty value */
     size_t header_count;
-    int connection_given;      /* the endpoint sets its own Connection header */
+    int connection_given; /* the endpoint sets its own Connection header */
     struct mon__condition *conditions;
     size_t condition_count;
-    int keep_body;             /* a condition reads the body (body_* or json_*) */
+    int keep_body; /* a condition reads the body (body_* or json_*) */
 };
 
 /* Copy what a check needs of ep (free with free()); NULL when out of memory. */
@@ -32,13 +32,13 @@ struct mon__check_spec *mon__check_spec_new(const mon_endpoint *ep);
 /* What one finished attempt left behind. */
 struct mon__attempt {
     CURL *easy;
-    CURLcode code;          /* as reported by libcurl (a cut body is already CURLE_OK) */
-    const char *errbuf;     /* CURLOPT_ERRORBUFFER text, may be "" */
-    const char *body;       /* what was kept of the body (only when a condition needs it) */
+    CURLcode code;      /* as reported by libcurl (a cut body is already CURLE_OK) */
+    const char *errbuf; /* CURLOPT_ERRORBUFFER text, may be "" */
+    const char *body;   /* what was kept of the body (only when a condition needs it) */
     size_t body_len;
-    int truncated;          /* body longer than the limit and cut there */
-    int timeout_ms;         /* the endpoint's timeout, for the message */
-    mon_time now;           /* wall clock at the end of the attempt */
+    int truncated;  /* body longer than the limit and cut there */
+    int timeout_ms; /* the endpoint's timeout, for the message */
+    mon_time now;   /* wall clock at the end of the attempt */
 };
 
 /* Storage a judgement writes into; result's strings point here. */
@@ -52,8 +52,8 @@ struct mon__verdict {
  * cert_expires_at and remote_ip from the attempt of a check of spec, by the rules of
  * docs/checker.md. Strings go into verdict.
  */
-void mon__check_judge(mon_check_result *result, struct mon__verdict *verdict, const struct mon__check_spec *spec,
-                      const struct mon__attempt *attempt);
+void mon__check_judge(mon_check_result *result, struct mon__verdict *verdict,
+                      const struct mon__check_spec *spec, const struct mon__attempt *attempt);
 
 /* Parse a certificate date as libcurl prints it ("Jan  2 03:04:05 2027 GMT" or
  * "2027-01-02 03:04:05 GMT") into microseconds since the epoch; 0 on failure. */

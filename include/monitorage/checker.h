@@ -46,29 +46,33 @@ typedef int (*mon_checker_token_cb)(char **token, const mon_endpoint *ep, void *
 
 /** Options of mon_checker_new(). */
 typedef struct mon_checker_options {
-    unsigned int version;     /**< MON_CHECKER_OPTIONS_VERSION */
-    int max_in_flight;        /**< checks running at once, 1..100000 (default 1000) */
-    size_t body_limit;        /**< bytes of body read, 0..64 MiB (default 1 MiB); the rest is not read */
-    const char *user_agent;   /**< NULL for "Monitorage/<version>"; copied */
-    int retry_delay_ms;       /**< wait before retrying a failed attempt, 0..60000 (default 200) */
-    const char *ca_file;      /**< PEM bundle of trusted CAs; NULL for the system's; copied */
-    const char *const *resolve; /**< NULL-terminated "host:port:address" overrides (CURLOPT_RESOLVE); copied */
-    int ip_version;           /**< 0 any, 4 IPv4 only, 6 IPv6 only */
+    unsigned int version;   /**< MON_CHECKER_OPTIONS_VERSION */
+    int max_in_flight;      /**< checks running at once, 1..100000 (default 1000) */
+    size_t body_limit;      /**< bytes of body read, 0..64 MiB (default 1 MiB); the rest is not read */
+    const char *user_agent; /**< NULL for "Monitorage/<version>"; copied */
+    int retry_delay_ms;     /**< wait before retrying a failed attempt, 0..60000 (default 200) */
+    const char *ca_file;    /**< PEM bundle of trusted CAs; NULL for the system's; copied */
+    /** NULL-terminated "host:port:address" overrides (CURLOPT_RESOLVE); copied */
+    const char *const *resolve;
+    int ip_version;                /**< 0 any, 4 IPv4 only, 6 IPv6 only */
     mon_checker_token_cb token_cb; /**< bearer token of TALEND endpoints; NULL for none */
-    void *token_payload;      /**< given to token_cb */
+    void *token_payload;           /**< given to token_cb */
 } mon_checker_options;
 
 #define MON_CHECKER_OPTIONS_VERSION 1
-#define MON_CHECKER_OPTIONS_INIT {MON_CHECKER_OPTIONS_VERSION, 1000, 1u << 20, NULL, 200, NULL, NULL, 0, NULL, NULL}
+#define MON_CHECKER_OPTIONS_INIT                                                                             \
+    {                                                                                                        \
+        MON_CHECKER_OPTIONS_VERSION, 1000, 1u << 20, NULL, 200, NULL, NULL, 0, NULL, NULL                    \
+    }
 
 /** Initialise options like MON_CHECKER_OPTIONS_INIT. MON_EVERSION for an unknown version. */
 MON_EXTERN int mon_checker_options_init(mon_checker_options *options, unsigned int version);
 
 /** The result of one check, borrowed by the result callback. */
 typedef struct mon_check_result {
-    unsigned int version;      /**< MON_CHECK_RESULT_VERSION of the library that filled it */
-    const char *endpoint_id;   /**< the endpoint's UUID, "" when it has none */
-    const char *url;           /**< the URL requested (APIM default path applied) */
+    unsigned int version;    /**< MON_CHECK_RESULT_VERSION of the library that filled it */
+    const char *endpoint_id; /**< the endpoint's UUID, "" when it has none */
+    const char *url;         /**< the URL requested (APIM default path applied) */
     mon_status status;
     int status_code;           /**< HTTP status of the last attempt, 0 when there was no answer */
     int latency_ms;            /**< total time of the last attempt, -1 when it never started */
@@ -78,11 +82,11 @@ typedef struct mon_check_result {
      *  DNS lookup, TCP connect, TLS handshake, wait for the first byte after the
      *  request was sent, and the whole transfer. */
     double dns_ms, connect_ms, tls_ms, ttfb_ms, total_ms;
-    mon_time cert_expires_at;  /**< leaf certificate's notAfter (HTTPS), 0 when unknown */
-    const char *remote_ip;     /**< address connected to (the DNS answer used), "" when none */
-    mon_time checked_at;       /**< start of the last attempt */
-    int body_truncated;        /**< 1 when the body was longer than body_limit and cut there */
-    size_t body_bytes;         /**< body bytes read (at most body_limit) */
+    mon_time cert_expires_at; /**< leaf certificate's notAfter (HTTPS), 0 when unknown */
+    const char *remote_ip;    /**< address connected to (the DNS answer used), "" when none */
+    mon_time checked_at;      /**< start of the last attempt */
+    int body_truncated;       /**< 1 when the body was longer than body_limit and cut there */
+    size_t body_bytes;        /**< body bytes read (at most body_limit) */
 } mon_check_result;
 
 #define MON_CHECK_RESULT_VERSION 1
@@ -119,7 +123,8 @@ MON_EXTERN void mon_checker_free(mon_checker *checker);
  * valid by construction, its setters validate) or MON_ENOMEM. When submit
  * returns an error, the callback is never called.
  */
-MON_EXTERN int mon_checker_submit(mon_checker *checker, const mon_endpoint *ep, mon_check_cb cb, void *payload);
+MON_EXTERN int mon_checker_submit(mon_checker *checker, const mon_endpoint *ep, mon_check_cb cb,
+                                  void *payload);
 
 /** Checks submitted and not yet reported (queued, running or waiting to retry). */
 MON_EXTERN size_t mon_checker_pending(const mon_checker *checker);

@@ -64,7 +64,8 @@ static long rss_kb(void)
 
 static void die(const char *what)
 {
-    fprintf(stderr, "checker_bench: %s: %s\n", what, mon_error_last()[0] ? mon_error_last() : strerror(errno));
+    fprintf(stderr, "checker_bench: %s: %s\n", what,
+            mon_error_last()[0] ? mon_error_last() : strerror(errno));
     exit(1);
 }
 
@@ -172,10 +173,11 @@ static int rate(const char *url, double seconds, int in_flight, int threads)
     }
     /* Elapsed and CPU include the drain of the last checks (at most in_flight of them). */
     double elapsed = now_s() - t0, cpu = cpu_s() - c0;
-    printf("checker: %ld checks in %.2f s, %d in flight on %d thread%s: %.0f checks/s, %.1f us CPU per check, "
-           "%ld not UP%s%s\n",
-           counted, elapsed, in_flight, threads, threads == 1 ? "" : "s", (double)counted / elapsed,
-           cpu * 1e6 / (double)counted, failed, failed ? ", first: " : "", first_error);
+    printf(
+        "checker: %ld checks in %.2f s, %d in flight on %d thread%s: %.0f checks/s, %.1f us CPU per check, "
+        "%ld not UP%s%s\n",
+        counted, elapsed, in_flight, threads, threads == 1 ? "" : "s", (double)counted / elapsed,
+        cpu * 1e6 / (double)counted, failed, failed ? ", first: " : "", first_error);
     printf("checker checks/s: %.0f\n", (double)counted / elapsed);
     printf("checker cpu us/check: %.1f\n", cpu * 1e6 / (double)counted);
     return 0;
@@ -255,10 +257,11 @@ static int inflight(int count, int hold_ms)
     }
     double elapsed = now_s() - t0;
     long peak = peak_rss_kb();
-    printf("in flight: %zu checks at once (of %d), all done in %.2f s (server holds each %d ms), %ld UP, %ld not UP%s%s\n",
+    printf("in flight: %zu checks at once (of %d), all done in %.2f s (server holds each %d ms), %ld UP, %ld "
+           "not UP%s%s\n",
            most, count, elapsed, hold_ms, t.up, t.failed, t.failed ? ", first: " : "", t.first_error);
-    printf("peak RSS with %d checks in flight: %.1f MiB (%.1f MiB before the checker; %.1f KiB per check)\n", count,
-           peak / 1024.0, rss_before / 1024.0, (double)(peak - rss_before) / count);
+    printf("peak RSS with %d checks in flight: %.1f MiB (%.1f MiB before the checker; %.1f KiB per check)\n",
+           count, peak / 1024.0, rss_before / 1024.0, (double)(peak - rss_before) / count);
     mon_endpoint_free(t.ep);
     mon_checker_free(c);
     kill(pid, SIGTERM);
@@ -276,7 +279,8 @@ int main(int argc, char **argv)
     else if (argc == 4 && strcmp(argv[1], "inflight") == 0)
         rc = inflight(atoi(argv[2]), atoi(argv[3]));
     else
-        fprintf(stderr, "usage: checker_bench rate URL SECONDS IN_FLIGHT [THREADS] | inflight COUNT HOLD_MS\n");
+        fprintf(stderr,
+                "usage: checker_bench rate URL SECONDS IN_FLIGHT [THREADS] | inflight COUNT HOLD_MS\n");
     mon_global_cleanup();
     return rc;
 }

@@ -43,7 +43,8 @@ static void sh(const char *fmt, ...)
 /* A leaf certificate for SAN san, signed by the test CA, valid for days (negative: expired). */
 static void leaf(const char *name, const char *san, int days)
 {
-    sh("cd %s && printf 'subjectAltName=%s\\n' > %s.ext && openssl x509 -req -in leaf.csr -CA ca.pem -CAkey ca.key"
+    sh("cd %s && printf 'subjectAltName=%s\\n' > %s.ext && openssl x509 -req -in leaf.csr -CA ca.pem -CAkey "
+       "ca.key"
        " -CAcreateserial -days %d -extfile %s.ext -out %s.pem 2>/dev/null",
        certdir, san, name, days, name, name);
 }
@@ -63,10 +64,12 @@ static void setup_suite(void)
     mon_global_init();
     if (!mkdtemp(certdir))
         abort();
-    sh("cd %s && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem"
+    sh("cd %s && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out "
+       "ca.pem"
        " -days 30 -subj /CN=Monitorage-Test-CA 2>/dev/null",
        certdir);
-    sh("cd %s && openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout leaf.key -out leaf.csr"
+    sh("cd %s && openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout leaf.key -out "
+       "leaf.csr"
        " -subj /CN=localhost 2>/dev/null",
        certdir);
     leaf("good", "DNS:localhost,IP:127.0.0.1", 365);
@@ -222,7 +225,10 @@ static mon_check_result *check_with(mon_endpoint *ep, mon_checker_options *opts)
     return r;
 }
 
-static mon_check_result *check(mon_endpoint *ep) { return check_with(ep, NULL); }
+static mon_check_result *check(mon_endpoint *ep)
+{
+    return check_with(ep, NULL);
+}
 
 static void assert_result(const mon_check_result *r, mon_status st, const char *msg)
 {
@@ -230,7 +236,8 @@ static void assert_result(const mon_check_result *r, mon_status st, const char *
     ck_assert_msg(r->status == st, "status %s (%s), expected %s", mon_status_name(r->status), got,
                   mon_status_name(st));
     if (msg)
-        ck_assert_msg(r->error_message && strstr(r->error_message, msg), "message \"%s\" lacks \"%s\"", got, msg);
+        ck_assert_msg(r->error_message && strstr(r->error_message, msg), "message \"%s\" lacks \"%s\"", got,
+                      msg);
     else
         ck_assert_msg(r->error_message == NULL, "unexpected message \"%s\"", got);
 }
@@ -335,8 +342,9 @@ static long vm_hwm_kb(void)
 START_TEST(huge_body_is_cut_at_limit_not_buffered)
 {
     long before = vm_hwm_kb();
-    mon_check_result *r = check(endpoint("DOMAIN", plain("/huge?mb=20"), "\"conditions\":[{\"type\":"
-                                                                         "\"body_contains\",\"value\":\"xxx\"}]"));
+    mon_check_result *r = check(endpoint("DOMAIN", plain("/huge?mb=20"),
+                                         "\"conditions\":[{\"type\":"
+                                         "\"body_contains\",\"value\":\"xxx\"}]"));
     long after = vm_hwm_kb();
     ASSERT_RESULT(r, MON_STATUS_UP, NULL);
     ck_assert_int_eq(r->body_truncated, 1);
@@ -355,8 +363,9 @@ START_TEST(body_limit_option_cuts_earlier)
     ck_assert_int_eq(r->body_truncated, 0);
     mon_check_result_free(r);
     o.body_limit = 10;
-    r = check_with(endpoint("DOMAIN", plain("/json"), "\"conditions\":[{\"type\":\"json_equals\",\"path\":"
-                                                      "\"status\",\"value\":\"UP\"}]"),
+    r = check_with(endpoint("DOMAIN", plain("/json"),
+                            "\"conditions\":[{\"type\":\"json_equals\",\"path\":"
+                            "\"status\",\"value\":\"UP\"}]"),
                    &o);
     ASSERT_RESULT(r, MON_STATUS_DOWN, "body condition failed: body is not JSON (cut at the body limit)");
     ck_assert_int_eq(r->body_truncated, 1);
@@ -378,7 +387,8 @@ END_TEST
 
 START_TEST(redirect_loop_is_too_many_redirects)
 {
-    mon_check_result *r = check(endpoint("DOMAIN", plain("/redirect-loop"), "\"follow_redirects\":true,\"retries\":0"));
+    mon_check_result *r =
+        check(endpoint("DOMAIN", plain("/redirect-loop"), "\"follow_redirects\":true,\"retries\":0"));
     ASSERT_RESULT(r, MON_STATUS_DOWN, "too many redirects");
     mon_check_result_free(r);
 }
@@ -426,25 +436,28 @@ END_TEST
 
 START_TEST(json_conditions_are_applied)
 {
-    assert_condition("/json", "[{\"type\":\"json_equals\",\"path\":\"status\",\"value\":\"UP\"},"
-                              "{\"type\":\"json_equals\",\"path\":\"data.items[0].id\",\"value\":7},"
-                              "{\"type\":\"json_matches\",\"path\":\"data.items[0].latency\",\"value\":\"^[0-9]+ms$\"}]",
-                     MON_STATUS_UP, NULL);
-    assert_condition("/json", "[{\"type\":\"json_equals\",\"path\":\"status\",\"value\":\"DOWN\"}]", MON_STATUS_DOWN,
-                     "body condition failed: status is UP, expected \"DOWN\"");
+    assert_condition(
+        "/json",
+        "[{\"type\":\"json_equals\",\"path\":\"status\",\"value\":\"UP\"},"
+        "{\"type\":\"json_equals\",\"path\":\"data.items[0].id\",\"value\":7},"
+        "{\"type\":\"json_matches\",\"path\":\"data.items[0].latency\",\"value\":\"^[0-9]+ms$\"}]",
+        MON_STATUS_UP, NULL);
+    assert_condition("/json", "[{\"type\":\"json_equals\",\"path\":\"status\",\"value\":\"DOWN\"}]",
+                     MON_STATUS_DOWN, "body condition failed: status is UP, expected \"DOWN\"");
     assert_condition("/json", "[{\"type\":\"json_matches\",\"path\":\"count\",\"value\":\"^[5-9]$\"}]",
                      MON_STATUS_DOWN, "body condition failed: count is 3, does not match ^[5-9]$");
-    assert_condition("/json", "[{\"type\":\"json_equals\",\"path\":\"data.missing\",\"value\":1}]", MON_STATUS_DOWN,
-                     "body condition failed: no value at data.missing");
-    assert_condition("/ok", "[{\"type\":\"json_equals\",\"path\":\"status\",\"value\":\"UP\"}]", MON_STATUS_DOWN,
-                     "body condition failed: body is not JSON");
+    assert_condition("/json", "[{\"type\":\"json_equals\",\"path\":\"data.missing\",\"value\":1}]",
+                     MON_STATUS_DOWN, "body condition failed: no value at data.missing");
+    assert_condition("/ok", "[{\"type\":\"json_equals\",\"path\":\"status\",\"value\":\"UP\"}]",
+                     MON_STATUS_DOWN, "body condition failed: body is not JSON");
 }
 END_TEST
 
 START_TEST(header_conditions_are_applied)
 {
-    assert_condition("/headers", "[{\"type\":\"header_present\",\"name\":\"x-test\"},"
-                                 "{\"type\":\"header_equals\",\"name\":\"X-Test\",\"value\":\"yes\"}]",
+    assert_condition("/headers",
+                     "[{\"type\":\"header_present\",\"name\":\"x-test\"},"
+                     "{\"type\":\"header_equals\",\"name\":\"X-Test\",\"value\":\"yes\"}]",
                      MON_STATUS_UP, NULL);
     assert_condition("/headers", "[{\"type\":\"header_equals\",\"name\":\"X-Test\",\"value\":\"no\"}]",
                      MON_STATUS_DOWN, "header condition failed: X-Test is \"yes\", expected \"no\"");
@@ -465,7 +478,8 @@ START_TEST(custom_headers_and_user_agent_are_sent)
              "{\"type\":\"json_equals\",\"path\":\"x-empty\",\"value\":\"\"}]",
              ua);
     char extra[1024];
-    snprintf(extra, sizeof(extra), "\"headers\":{\"X-Custom\":\"abc def\",\"X-Empty\":\"\"},\"conditions\":%s", conditions);
+    snprintf(extra, sizeof(extra),
+             "\"headers\":{\"X-Custom\":\"abc def\",\"X-Empty\":\"\"},\"conditions\":%s", conditions);
     mon_check_result *r = check(endpoint("DOMAIN", plain("/headers"), extra));
     ASSERT_RESULT(r, MON_STATUS_UP, NULL);
     mon_check_result_free(r);
@@ -490,8 +504,8 @@ START_TEST(apim_without_path_checks_gateway_status_path)
 {
     char url[64];
     snprintf(url, sizeof(url), "http://127.0.0.1:%d", stub.port);
-    mon_check_result *r =
-        check(endpoint("APIM", url, "\"conditions\":[{\"type\":\"body_contains\",\"value\":\"gateway ok\"}]"));
+    mon_check_result *r = check(
+        endpoint("APIM", url, "\"conditions\":[{\"type\":\"body_contains\",\"value\":\"gateway ok\"}]"));
     ASSERT_RESULT(r, MON_STATUS_UP, NULL);
     ck_assert_str_eq(r->url, plain("/status-0123456789abcdef"));
     mon_check_result_free(r);
@@ -552,8 +566,9 @@ START_TEST(talend_sends_bearer_token_from_hook)
     mon_checker_options o = MON_CHECKER_OPTIONS_INIT;
     o.token_cb = give_token;
     o.token_payload = "tok-123";
-    const char *extra = "\"conditions\":[{\"type\":\"json_equals\",\"path\":\"authorization\",\"value\":\"Bearer "
-                        "tok-123\"}]";
+    const char *extra =
+        "\"conditions\":[{\"type\":\"json_equals\",\"path\":\"authorization\",\"value\":\"Bearer "
+        "tok-123\"}]";
     mon_check_result *r = check_with(endpoint("TALEND", plain("/headers"), extra), &o);
     ASSERT_RESULT(r, MON_STATUS_UP, NULL);
     ck_assert_int_eq(token_calls, 1);
@@ -709,7 +724,8 @@ START_TEST(event_loop_interface_driven_by_poll)
         for (size_t i = 0; i < count_fds; i++) {
             if (!pfds[i].revents)
                 continue;
-            int ev = ((pfds[i].revents & POLLIN) ? MON_POLL_IN : 0) | ((pfds[i].revents & POLLOUT) ? MON_POLL_OUT : 0) |
+            int ev = ((pfds[i].revents & POLLIN) ? MON_POLL_IN : 0) |
+                     ((pfds[i].revents & POLLOUT) ? MON_POLL_OUT : 0) |
                      ((pfds[i].revents & (POLLERR | POLLHUP)) ? MON_POLL_ERR : 0);
             ck_assert_int_eq(mon_checker_process(c, pfds[i].fd, ev), MON_OK);
         }
@@ -728,7 +744,10 @@ END_TEST
 
 static int never_called;
 
-static void must_not_be_called(mon_checker *c, const mon_check_result *r, void *payload) { never_called++; }
+static void must_not_be_called(mon_checker *c, const mon_check_result *r, void *payload)
+{
+    never_called++;
+}
 
 START_TEST(failed_submit_never_calls_back)
 {
@@ -872,8 +891,8 @@ START_TEST(unresolvable_host_message)
     /* A real lookup would leave the machine; judge the libcurl outcome directly. */
     mon_endpoint *ep = endpoint("DOMAIN", "http://nowhere.test/", NULL);
     CURL *easy = curl_easy_init();
-    struct mon__attempt a = {easy, CURLE_COULDNT_RESOLVE_HOST, "Could not resolve host: nowhere.test", NULL, 0, 0,
-                             5000, 0};
+    struct mon__attempt a = {
+        easy, CURLE_COULDNT_RESOLVE_HOST, "Could not resolve host: nowhere.test", NULL, 0, 0, 5000, 0};
     struct mon__verdict v;
     mon_check_result r;
     memset(&r, 0, sizeof(r));
