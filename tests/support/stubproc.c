@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,6 +31,9 @@ void stubproc_start(struct stubproc *stub, const char *const argv[])
     stub->pid = fork();
     ck_assert_int_ne(stub->pid, -1);
     if (stub->pid == 0) {
+        /* A test that dies without stubproc_stop() must not leave its stub
+         * running: it would hold CTest's output pipe open. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
         dup2(pipefd[1], STDOUT_FILENO);
         close(pipefd[0]);
         close(pipefd[1]);
