@@ -120,8 +120,10 @@ static char *id_array(const mon_check_record *const *records, size_t n)
 
 /* The endpoints of these records have been checked and their results are
  * written: let the next slot be claimed by anyone without waiting for the
- * lease to expire. A failure here only delays that, so it is not an error of
- * the write. */
+ * lease to expire. Only leases that outlive the next slot (long timeouts on
+ * short intervals) are cleared: the others expire before that slot anyway,
+ * and not rewriting those rows halves the schedule writes. A failure here
+ * only delays a slot, so it is not an error of the write. */
 static void release_leases(mon_scheduler *s, const mon_check_record *const *records, size_t n)
 {
     char *ids = id_array(records, n);
@@ -131,7 +133,8 @@ static void release_leases(mon_scheduler *s, const mon_check_record *const *reco
         return;
     PGresult *res = mon__store_exec(s->store, "release leases",
                                     "UPDATE endpoint_schedule SET lease_owner = NULL, lease_until = NULL"
-                                    " WHERE endpoint_id = ANY($2::uuid[]) AND lease_owner = $1",
+                                    " WHERE endpoint_id = ANY($2::uuid[]) AND lease_owner = $1"
+                                    " AND lease_until > next_check_at",
                                     2, params, MON__EXEC_RETRY, &rc);
     PQclear(res);
     free(ids);

@@ -171,7 +171,7 @@ int main(int argc, char **argv)
         }
     }
     double elapsed = now_s() - start;
-    uint64_t done = 0, written = 0, dropped = 0;
+    uint64_t done = 0, written = 0, dropped = 0, rejected = 0;
     for (long i = 0; i < replicas; i++) {
         mon_scheduler_stats st;
         mon_scheduler_stop(rep[i].s);
@@ -180,6 +180,7 @@ int main(int argc, char **argv)
         done += st.checks_done;
         written += st.results_written;
         dropped += st.dropped;
+        rejected += st.rejected;
         if (st.db_failures)
             printf("replica %ld: %llu database failures, last: %s\n", i, (unsigned long long)st.db_failures,
                    st.last_db_error);
@@ -199,9 +200,10 @@ int main(int argc, char **argv)
     printf("run: %.1f s, %ld replica(s), max 1000 checks in flight each\n", elapsed, replicas);
     printf("checks done: %llu (%.0f checks/s, expected %.0f checks/s)\n", (unsigned long long)done, rate,
            expected);
-    printf("history rows written: %lld (results written %llu, dropped %llu, not UP %lld, "
+    printf("history rows written: %lld (results written %llu, dropped %llu, rejected %llu, not UP %lld, "
            "checked twice within one interval %lld)\n",
-           rows, (unsigned long long)written, (unsigned long long)dropped, down, twice);
+           rows, (unsigned long long)written, (unsigned long long)dropped, (unsigned long long)rejected, down,
+           twice);
     if (windows) {
         qsort(p50, (size_t)windows, sizeof(double), compare_double);
         qsort(p99, (size_t)windows, sizeof(double), compare_double);
