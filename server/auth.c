@@ -33,6 +33,7 @@ static struct {
     char *roles[3]; /* reader, operator, admin */
     long skew;
     char *dev_token;
+    char *metrics_token;
 } cfg;
 
 struct jwk_entry {
@@ -118,6 +119,11 @@ int srv_auth_configure(char *err, size_t errlen)
             snprintf(err, errlen, "MONITORAGE_JWT_SKEW: must be 0..600 seconds");
             return -1;
         }
+    }
+    cfg.metrics_token = env_dup("MONITORAGE_METRICS_TOKEN");
+    if (cfg.metrics_token && strlen(cfg.metrics_token) < 16) {
+        snprintf(err, errlen, "MONITORAGE_METRICS_TOKEN: must be at least 16 characters");
+        return -1;
     }
     cfg.dev_token = env_dup("MONITORAGE_DEV_TOKEN");
     if (cfg.dev_token && strlen(cfg.dev_token) < 16) {
@@ -572,4 +578,16 @@ int srv_auth_require(struct http_request *req, unsigned int need, struct srv_pri
         return -1;
     }
     return 0;
+}
+
+int srv_auth_metrics(struct http_request *req)
+{
+    const char *header = NULL;
+    struct srv_principal who;
+
+    if (cfg.metrics_token && http_request_header(req, "authorization", &header) &&
+        strncasecmp(header, "Bearer ", 7) == 0 && strlen(header + 7) == strlen(cfg.metrics_token) &&
+        sodium_memcmp(header + 7, cfg.metrics_token, strlen(cfg.metrics_token)) == 0)
+        return 0;
+    return srv_auth_require(req, SRV_PERM_READ, &who);
 }

@@ -13,6 +13,7 @@
  *                    (default Monitorage.Reader / .Operator / .Admin)
  *   MONITORAGE_JWT_SKEW  clock skew allowed on exp and nbf, seconds (default 60)
  *   MONITORAGE_DEV_TOKEN a static admin token, only with loopback listeners
+ *   MONITORAGE_METRICS_TOKEN a static token that may read /metrics only
  *
  * Each worker keeps its own JWKS (fetched at start, refreshed when a token
  * names an unknown kid, at most once a minute, or when older than an hour)
@@ -68,6 +69,13 @@ int srv_auth_require(struct http_request *req, unsigned int need, struct srv_pri
  * checks perms itself (mutating routes audit their 403s).
  */
 int srv_auth_authenticate(struct http_request *req, struct srv_principal *who);
+
+/*
+ * /metrics: accept MONITORAGE_METRICS_TOKEN as a bearer token (for a
+ * scraper without a user), else as srv_auth_require(SRV_PERM_READ).
+ * 0, or -1 after a 401 / 403.
+ */
+int srv_auth_metrics(struct http_request *req);
 
 /* Reply 403 naming the role that need requires. */
 void srv_auth_reply_forbidden(struct http_request *req, unsigned int need);

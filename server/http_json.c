@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "http_json.h"
+#include "metrics.h"
 #include "server.h"
 
 /* Kept for the audit row of the request being answered (a worker is one thread). */
@@ -25,6 +26,7 @@ void srv_reply_json(struct http_request *req, int status, const char *json, size
 {
     if (status < 400)
         last_error[0] = '\0';
+    srv_metrics_count(req, status);
     http_response_header(req, "content-type", "application/json");
     http_response_header(req, "cache-control", "no-store");
     http_response(req, status, json, len);
@@ -37,6 +39,7 @@ void srv_reply_value(struct http_request *req, int status, json_t *value)
     json_decref(value);
     if (!text) {
         srv_log("out of memory serializing a response");
+        srv_metrics_count(req, 500);
         http_response(req, 500, NULL, 0);
         return;
     }
@@ -47,6 +50,7 @@ void srv_reply_value(struct http_request *req, int status, json_t *value)
 void srv_reply_empty(struct http_request *req, int status)
 {
     last_error[0] = '\0';
+    srv_metrics_count(req, status);
     http_response(req, status, NULL, 0);
 }
 

@@ -16,12 +16,14 @@
 
 #include "auth.h"
 #include "http_json.h"
+#include "metrics.h"
 #include "server.h"
 
 /* Syscalls that libpq, libcurl and threads need beyond Kore's own list
- * (measured, see ../shared/KORE.md), plus epoll_create1 for the checker's
- * own event loop (traced with seccomp_tracing); anything else kills the
- * thread that makes the call. */
+ * (measured, see ../shared/KORE.md), plus, traced with seccomp_tracing:
+ * epoll_create1 for the checker's own event loop, and mremap, which glibc's
+ * realloc() uses to grow a large block (a 3 MB /metrics page). Anything else
+ * kills the thread that makes the call. */
 // clang-format off
 KORE_SECCOMP_FILTER("monitorage",
     KORE_SYSCALL_ALLOW(clone3), KORE_SYSCALL_ALLOW(rseq),
@@ -31,7 +33,7 @@ KORE_SECCOMP_FILTER("monitorage",
     KORE_SYSCALL_ALLOW(sendmmsg), KORE_SYSCALL_ALLOW(recvmsg),
     KORE_SYSCALL_ALLOW(socketpair), KORE_SYSCALL_ALLOW(bind),
     KORE_SYSCALL_ALLOW_ARG(socket, 0, AF_NETLINK),
-    KORE_SYSCALL_ALLOW(epoll_create1),
+    KORE_SYSCALL_ALLOW(epoll_create1), KORE_SYSCALL_ALLOW(mremap),
 )
 // clang-format on
 
@@ -137,6 +139,8 @@ void kore_parent_configure(int argc, char **argv)
         die("library initialisation failed: %s", mon_error_last());
     if (srv_auth_configure(err, sizeof(err)) < 0)
         die("%s", err);
+    if (srv_metrics_init() < 0)
+        die("cannot map the shared metrics counters");
     if (srv_auth_dev_mode()) {
         if (!listeners_are_loopback())
             die("MONITORAGE_DEV_TOKEN is set but the server listens beyond loopback: "

@@ -46,6 +46,7 @@ int page_endpoint_check(struct http_request *req);
 int page_status(struct http_request *req);
 int page_audit(struct http_request *req);
 int page_audit_verify(struct http_request *req);
+int page_metrics(struct http_request *req);
 int page_not_found(struct http_request *req);
 
 #endif

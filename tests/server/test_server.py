@@ -31,6 +31,7 @@ SERVER_DIR = os.environ.get("MONITORAGE_SERVER_DIR", "")
 ISSUER = "https://login.example.test/tenant-1/v2.0"
 AUDIENCE = "api://monitorage-test"
 DEV_TOKEN = "dev-token-for-tests-0123456789"
+METRICS_TOKEN = "metrics-token-for-tests-0123456789"
 
 
 def b64u(data):
@@ -163,7 +164,8 @@ class Api(unittest.TestCase):
         cls.stub.serve([jwk_of(cls.key_a, "kA")])
         cls.server = Server({"DATABASE_URL": cls.db, "OIDC_ISSUER": ISSUER,
                              "OIDC_JWKS_URL": "http://127.0.0.1:%d/keys" % cls.stub.port,
-                             "OIDC_AUDIENCE": "other-api, " + AUDIENCE})
+                             "OIDC_AUDIENCE": "other-api, " + AUDIENCE,
+                             "MONITORAGE_METRICS_TOKEN": METRICS_TOKEN})
 
     @classmethod
     def tearDownClass(cls):
@@ -238,6 +240,33 @@ class Api(unittest.TestCase):
         code, _, data = self.call("GET", "/ready")
         self.assertEqual(code, 200, data)
         self.assertEqual(data["status"], "ready")
+
+    def test_metrics_in_prometheus_text(self):
+        ep = self.create(name='metrics "quoted" \\ name')
+        psql(self.db, "INSERT INTO health_history (endpoint_id, status, status_code, latency_ms) "
+                      "VALUES ('%s', 'DOWN', 503, 1500)" % ep["id"])
+        # Enough endpoints for a page of about 1 MB: growing it takes mremap(), which the sandbox must allow.
+        psql(self.db, "INSERT INTO endpoints (name, type, url) SELECT 'metrics-bulk-' || g, 'DOMAIN', "
+                      "'http://127.0.0.1:9/' || g FROM generate_series(1, 3000) g")
+        self.call("GET", "/health")
+        scraper = {"Authorization": "Bearer " + METRICS_TOKEN}
+        code, headers, text = self.call("GET", "/metrics", headers=scraper)
+        self.assertEqual(code, 200)
+        self.assertTrue(headers["content-type"].startswith("text/plain"))
+        text = text.decode()
+        labels = '{id="%s",name="metrics \\"quoted\\" \\\\ name",type="APIM"}' % ep["id"]
+        self.assertIn("monitorage_endpoint_up" + labels + " 0\n", text)
+        self.assertIn("monitorage_endpoint_status_code" + labels + " 1\n", text)
+        self.assertIn("monitorage_endpoint_latency_seconds" + labels + " 1.500\n", text)
+        self.assertGreaterEqual(text.count('monitorage_endpoint_up{id="'), 3001)
+        self.assertIn("# TYPE monitorage_http_responses_total counter", text)
+        self.assertRegex(text, r'monitorage_http_responses_total\{handler="health",code="2xx"\} [1-9]')
+        self.assertRegex(text, r'monitorage_http_responses_total\{handler="metrics",code="2xx"\} [1-9]')
+        self.assertEqual(self.call("GET", "/metrics", token=self.token(roles=["Monitorage.Reader"]))[0], 200)
+        self.assertError(self.call("GET", "/metrics"), 401)
+        wrong = {"Authorization": scraper["Authorization"][:-1]}
+        self.assertError(self.call("GET", "/metrics", headers=wrong), 401)
+        self.assertError(self.call("GET", "/metrics", token=self.token(roles=None)), 403)
 
     def test_unknown_route_is_json_404(self):
         self.assertError(self.call("GET", "/api/v1/nothing-here"), 404)

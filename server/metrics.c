@@ -1,0 +1,176 @@
+#include <kore/kore.h>
+#include <kore/http.h>
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "auth.h"
+#include "http_json.h"
+#include "metrics.h"
+#include "server.h"
+
+/* Handlers counted, by their name in the configuration. */
+static const char *const handlers[] = {
+    "page_health",          "page_ready",          "page_metrics",  "page_me",
+    "page_status",          "page_endpoints",      "page_endpoint", "page_endpoint_history",
+    "page_endpoint_uptime", "page_endpoint_check", "page_audit",    "page_audit_verify",
+    "page_not_found",
+};
+#define HANDLER_COUNT (sizeof(handlers) / sizeof(handlers[0]))
+#define CLASS_COUNT 5 /* 1xx .. 5xx */
+
+struct shared_counters {
+    _Atomic uint64_t answers[HANDLER_COUNT][CLASS_COUNT];
+};
+
+static struct shared_counters *counters;
+
+int srv_metrics_init(void)
+{
+    void *p = mmap(NULL, sizeof(*counters), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+    if (p == MAP_FAILED)
+        return -1;
+    counters = p;
+    return 0;
+}
+
+void srv_metrics_count(const struct http_request *req, int status)
+{
+    size_t i;
+
+    if (!counters || !req->hdlr || status < 100 || status > 599)
+        return;
+    for (i = 0; i < HANDLER_COUNT; i++)
+        if (strcmp(req->hdlr->func, handlers[i]) == 0) {
+            atomic_fetch_add_explicit(&counters->answers[i][status / 100 - 1], 1, memory_order_relaxed);
+            return;
+        }
+}
+
+/* A label value with \, " and newline escaped, as the text format asks. */
+static void put_label(FILE *b, const char *value)
+{
+    for (; *value; value++) {
+        if (*value == '\\' || *value == '"')
+            fprintf(b, "\\%c", *value);
+        else if (*value == '\n')
+            fputs("\\n", b);
+        else
+            putc(*value, b);
+    }
+}
+
+static void put_endpoint(FILE *b, const char *metric, const mon_status_entry *e)
+{
+    fprintf(b, "%s{id=\"%s\",name=\"", metric, e->endpoint_id);
+    put_label(b, e->name);
+    fprintf(b, "\",type=\"%s\"}", mon_endpoint_type_name(e->type));
+}
+
+static void put_endpoints(FILE *b, const mon_status_list *list)
+{
+    size_t i, n = mon_status_list_count(list);
+
+    fprintf(b, "# HELP monitorage_endpoint_up 1 when the latest check was UP or DEGRADED, 0 when "
+               "DOWN or UNKNOWN.\n# TYPE monitorage_endpoint_up gauge\n");
+    for (i = 0; i < n; i++) {
+        const mon_status_entry *e = mon_status_list_at(list, i);
+        put_endpoint(b, "monitorage_endpoint_up", e);
+        fprintf(b, " %d\n", e->status == MON_STATUS_UP || e->status == MON_STATUS_DEGRADED);
+    }
+    fprintf(b, "# HELP monitorage_endpoint_status_code Status of the latest check: 0 UP, 1 DOWN, "
+               "2 DEGRADED, 3 UNKNOWN.\n# TYPE monitorage_endpoint_status_code gauge\n");
+    for (i = 0; i < n; i++) {
+        const mon_status_entry *e = mon_status_list_at(list, i);
+        put_endpoint(b, "monitorage_endpoint_status_code", e);
+        fprintf(b, " %d\n", (int)e->status);
+    }
+    fprintf(b, "# HELP monitorage_endpoint_latency_seconds Total time of the latest check.\n"
+               "# TYPE monitorage_endpoint_latency_seconds gauge\n");
+    for (i = 0; i < n; i++) {
+        const mon_status_entry *e = mon_status_list_at(list, i);
+        if (e->latency_ms < 0)
+            continue;
+        put_endpoint(b, "monitorage_endpoint_latency_seconds", e);
+        fprintf(b, " %.3f\n", e->latency_ms / 1000.0);
+    }
+    fprintf(b, "# HELP monitorage_endpoint_last_check_timestamp_seconds Time of the latest check.\n"
+               "# TYPE monitorage_endpoint_last_check_timestamp_seconds gauge\n");
+    for (i = 0; i < n; i++) {
+        const mon_status_entry *e = mon_status_list_at(list, i);
+        if (!e->last_check)
+            continue;
+        put_endpoint(b, "monitorage_endpoint_last_check_timestamp_seconds", e);
+        fprintf(b, " %.3f\n", (double)e->last_check / 1e6);
+    }
+    fprintf(b, "# HELP monitorage_endpoint_enabled 1 when the endpoint is checked.\n"
+               "# TYPE monitorage_endpoint_enabled gauge\n");
+    for (i = 0; i < n; i++) {
+        const mon_status_entry *e = mon_status_list_at(list, i);
+        put_endpoint(b, "monitorage_endpoint_enabled", e);
+        fprintf(b, " %d\n", e->enabled != 0);
+    }
+}
+
+static void put_counters(FILE *b)
+{
+    size_t i, c;
+
+    fprintf(b, "# HELP monitorage_http_responses_total Answers of the module by handler and status "
+               "class, all workers (Kore's own 405/411/413 are not counted).\n"
+               "# TYPE monitorage_http_responses_total counter\n");
+    for (i = 0; i < HANDLER_COUNT; i++)
+        for (c = 0; c < CLASS_COUNT; c++) {
+            uint64_t v = atomic_load_explicit(&counters->answers[i][c], memory_order_relaxed);
+            if (v)
+                fprintf(b, "monitorage_http_responses_total{handler=\"%s\",code=\"%zuxx\"} %llu\n",
+                        handlers[i] + 5, c + 1, (unsigned long long)v);
+        }
+}
+
+int page_metrics(struct http_request *req)
+{
+    mon_status_list *list = NULL;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *b;
+    mon_store *store;
+    int rc;
+
+    if (srv_auth_metrics(req) < 0)
+        return KORE_RESULT_OK;
+    if (!(store = srv_store())) {
+        srv_reply_error(req, 503, "database_unavailable", NULL, "the database is unreachable");
+        return KORE_RESULT_OK;
+    }
+    if ((rc = mon_store_status_list(&list, store)) != MON_OK) {
+        srv_reply_lib_error(req, rc);
+        return KORE_RESULT_OK;
+    }
+    /* A stream that grows geometrically: at 10,000 endpoints the text is 3 MB. */
+    if (!(b = open_memstream(&text, &len))) {
+        mon_status_list_free(list);
+        srv_reply_error(req, 500, "internal", NULL, "out of memory");
+        return KORE_RESULT_OK;
+    }
+    put_endpoints(b, list);
+    mon_status_list_free(list);
+    /* Counted before it is sent, so a scrape sees itself. */
+    srv_metrics_count(req, 200);
+    put_counters(b);
+    if (fclose(b) != 0) {
+        free(text);
+        srv_reply_error(req, 500, "internal", NULL, "out of memory");
+        return KORE_RESULT_OK;
+    }
+    http_response_header(req, "content-type", "text/plain; version=0.0.4");
+    http_response_header(req, "cache-control", "no-store");
+    http_response(req, 200, text, len);
+    free(text);
+    return KORE_RESULT_OK;
+}
