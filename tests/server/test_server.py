@@ -8,12 +8,14 @@ Environment (from CTest): MONITORAGE_TEST_PG_DIR, MONITORAGE_SOURCE_DIR,
 MONITORAGE_SERVER_DIR (build directory holding monitorage-server).
 """
 import base64
+import ctypes
 import hashlib
 import hmac
 import http.client
 import json
 import os
 import random
+import signal
 import socket
 import subprocess
 import sys
@@ -70,6 +72,11 @@ def free_port():
         return s.getsockname()[1]
 
 
+def die_with_parent():
+    """Child processes get SIGTERM when the test process dies, even killed."""
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 def psql(url, sql):
     out = subprocess.run(["psql", url, "-X", "-At", "-v", "ON_ERROR_STOP=1", "-c", sql], check=True,
                          capture_output=True, text=True)
@@ -81,7 +88,8 @@ class Stub:
 
     def __init__(self):
         path = os.path.join(SOURCE_DIR, "tests", "stubs", "jwks_stub.py")
-        self.proc = subprocess.Popen([sys.executable, path], stdout=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen([sys.executable, path], stdout=subprocess.PIPE, text=True,
+                                     preexec_fn=die_with_parent)
         line = self.proc.stdout.readline().split()
         assert line and line[0] == "PORT", "stub did not start"
         self.port = int(line[1])
@@ -115,7 +123,8 @@ class Server:
         env.update({"PORT": str(self.port), "MONITORAGE_BIND": "127.0.0.1", "MONITORAGE_WORKERS": "1"})
         env.update(env_extra)
         self.proc = subprocess.Popen([os.path.join(SERVER_DIR, "monitorage-server")], env=env,
-                                     stdout=self.log, stderr=subprocess.STDOUT)
+                                     stdout=self.log, stderr=subprocess.STDOUT, preexec_fn=die_with_parent,
+                                     start_new_session=True)
         if wait:
             self.wait_ready()
 
@@ -145,7 +154,9 @@ class Server:
             try:
                 self.proc.wait(15)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
+                # kore stuck (a worker whose thread the sandbox killed is never reaped):
+                # end the launcher's whole process group, which this test started.
+                os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
         os.unlink(self.log.name)
 
