@@ -18,14 +18,9 @@
 
 /* The built-in types, in the seed's order. */
 static const struct mon__builtin *const builtins[] = {
-    &mon__connector_talend,
-    &mon__connector_apim,
-    &mon__connector_github,
-    &mon__connector_keycloak,
-    &mon__connector_domain_health,
-    &mon__connector_cloudflare,
-    &mon__connector_glpi,
-    &mon__connector_jira,
+    &mon__connector_talend,   &mon__connector_apim,          &mon__connector_github,
+    &mon__connector_keycloak, &mon__connector_domain_health, &mon__connector_cloudflare,
+    &mon__connector_glpi,     &mon__connector_jira,
 };
 
 /* ------------------------------------------------------------- roles */
@@ -33,9 +28,12 @@ static const struct mon__builtin *const builtins[] = {
 const char *mon_connector_role_name(mon_connector_role role)
 {
     switch (role) {
-    case MON_CONNECTOR_ROLE_READER: return "reader";
-    case MON_CONNECTOR_ROLE_OPERATOR: return "operator";
-    case MON_CONNECTOR_ROLE_ADMIN: return "admin";
+    case MON_CONNECTOR_ROLE_READER:
+        return "reader";
+    case MON_CONNECTOR_ROLE_OPERATOR:
+        return "operator";
+    case MON_CONNECTOR_ROLE_ADMIN:
+        return "admin";
     }
     return NULL;
 }
@@ -66,8 +64,8 @@ static int valid_action_name(const char *name)
 static int add_type(mon_connectors *reg, const mon_connector_type *type, const struct mon__builtin *builtin)
 {
     if (!type || type->version != MON_CONNECTOR_TYPE_VERSION)
-        return mon__error(type ? MON_EVERSION : MON_EINVAL, "type", type ? "unknown version %u" : "must not be NULL",
-                          type ? type->version : 0);
+        return mon__error(type ? MON_EVERSION : MON_EINVAL, "type",
+                          type ? "unknown version %u" : "must not be NULL", type ? type->version : 0);
     if (!valid_type_name(type->name))
         return mon__error(MON_EINVAL, "type.name", "must match [A-Z][A-Z0-9_]* (at most 50 characters)");
     if (!type->test || !type->run)
@@ -78,8 +76,8 @@ static int add_type(mon_connectors *reg, const mon_connector_type *type, const s
         const mon_connector_action *a = &type->actions[i];
         json_t *schema;
         if (!valid_action_name(a->name) || strcmp(a->name, "test") == 0)
-            return mon__error(MON_EINVAL, "type.actions", "action %zu: name must match [a-z0-9_]+ and not be \"test\"",
-                              i);
+            return mon__error(MON_EINVAL, "type.actions",
+                              "action %zu: name must match [a-z0-9_]+ and not be \"test\"", i);
         for (size_t j = 0; j < i; j++)
             if (strcmp(type->actions[j].name, a->name) == 0)
                 return mon__error(MON_EINVAL, "type.actions", "action \"%s\" appears twice", a->name);
@@ -88,13 +86,14 @@ static int add_type(mon_connectors *reg, const mon_connector_type *type, const s
         schema = json_loads(a->params_schema ? a->params_schema : "", 0, NULL);
         if (!json_is_object(schema)) {
             json_decref(schema);
-            return mon__error(MON_EINVAL, "type.actions", "action \"%s\": params_schema must be a JSON object",
-                              a->name);
+            return mon__error(MON_EINVAL, "type.actions",
+                              "action \"%s\": params_schema must be a JSON object", a->name);
         }
         json_decref(schema);
     }
     if (mon__registry_find(reg, type->name))
-        return mon__error(MON_EEXISTS, "type.name", "a connector type named %s is already registered", type->name);
+        return mon__error(MON_EEXISTS, "type.name", "a connector type named %s is already registered",
+                          type->name);
     if (reg->count == reg->cap) {
         size_t cap = reg->cap ? reg->cap * 2 : 16;
         struct mon__registered *grown = realloc(reg->types, cap * sizeof(*grown));
@@ -187,11 +186,11 @@ int mon_connectors_types_json(char **out, const mon_connectors *reg)
         for (const char *const *f = t->credential_fields; f && *f; f++)
             json_array_append_new(fields, json_string(*f));
         for (size_t j = 0; j < t->action_count; j++)
-            json_array_append_new(actions,
-                                  json_pack("{s:s, s:s, s:s, s:o}", "name", t->actions[j].name, "description",
-                                            t->actions[j].description ? t->actions[j].description : "", "min_role",
-                                            mon_connector_role_name(t->actions[j].min_role), "params_schema",
-                                            json_loads(t->actions[j].params_schema, 0, NULL)));
+            json_array_append_new(
+                actions, json_pack("{s:s, s:s, s:s, s:o}", "name", t->actions[j].name, "description",
+                                   t->actions[j].description ? t->actions[j].description : "", "min_role",
+                                   mon_connector_role_name(t->actions[j].min_role), "params_schema",
+                                   json_loads(t->actions[j].params_schema, 0, NULL)));
         json_array_append_new(array, json_pack("{s:s, s:s, s:b, s:o, s:o}", "name", t->name, "description",
                                                t->description ? t->description : "", "builtin",
                                                reg->types[i].builtin != NULL, "credential_fields", fields,
@@ -202,9 +201,15 @@ int mon_connectors_types_json(char **out, const mon_connectors *reg)
 
 /* ---------------------------------------------------------- call objects */
 
-const char *mon_connector_call_base_url(const mon_connector_call *call) { return call ? call->base_url : ""; }
+const char *mon_connector_call_base_url(const mon_connector_call *call)
+{
+    return call ? call->base_url : "";
+}
 
-const char *mon_connector_call_options(const mon_connector_call *call) { return call ? call->options_text : "{}"; }
+const char *mon_connector_call_options(const mon_connector_call *call)
+{
+    return call ? call->options_text : "{}";
+}
 
 const char *mon_connector_call_credential(const mon_connector_call *call, const char *name)
 {
@@ -307,15 +312,17 @@ int mon__need_cred(const char **out, const mon_connector_call *call, const char 
     *out = mon__creds_get(call->creds, key);
     if (*out && **out)
         return MON_OK;
-    return mon__error(MON_EINVAL, "credentials", "%s connector needs credential \"%s\"", call->type->name, key);
+    return mon__error(MON_EINVAL, "credentials", "%s connector needs credential \"%s\"", call->type->name,
+                      key);
 }
 
 int mon__check_base_url(const mon_connector_call *call, int required)
 {
     const char *url = call->base_url;
     if (!*url)
-        return required ? mon__error(MON_EINVAL, "base_url", "%s connector needs a base URL", call->type->name)
-                        : MON_OK;
+        return required
+                   ? mon__error(MON_EINVAL, "base_url", "%s connector needs a base URL", call->type->name)
+                   : MON_OK;
     if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
         return mon__error(MON_EINVAL, "base_url", "scheme must be http or https");
     if (!url[strncmp(url, "https://", 8) == 0 ? 8 : 7])
@@ -327,8 +334,8 @@ int mon__check_opt_string(const mon_connector_call *call, const char *key, int r
 {
     json_t *value = json_object_get(call->options, key);
     if (!value || json_is_null(value))
-        return required ? mon__error(MON_EINVAL, "options", "%s connector needs option \"%s\"", call->type->name,
-                                     key)
+        return required ? mon__error(MON_EINVAL, "options", "%s connector needs option \"%s\"",
+                                     call->type->name, key)
                         : MON_OK;
     if (!json_is_string(value) || (required && !*json_string_value(value)))
         return mon__error(MON_EINVAL, "options", "\"%s\" must be a non-empty string", key);
@@ -343,7 +350,8 @@ int mon__check_opt_int(const mon_connector_call *call, const char *key, long lon
         return MON_OK;
     n = mon__opt_int(call, key, min - 1);
     if (!(json_is_integer(value) || json_is_string(value)) || n < min || n > max)
-        return mon__error(MON_EINVAL, "options", "\"%s\" must be an integer from %lld to %lld", key, min, max);
+        return mon__error(MON_EINVAL, "options", "\"%s\" must be an integer from %lld to %lld", key, min,
+                          max);
     return MON_OK;
 }
 
@@ -463,8 +471,9 @@ static int call_new(mon_connector_call **out, mon_connectors *reg, const struct 
     return MON_OK;
 }
 
-int mon__config_validate(mon_connectors *reg, const struct mon__registered *rt, const struct mon__stored *stored,
-                         const char *credentials_plain, size_t credentials_len)
+int mon__config_validate(mon_connectors *reg, const struct mon__registered *rt,
+                         const struct mon__stored *stored, const char *credentials_plain,
+                         size_t credentials_len)
 {
     mon_connector_call *call = NULL;
     int rc = call_new(&call, reg, rt, stored, credentials_plain, credentials_len);
@@ -562,7 +571,10 @@ void mon__cache_drop_connector(mon_connectors *reg, const char *name)
             cache_release(&reg->cache[i]);
 }
 
-void mon__cache_wipe_free(char *value) { mon__wipe_free(value); }
+void mon__cache_wipe_free(char *value)
+{
+    mon__wipe_free(value);
+}
 
 /* ------------------------------------------------------- runs and audit */
 
@@ -588,8 +600,9 @@ int mon_connector_actor_init(mon_connector_actor *actor, unsigned int version)
 
 static int secret_looking_key(const char *key)
 {
-    static const char *const words[] = {"password", "passwd", "secret", "token", "api_key", "apikey",
-                                        "authorization", "credential", "private_key", "client_secret"};
+    static const char *const words[] = {"password",    "passwd",       "secret",        "token",
+                                        "api_key",     "apikey",       "authorization", "credential",
+                                        "private_key", "client_secret"};
     for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
         if (strcasestr(key, words[i]))
             return 1;
@@ -613,14 +626,17 @@ static void redact(json_t *value, const mon_connector_call *call)
     size_t i;
 
     if (json_is_object(value)) {
-        json_object_foreach(value, key, item) {
-            if (secret_looking_key(key) || (json_is_string(item) && holds_credential(call, json_string_value(item))))
+        json_object_foreach(value, key, item)
+        {
+            if (secret_looking_key(key) ||
+                (json_is_string(item) && holds_credential(call, json_string_value(item))))
                 json_object_set_new(value, key, json_string(REDACTED));
             else
                 redact(item, call);
         }
     } else if (json_is_array(value)) {
-        json_array_foreach(value, i, item) {
+        json_array_foreach(value, i, item)
+        {
             if (json_is_string(item) && holds_credential(call, json_string_value(item)))
                 json_array_set_new(value, i, json_string(REDACTED));
             else
@@ -665,8 +681,8 @@ static long long now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int run(char **result_json, mon_connectors *reg, const char *name, const char *action, const char *params_json,
-               const mon_connector_actor *actor)
+static int run(char **result_json, mon_connectors *reg, const char *name, const char *action,
+               const char *params_json, const mon_connector_actor *actor)
 {
     const struct mon__registered *rt;
     const mon_connector_action *act = NULL;
@@ -753,10 +769,15 @@ audit:
     return rc == MON_OK ? MON_OK : mon__error_restore(&saved);
 }
 
-int mon_connector_test(char **result_json, mon_connectors *reg, const char *name, const mon_connector_actor *actor)
+int mon_connector_test(char **result_json, mon_connectors *reg, const char *name,
+                       const mon_connector_actor *actor)
 {
     if (!result_json || !reg || !name)
-        return mon__error(MON_EINVAL, !result_json ? "result_json" : !reg ? "reg" : "name", "must not be NULL");
+        return mon__error(MON_EINVAL,
+                          !result_json ? "result_json"
+                          : !reg       ? "reg"
+                                       : "name",
+                          "must not be NULL");
     return run(result_json, reg, name, NULL, NULL, actor);
 }
 
@@ -764,7 +785,11 @@ int mon_connector_run(char **result_json, mon_connectors *reg, const char *name,
                       const char *params_json, const mon_connector_actor *actor)
 {
     if (!result_json || !reg || !name || !action)
-        return mon__error(MON_EINVAL, !result_json ? "result_json" : !reg ? "reg" : !name ? "name" : "action",
+        return mon__error(MON_EINVAL,
+                          !result_json ? "result_json"
+                          : !reg       ? "reg"
+                          : !name      ? "name"
+                                       : "action",
                           "must not be NULL");
     return run(result_json, reg, name, action, params_json, actor);
 }

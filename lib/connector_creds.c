@@ -89,12 +89,26 @@ static int read_string(struct reader *r, const char **out)
             break;
         c = (unsigned char)r->text[r->pos++];
         switch (c) {
-        case '"': case '\\': case '/': *r->out++ = c; break;
-        case 'b': *r->out++ = '\b'; break;
-        case 'f': *r->out++ = '\f'; break;
-        case 'n': *r->out++ = '\n'; break;
-        case 'r': *r->out++ = '\r'; break;
-        case 't': *r->out++ = '\t'; break;
+        case '"':
+        case '\\':
+        case '/':
+            *r->out++ = c;
+            break;
+        case 'b':
+            *r->out++ = '\b';
+            break;
+        case 'f':
+            *r->out++ = '\f';
+            break;
+        case 'n':
+            *r->out++ = '\n';
+            break;
+        case 'r':
+            *r->out++ = '\r';
+            break;
+        case 't':
+            *r->out++ = '\t';
+            break;
         case 'u': {
             unsigned cp, low;
             if (!hex4(r, &cp))

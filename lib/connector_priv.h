@@ -44,8 +44,9 @@ int mon__stored_save(mon_connectors *reg, const struct mon__registered *rt, cons
 void mon__stored_clear(struct mon__stored *stored);
 
 /* Check the merged configuration: common options, credential names, the type's validate(). */
-int mon__config_validate(mon_connectors *reg, const struct mon__registered *rt, const struct mon__stored *stored,
-                         const char *credentials_plain, size_t credentials_len);
+int mon__config_validate(mon_connectors *reg, const struct mon__registered *rt,
+                         const struct mon__stored *stored, const char *credentials_plain,
+                         size_t credentials_len);
 
 /* Forget cached values (tokens) of one connector. */
 void mon__cache_drop_connector(mon_connectors *reg, const char *name);

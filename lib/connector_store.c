@@ -12,12 +12,10 @@
 
 #define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
-static const char *const load_builtin_sql =
-    "SELECT base_url, credentials, options::text, enabled, " TS("created_at") ", " TS("updated_at")
-    " FROM connectors WHERE type::text = $1";
-static const char *const load_custom_sql =
-    "SELECT base_url, credentials, options::text, enabled, " TS("created_at") ", " TS("updated_at")
-    " FROM custom_connectors WHERE name = $1";
+static const char *const load_builtin_sql = "SELECT base_url, credentials, options::text, enabled, " TS(
+    "created_at") ", " TS("updated_at") " FROM connectors WHERE type::text = $1";
+static const char *const load_custom_sql = "SELECT base_url, credentials, options::text, enabled, " TS(
+    "created_at") ", " TS("updated_at") " FROM custom_connectors WHERE name = $1";
 static const char *const save_builtin_sql =
     "INSERT INTO connectors (type, base_url, credentials, options, enabled)"
     " VALUES ($1::connector_type, $2, $3, $4::jsonb, $5::boolean)"
@@ -51,8 +49,8 @@ int mon__stored_load(struct mon__stored *out, mon_connectors *reg, const struct 
     int rc;
 
     memset(out, 0, sizeof(*out));
-    res = mon__store_exec(reg->store, "read connector", rt->builtin ? load_builtin_sql : load_custom_sql, 1, params,
-                          MON__EXEC_RETRY, &rc);
+    res = mon__store_exec(reg->store, "read connector", rt->builtin ? load_builtin_sql : load_custom_sql, 1,
+                          params, MON__EXEC_RETRY, &rc);
     if (!res)
         return rc;
     if (PQntuples(res) == 1) {
@@ -76,8 +74,8 @@ int mon__stored_save(mon_connectors *reg, const struct mon__registered *rt, cons
     const char *params[] = {rt->type.name, stored->base_url, stored->credentials, stored->options,
                             stored->enabled ? "true" : "false"};
     int rc;
-    PGresult *res = mon__store_exec(reg->store, "save connector", rt->builtin ? save_builtin_sql : save_custom_sql,
-                                    5, params, 0, &rc);
+    PGresult *res = mon__store_exec(reg->store, "save connector",
+                                    rt->builtin ? save_builtin_sql : save_custom_sql, 5, params, 0, &rc);
     PQclear(res);
     if (rc == MON_OK)
         mon__cache_drop_connector(reg, rt->type.name);
@@ -90,10 +88,11 @@ static json_t *config_json(const struct mon__registered *rt, const struct mon__s
     int has_creds = stored->credentials && *stored->credentials;
     json_t *options = json_loads(stored->options, 0, NULL);
 
-    return json_pack("{s:s, s:b, s:s, s:s?, s:o, s:b, s:b, s:s?, s:s?, s:s?}", "name", rt->type.name, "builtin",
-                     rt->builtin != NULL, "description", rt->type.description ? rt->type.description : "",
-                     "base_url", stored->base_url, "options", options ? options : json_object(), "enabled",
-                     stored->enabled, "credentials_set", has_creds, "credentials_key_id",
+    return json_pack("{s:s, s:b, s:s, s:s?, s:o, s:b, s:b, s:s?, s:s?, s:s?}", "name", rt->type.name,
+                     "builtin", rt->builtin != NULL, "description",
+                     rt->type.description ? rt->type.description : "", "base_url", stored->base_url,
+                     "options", options ? options : json_object(), "enabled", stored->enabled,
+                     "credentials_set", has_creds, "credentials_key_id",
                      has_creds && mon_secret_key_id_of(key_id, stored->credentials) == MON_OK ? key_id : NULL,
                      "created_at", stored->created_at, "updated_at", stored->updated_at);
 }

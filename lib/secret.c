@@ -44,9 +44,15 @@ static int sodium_ready(void)
     return sodium_init() >= 0 ? MON_OK : mon__error(MON_ECRYPTO, NULL, "libsodium failed to initialise");
 }
 
-size_t mon_secret_key_bytes(void) { return MON_SECRET_KEY_BYTES; }
+size_t mon_secret_key_bytes(void)
+{
+    return MON_SECRET_KEY_BYTES;
+}
 
-size_t mon_secret_key_hex_len(void) { return MON_SECRET_KEY_HEX_LEN; }
+size_t mon_secret_key_hex_len(void)
+{
+    return MON_SECRET_KEY_HEX_LEN;
+}
 
 static int key_from_hex(mon_secret_key **out, const char *hex, const char *field)
 {
@@ -96,7 +102,10 @@ int mon_secret_key_from_env(mon_secret_key **out, const char *name)
     return key_from_hex(out, getenv(var), var);
 }
 
-const char *mon_secret_key_id(const mon_secret_key *key) { return key ? key->id : ""; }
+const char *mon_secret_key_id(const mon_secret_key *key)
+{
+    return key ? key->id : "";
+}
 
 void mon_secret_key_free(mon_secret_key *key)
 {
@@ -129,7 +138,10 @@ int mon_secret_encrypt_options_init(mon_secret_encrypt_options *opts, unsigned i
     return MON_OK;
 }
 
-static const char *alg_name(mon_secret_alg alg) { return alg == MON_SECRET_ALG_AES256GCM ? ALG_AESGCM : ALG_XCHACHA; }
+static const char *alg_name(mon_secret_alg alg)
+{
+    return alg == MON_SECRET_ALG_AES256GCM ? ALG_AESGCM : ALG_XCHACHA;
+}
 
 static size_t nonce_bytes(mon_secret_alg alg)
 {
@@ -159,11 +171,13 @@ int mon_secret_encrypt(char **out, const mon_secret_key *key, const void *plain,
     if (opts && opts->version != MON_SECRET_ENCRYPT_OPTIONS_VERSION)
         return mon__error(MON_EVERSION, "opts.version", "unknown options version %u", opts->version);
     if (alg == MON_SECRET_ALG_AUTO)
-        alg = crypto_aead_aes256gcm_is_available() ? MON_SECRET_ALG_AES256GCM : MON_SECRET_ALG_XCHACHA20POLY1305;
+        alg = crypto_aead_aes256gcm_is_available() ? MON_SECRET_ALG_AES256GCM
+                                                   : MON_SECRET_ALG_XCHACHA20POLY1305;
     if (alg != MON_SECRET_ALG_AES256GCM && alg != MON_SECRET_ALG_XCHACHA20POLY1305)
         return mon__error(MON_EINVAL, "opts.alg", "unknown algorithm %d", (int)alg);
     if (!mon_secret_alg_available(alg))
-        return mon__error(MON_EUNSUPPORTED, "opts.alg", "AES-256-GCM needs AES-NI, not available on this CPU");
+        return mon__error(MON_EUNSUPPORTED, "opts.alg",
+                          "AES-256-GCM needs AES-NI, not available on this CPU");
     if (len > (size_t)1 << 24)
         return mon__error(MON_EINVAL, "plain", "longer than 16 MiB");
 
@@ -178,8 +192,8 @@ int mon_secret_encrypt(char **out, const mon_secret_key *key, const void *plain,
                                            header_len, NULL, nonce, key->bytes) == 0;
     else
         ok = crypto_aead_xchacha20poly1305_ietf_encrypt(sealed, &sealed_len, plain, len,
-                                                        (const unsigned char *)header, header_len, NULL, nonce,
-                                                        key->bytes) == 0;
+                                                        (const unsigned char *)header, header_len, NULL,
+                                                        nonce, key->bytes) == 0;
     if (!ok) {
         free(sealed);
         return mon__error(MON_ECRYPTO, NULL, "encryption failed");
@@ -219,15 +233,18 @@ static int parse(struct parsed *p, const char *text)
     if (text[version_len] != ':')
         return mon__error(MON_EINVAL, "ciphertext", "not an encrypted value (expected \"mon1:...\")");
     if (version_len != strlen(FORMAT_VERSION) || strncmp(text, FORMAT_VERSION, version_len) != 0)
-        return mon__error(MON_EVERSION, "ciphertext", "format version \"%.*s\" is not supported (this library reads mon1)",
+        return mon__error(MON_EVERSION, "ciphertext",
+                          "format version \"%.*s\" is not supported (this library reads mon1)",
                           (int)(version_len > 12 ? 12 : version_len), text);
     cursor = text + version_len + 1;
     colon = strchr(cursor, ':');
     if (!colon)
         return mon__error(MON_ETAMPERED, "ciphertext", "truncated: algorithm missing");
-    if ((size_t)(colon - cursor) == strlen(ALG_AESGCM) && strncmp(cursor, ALG_AESGCM, strlen(ALG_AESGCM)) == 0)
+    if ((size_t)(colon - cursor) == strlen(ALG_AESGCM) &&
+        strncmp(cursor, ALG_AESGCM, strlen(ALG_AESGCM)) == 0)
         p->alg = MON_SECRET_ALG_AES256GCM;
-    else if ((size_t)(colon - cursor) == strlen(ALG_XCHACHA) && strncmp(cursor, ALG_XCHACHA, strlen(ALG_XCHACHA)) == 0)
+    else if ((size_t)(colon - cursor) == strlen(ALG_XCHACHA) &&
+             strncmp(cursor, ALG_XCHACHA, strlen(ALG_XCHACHA)) == 0)
         p->alg = MON_SECRET_ALG_XCHACHA20POLY1305;
     else
         return mon__error(MON_EVERSION, "ciphertext", "unknown algorithm \"%.*s\" (known: a256gcm, xc20p)",
@@ -336,7 +353,10 @@ const char *mon_secret_plain_data(const mon_secret_plain *plain)
     return plain ? (const char *)plain->data : NULL;
 }
 
-size_t mon_secret_plain_size(const mon_secret_plain *plain) { return plain ? plain->size : 0; }
+size_t mon_secret_plain_size(const mon_secret_plain *plain)
+{
+    return plain ? plain->size : 0;
+}
 
 void mon_secret_plain_free(mon_secret_plain *plain)
 {
@@ -346,8 +366,8 @@ void mon_secret_plain_free(mon_secret_plain *plain)
     free(plain);
 }
 
-static int reencrypt(char **out, const mon_secret_key *old_key, const mon_secret_key *new_key, const char *text,
-                     const char *label)
+static int reencrypt(char **out, const mon_secret_key *old_key, const mon_secret_key *new_key,
+                     const char *text, const char *label)
 {
     mon_secret_plain *plain = NULL;
     struct parsed p;
@@ -367,8 +387,9 @@ static int reencrypt(char **out, const mon_secret_key *old_key, const mon_secret
     return rc;
 }
 
-int mon__secret_rotate_column(mon_store *store, const char *table, const char *label_column, const char *column,
-                              const mon_secret_key *old_key, const mon_secret_key *new_key, int *rotated)
+int mon__secret_rotate_column(mon_store *store, const char *table, const char *label_column,
+                              const char *column, const mon_secret_key *old_key,
+                              const mon_secret_key *new_key, int *rotated)
 {
     PGconn *conn = mon__store_conn(store);
     char *qt = NULL, *ql = NULL, *qc = NULL;
@@ -385,8 +406,9 @@ int mon__secret_rotate_column(mon_store *store, const char *table, const char *l
         rc = mon__error_nomem();
         goto done;
     }
-    snprintf(sql, sizeof(sql), "SELECT ctid, %s::text, %s FROM %s WHERE %s IS NOT NULL AND %s <> '' FOR UPDATE",
-             ql, qc, qt, qc, qc);
+    snprintf(sql, sizeof(sql),
+             "SELECT ctid, %s::text, %s FROM %s WHERE %s IS NOT NULL AND %s <> '' FOR UPDATE", ql, qc, qt, qc,
+             qc);
     res = mon__store_exec(store, "read encrypted values", sql, 0, NULL, 0, &rc);
     if (!res)
         goto done;
@@ -426,12 +448,17 @@ static const struct {
     {"custom_connectors", "name", "credentials"},
 };
 
-int mon_secret_rotate(mon_store *store, const mon_secret_key *old_key, const mon_secret_key *new_key, int *rotated)
+int mon_secret_rotate(mon_store *store, const mon_secret_key *old_key, const mon_secret_key *new_key,
+                      int *rotated)
 {
     int rc, count = 0;
 
     if (!store || !old_key || !new_key)
-        return mon__error(MON_EINVAL, !store ? "store" : !old_key ? "old_key" : "new_key", "must not be NULL");
+        return mon__error(MON_EINVAL,
+                          !store     ? "store"
+                          : !old_key ? "old_key"
+                                     : "new_key",
+                          "must not be NULL");
     if ((rc = mon__store_command(store, "begin key rotation", "BEGIN")) != MON_OK)
         return rc;
     for (size_t i = 0; rc == MON_OK && i < sizeof(encrypted_columns) / sizeof(encrypted_columns[0]); i++)

@@ -52,9 +52,9 @@ MON_EXTERN const char *mon_connector_role_name(mon_connector_role role);
 
 /** One action of a connector type. Strings are static or outlive the registry. */
 typedef struct mon_connector_action {
-    const char *name;          /**< [a-z0-9_]+, unique within the type */
-    const char *description;   /**< one English sentence */
-    const char *params_schema; /**< JSON Schema (object) of the parameters, as text */
+    const char *name;            /**< [a-z0-9_]+, unique within the type */
+    const char *description;     /**< one English sentence */
+    const char *params_schema;   /**< JSON Schema (object) of the parameters, as text */
     mon_connector_role min_role; /**< lowest role allowed to run it */
 } mon_connector_action;
 
@@ -90,8 +90,8 @@ MON_EXTERN int mon_connector_call_error(mon_connector_call *call, int code, cons
 
 /** A connector type: a versioned table of functions. */
 typedef struct mon_connector_type {
-    unsigned int version;  /**< MON_CONNECTOR_TYPE_VERSION */
-    const char *name;      /**< [A-Z][A-Z0-9_]*, at most 50 characters, unique in the registry */
+    unsigned int version; /**< MON_CONNECTOR_TYPE_VERSION */
+    const char *name;     /**< [A-Z][A-Z0-9_]*, at most 50 characters, unique in the registry */
     const char *description;
     /** NULL-terminated list of accepted credential field names; NULL for none. */
     const char *const *credential_fields;
@@ -161,19 +161,22 @@ MON_EXTERN int mon_connector_list_json(char **out, mon_connectors *reg);
 
 /** A configuration change: NULL / -1 fields stay as they are. */
 typedef struct mon_connector_config {
-    unsigned int version;         /**< MON_CONNECTOR_CONFIG_VERSION */
-    const char *base_url;         /**< http(s) URL; "" clears it */
-    const char *options_json;     /**< JSON object replacing the options */
+    unsigned int version;     /**< MON_CONNECTOR_CONFIG_VERSION */
+    const char *base_url;     /**< http(s) URL; "" clears it */
+    const char *options_json; /**< JSON object replacing the options */
     /**
      * JSON object of strings replacing the credentials (encrypted before it
      * is stored); "" clears them. The caller's text is only read.
      */
     const char *credentials_json;
-    int enabled;                  /**< 0, 1, or -1 for unchanged */
+    int enabled; /**< 0, 1, or -1 for unchanged */
 } mon_connector_config;
 
 #define MON_CONNECTOR_CONFIG_VERSION 1
-#define MON_CONNECTOR_CONFIG_INIT {MON_CONNECTOR_CONFIG_VERSION, NULL, NULL, NULL, -1}
+#define MON_CONNECTOR_CONFIG_INIT                                                                            \
+    {                                                                                                        \
+        MON_CONNECTOR_CONFIG_VERSION, NULL, NULL, NULL, -1                                                   \
+    }
 
 /** Initialise like MON_CONNECTOR_CONFIG_INIT. MON_EVERSION for an unknown version. */
 MON_EXTERN int mon_connector_config_init(mon_connector_config *config, unsigned int version);
@@ -183,36 +186,40 @@ MON_EXTERN int mon_connector_config_init(mon_connector_config *config, unsigned 
  * names, then the type's validate()) and store it. MON_EINVAL naming the
  * field, MON_ENOTFOUND, MON_EKEY (credentials given but no key), MON_EDB.
  */
-MON_EXTERN int mon_connector_configure(mon_connectors *reg, const char *name, const mon_connector_config *config);
+MON_EXTERN int mon_connector_configure(mon_connectors *reg, const char *name,
+                                       const mon_connector_config *config);
 
 /** Who runs an action, for the role check and the audit hook. */
 typedef struct mon_connector_actor {
-    unsigned int version;     /**< MON_CONNECTOR_ACTOR_VERSION */
-    const char *user_id;      /**< NULL means "system" */
+    unsigned int version; /**< MON_CONNECTOR_ACTOR_VERSION */
+    const char *user_id;  /**< NULL means "system" */
     const char *user_email;
-    const char *roles_json;   /**< JSON array of role names, for the audit log */
+    const char *roles_json; /**< JSON array of role names, for the audit log */
     const char *ip_address;
     const char *user_agent;
-    mon_connector_role role;  /**< highest role of the user */
+    mon_connector_role role; /**< highest role of the user */
 } mon_connector_actor;
 
 #define MON_CONNECTOR_ACTOR_VERSION 1
-#define MON_CONNECTOR_ACTOR_INIT {MON_CONNECTOR_ACTOR_VERSION, NULL, NULL, NULL, NULL, NULL, MON_CONNECTOR_ROLE_READER}
+#define MON_CONNECTOR_ACTOR_INIT                                                                             \
+    {                                                                                                        \
+        MON_CONNECTOR_ACTOR_VERSION, NULL, NULL, NULL, NULL, NULL, MON_CONNECTOR_ROLE_READER                 \
+    }
 
 /** Initialise like MON_CONNECTOR_ACTOR_INIT. */
 MON_EXTERN int mon_connector_actor_init(mon_connector_actor *actor, unsigned int version);
 
 /** What the audit hook receives for every test and action run. Borrowed for the call. */
 typedef struct mon_connector_audit_event {
-    unsigned int version;            /**< MON_CONNECTOR_AUDIT_EVENT_VERSION */
-    const char *connector;           /**< type name, e.g. "GITHUB" */
-    const char *action;              /**< action name, "test" for mon_connector_test() */
-    const char *target;              /**< "<connector>.<action>" (at most 100 characters) */
+    unsigned int version;             /**< MON_CONNECTOR_AUDIT_EVENT_VERSION */
+    const char *connector;            /**< type name, e.g. "GITHUB" */
+    const char *action;               /**< action name, "test" for mon_connector_test() */
+    const char *target;               /**< "<connector>.<action>" (at most 100 characters) */
     const mon_connector_actor *actor; /**< NULL for the system */
-    const char *parameters_json;     /**< parameters with secret-looking values redacted */
-    int success;                     /**< 1 or 0 */
-    int error_code;                  /**< MON_OK or the error returned */
-    const char *error_message;       /**< NULL on success; never holds a credential */
+    const char *parameters_json;      /**< parameters with secret-looking values redacted */
+    int success;                      /**< 1 or 0 */
+    int error_code;                   /**< MON_OK or the error returned */
+    const char *error_message;        /**< NULL on success; never holds a credential */
     int64_t duration_ms;
 } mon_connector_audit_event;
 
@@ -238,8 +245,9 @@ MON_EXTERN int mon_connector_test(char **result_json, mon_connectors *reg, const
  * the action's min_role (MON_EFORBIDDEN). On success *result_json (free with
  * mon_free()) holds the result.
  */
-MON_EXTERN int mon_connector_run(char **result_json, mon_connectors *reg, const char *name, const char *action,
-                                 const char *params_json, const mon_connector_actor *actor);
+MON_EXTERN int mon_connector_run(char **result_json, mon_connectors *reg, const char *name,
+                                 const char *action, const char *params_json,
+                                 const mon_connector_actor *actor);
 
 /**
  * Import the seed's environment variables (TALEND_API_KEY, TALEND_BASE_URL,

@@ -71,8 +71,8 @@ MON_EXTERN void mon_secret_key_free(mon_secret_key *key);
 
 /** AEAD algorithms of the format. */
 typedef enum mon_secret_alg {
-    MON_SECRET_ALG_AUTO = 0,      /**< AES-256-GCM if available, else XChaCha20-Poly1305 */
-    MON_SECRET_ALG_AES256GCM = 1, /**< "a256gcm": needs AES-NI + PCLMUL (x86-64) */
+    MON_SECRET_ALG_AUTO = 0,             /**< AES-256-GCM if available, else XChaCha20-Poly1305 */
+    MON_SECRET_ALG_AES256GCM = 1,        /**< "a256gcm": needs AES-NI + PCLMUL (x86-64) */
     MON_SECRET_ALG_XCHACHA20POLY1305 = 2 /**< "xc20p": available everywhere */
 } mon_secret_alg;
 
@@ -86,7 +86,10 @@ typedef struct mon_secret_encrypt_options {
 } mon_secret_encrypt_options;
 
 #define MON_SECRET_ENCRYPT_OPTIONS_VERSION 1
-#define MON_SECRET_ENCRYPT_OPTIONS_INIT {MON_SECRET_ENCRYPT_OPTIONS_VERSION, MON_SECRET_ALG_AUTO}
+#define MON_SECRET_ENCRYPT_OPTIONS_INIT                                                                      \
+    {                                                                                                        \
+        MON_SECRET_ENCRYPT_OPTIONS_VERSION, MON_SECRET_ALG_AUTO                                              \
+    }
 
 /** Initialise options like MON_SECRET_ENCRYPT_OPTIONS_INIT. MON_EVERSION for an unknown version. */
 MON_EXTERN int mon_secret_encrypt_options_init(mon_secret_encrypt_options *opts, unsigned int version);
@@ -134,8 +137,8 @@ MON_EXTERN int mon_secret_key_id_of(char out[MON_SECRET_KEY_ID_LEN + 1], const c
  * key aborts the rotation with MON_EWRONGKEY naming the row's connector.
  * *rotated (may be NULL) receives how many values were re-encrypted.
  */
-MON_EXTERN int mon_secret_rotate(mon_store *store, const mon_secret_key *old_key, const mon_secret_key *new_key,
-                                 int *rotated);
+MON_EXTERN int mon_secret_rotate(mon_store *store, const mon_secret_key *old_key,
+                                 const mon_secret_key *new_key, int *rotated);
 
 MON_END_DECLS
 

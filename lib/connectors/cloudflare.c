@@ -15,7 +15,8 @@ static int validate(mon_connector_call *call, void *payload)
 {
     const char *token;
     int rc;
-    if ((rc = mon__check_base_url(call, 1)) != MON_OK || (rc = mon__check_opt_string(call, "zone_id", 1)) != MON_OK ||
+    if ((rc = mon__check_base_url(call, 1)) != MON_OK ||
+        (rc = mon__check_opt_string(call, "zone_id", 1)) != MON_OK ||
         (rc = mon__check_opt_string(call, "auth_email", 0)) != MON_OK ||
         (rc = mon__check_opt_string(call, "account_id", 0)) != MON_OK)
         return rc;
@@ -27,7 +28,7 @@ static int validate(mon_connector_call *call, void *payload)
 struct cf {
     mon_connector_call *call;
     char *headers[4];
-    int owned; /* how many of headers[] are ours to wipe */
+    int owned;  /* how many of headers[] are ours to wipe */
     char *zone; /* escaped zone id */
 };
 
@@ -73,7 +74,8 @@ static int auth_code(const json_t *errors)
     static const long long codes[] = {1000, 6003, 6103, 6111, 9103, 9106, 9109, 10000, 10001};
     const json_t *item;
     size_t i;
-    json_array_foreach(errors, i, item) {
+    json_array_foreach(errors, i, item)
+    {
         for (size_t k = 0; k < sizeof(codes) / sizeof(codes[0]); k++)
             if (json_integer_value(json_object_get(item, "code")) == codes[k])
                 return 1;
@@ -84,8 +86,13 @@ static int auth_code(const json_t *errors)
 /* One request; *out receives the parsed envelope (success true). */
 static int cf_request(struct cf *cf, const char *method, const char *url, const char *body, json_t **out)
 {
-    struct mon__http_request req = {method, url, (const char *const *)cf->headers, body, 0,
-                                    body ? "application/json" : NULL, MON__HTTP_KEEP_ERRORS | MON__HTTP_JSON};
+    struct mon__http_request req = {method,
+                                    url,
+                                    (const char *const *)cf->headers,
+                                    body,
+                                    0,
+                                    body ? "application/json" : NULL,
+                                    MON__HTTP_KEEP_ERRORS | MON__HTTP_JSON};
     struct mon__http_response resp;
     json_t *json;
     int rc;
@@ -169,8 +176,8 @@ static int test(char **result, mon_connector_call *call, void *payload)
     if (rc == MON_OK)
         rc = zone(&cf, &z);
     if (rc == MON_OK && strcmp(str(z, "status"), "active") != 0)
-        rc = mon__call_error(call, MON_EUPSTREAM, NULL, "Cloudflare: zone %s is %s, not active", str(z, "name"),
-                             str(z, "status"));
+        rc = mon__call_error(call, MON_EUPSTREAM, NULL, "Cloudflare: zone %s is %s, not active",
+                             str(z, "name"), str(z, "status"));
     if (rc == MON_OK)
         rc = mon__result(result, json_pack("{s:b, s:s, s:O}", "ok", 1, "token",
                                            envelope ? "active" : "not checked (legacy key)", "zone", z));
@@ -182,7 +189,8 @@ static int test(char **result, mon_connector_call *call, void *payload)
 
 static int purge_cache(char **result, struct cf *cf, json_t *params)
 {
-    json_t *everything = json_object_get(params, "purge_everything"), *files = json_object_get(params, "files");
+    json_t *everything = json_object_get(params, "purge_everything"),
+           *files = json_object_get(params, "files");
     json_t *item, *envelope = NULL;
     size_t i, sent = 0;
     int requests = 0, rc = MON_OK;
@@ -194,7 +202,8 @@ static int purge_cache(char **result, struct cf *cf, json_t *params)
         return mon__call_error(cf->call, MON_EINVAL, "params", "give either purge_everything or files");
     if (files && (!json_is_array(files) || json_array_size(files) == 0))
         return mon__call_error(cf->call, MON_EINVAL, "params.files", "must be a non-empty array of URLs");
-    json_array_foreach(files, i, item) {
+    json_array_foreach(files, i, item)
+    {
         if (!json_is_string(item))
             return mon__call_error(cf->call, MON_EINVAL, "params.files", "must be a non-empty array of URLs");
     }
@@ -213,14 +222,16 @@ static int purge_cache(char **result, struct cf *cf, json_t *params)
         json_decref(envelope);
         envelope = NULL;
         requests++;
-        sent = files ? (sent + PURGE_BATCH < json_array_size(files) ? sent + PURGE_BATCH : json_array_size(files)) : 0;
+        sent = files ? (sent + PURGE_BATCH < json_array_size(files) ? sent + PURGE_BATCH
+                                                                    : json_array_size(files))
+                     : 0;
     } while (rc == MON_OK && files && sent < json_array_size(files));
     free(url);
     if (rc != MON_OK)
         return rc;
-    return mon__result(result, everything ? json_pack("{s:b, s:i}", "purged_everything", 1, "requests", requests)
-                                          : json_pack("{s:I, s:i}", "purged_files", (json_int_t)sent, "requests",
-                                                      requests));
+    return mon__result(
+        result, everything ? json_pack("{s:b, s:i}", "purged_everything", 1, "requests", requests)
+                           : json_pack("{s:I, s:i}", "purged_files", (json_int_t)sent, "requests", requests));
 }
 
 static json_t *record_summary(const json_t *r)
@@ -245,7 +256,8 @@ static int list_dns_records(char **result, struct cf *cf, json_t *params)
         return rc;
     }
     for (;;) {
-        char *url = mon__http_url(cf->call, "/zones/%s/dns_records?page=%d&per_page=%lld", cf->zone, page, per_page);
+        char *url =
+            mon__http_url(cf->call, "/zones/%s/dns_records?page=%d&per_page=%lld", cf->zone, page, per_page);
         json_t *envelope, *items, *item, *info;
         size_t i;
         long long total_pages;
@@ -286,11 +298,12 @@ static int list_dns_records(char **result, struct cf *cf, json_t *params)
         json_decref(records);
         return rc;
     }
-    return mon__result(result, json_pack("{s:o, s:I, s:b, s:i}", "records", records, "total", (json_int_t)total,
-                                         "truncated", truncated, "pages", pages));
+    return mon__result(result, json_pack("{s:o, s:I, s:b, s:i}", "records", records, "total",
+                                         (json_int_t)total, "truncated", truncated, "pages", pages));
 }
 
-static int run(char **result, mon_connector_call *call, const char *action, const char *params_json, void *payload)
+static int run(char **result, mon_connector_call *call, const char *action, const char *params_json,
+               void *payload)
 {
     struct cf cf;
     json_t *params = mon__params(params_json), *z = NULL;
@@ -315,7 +328,8 @@ static const mon_connector_action actions[] = {
     {"zone_status", "The zone's status (active, pending...), paused flag and name servers.",
      "{\"type\":\"object\",\"additionalProperties\":false}", MON_CONNECTOR_ROLE_READER},
     {"purge_cache", "Purge the whole cache or given URLs (sent 30 per request).",
-     "{\"type\":\"object\",\"properties\":{\"purge_everything\":{\"const\":true},\"files\":{\"type\":\"array\","
+     "{\"type\":\"object\",\"properties\":{\"purge_everything\":{\"const\":true},\"files\":{\"type\":"
+     "\"array\","
      "\"items\":{\"type\":\"string\"},\"minItems\":1}},\"additionalProperties\":false}",
      MON_CONNECTOR_ROLE_OPERATOR},
     {"list_dns_records", "DNS records of the zone, optionally by type and name (pages up to max_pages).",
@@ -333,7 +347,7 @@ static const struct mon__env_field env[] = {
 };
 
 const struct mon__builtin mon__connector_cloudflare = {
-    {MON_CONNECTOR_TYPE_VERSION, "CLOUDFLARE", "Cloudflare: zone status, cache purge, DNS records", credential_fields,
-     actions, sizeof(actions) / sizeof(actions[0]), validate, test, run, NULL},
+    {MON_CONNECTOR_TYPE_VERSION, "CLOUDFLARE", "Cloudflare: zone status, cache purge, DNS records",
+     credential_fields, actions, sizeof(actions) / sizeof(actions[0]), validate, test, run, NULL},
     env,
 };

@@ -36,8 +36,8 @@ struct mon__http; /* http.h */
 struct mon_connector_call {
     struct mon_connectors *reg;
     const mon_connector_type *type;
-    char *base_url;         /* "" when unset, no trailing '/' */
-    json_t *options;        /* always an object */
+    char *base_url;  /* "" when unset, no trailing '/' */
+    json_t *options; /* always an object */
     char *options_text;
     struct mon__creds *creds; /* NULL when none */
     int timeout_ms;

@@ -14,7 +14,8 @@ static int validate(mon_connector_call *call, void *payload)
 {
     const char *token;
     int rc;
-    if ((rc = mon__check_base_url(call, 1)) != MON_OK || (rc = mon__need_cred(&token, call, "token")) != MON_OK ||
+    if ((rc = mon__check_base_url(call, 1)) != MON_OK ||
+        (rc = mon__need_cred(&token, call, "token")) != MON_OK ||
         (rc = mon__check_opt_string(call, "owner", 1)) != MON_OK ||
         (rc = mon__check_opt_string(call, "repo", 1)) != MON_OK)
         return rc;
@@ -40,7 +41,8 @@ static int gh_init(struct gh *gh, mon_connector_call *call)
 
     memset(gh, 0, sizeof(*gh));
     mon__http_set_system(call, "GitHub");
-    if ((rc = mon__need_cred(&token, call, "token")) != MON_OK || (rc = mon__need_opt(&owner, call, "owner")) != MON_OK ||
+    if ((rc = mon__need_cred(&token, call, "token")) != MON_OK ||
+        (rc = mon__need_opt(&owner, call, "owner")) != MON_OK ||
         (rc = mon__need_opt(&repo, call, "repo")) != MON_OK)
         return rc;
     if (asprintf(&value, "Bearer %s", token) < 0)
@@ -78,12 +80,13 @@ static int test(char **result, mon_connector_call *call, void *payload)
         rc = mon__call_error(call, MON_EPROTO, NULL, "GitHub: repository is not a JSON object");
     if (rc == MON_OK) {
         j = resp.json;
-        rc = mon__result(result, json_pack("{s:b, s:O?, s:O?, s:O?, s:O?, s:O?, s:I}", "ok", 1, "full_name",
-                                           json_object_get(j, "full_name"), "private", json_object_get(j, "private"),
-                                           "default_branch", json_object_get(j, "default_branch"), "archived",
-                                           json_object_get(j, "archived"), "permissions",
-                                           json_object_get(j, "permissions"), "rate_limit_remaining",
-                                           (json_int_t)resp.ratelimit_remaining));
+        rc = mon__result(result,
+                         json_pack("{s:b, s:O?, s:O?, s:O?, s:O?, s:O?, s:I}", "ok", 1, "full_name",
+                                   json_object_get(j, "full_name"), "private", json_object_get(j, "private"),
+                                   "default_branch", json_object_get(j, "default_branch"), "archived",
+                                   json_object_get(j, "archived"), "permissions",
+                                   json_object_get(j, "permissions"), "rate_limit_remaining",
+                                   (json_int_t)resp.ratelimit_remaining));
     }
     mon__http_response_clear(&resp);
     free(url);
@@ -93,9 +96,9 @@ static int test(char **result, mon_connector_call *call, void *payload)
 
 static json_t *run_summary(const json_t *run)
 {
-    static const char *const keys[] = {"id",      "name",      "head_branch", "head_sha",    "run_number",
-                                       "run_attempt", "event", "status",      "conclusion",  "workflow_id",
-                                       "html_url", "created_at"};
+    static const char *const keys[] = {"id",         "name",        "head_branch", "head_sha",
+                                       "run_number", "run_attempt", "event",       "status",
+                                       "conclusion", "workflow_id", "html_url",    "created_at"};
     json_t *out = json_object();
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
         json_t *value = json_object_get(run, keys[i]);
@@ -161,15 +164,15 @@ static int list_failed_runs(char **result, mon_connector_call *call, json_t *par
         json_decref(runs);
         return rc;
     }
-    return mon__result(result, json_pack("{s:o, s:I, s:b, s:i}", "runs", runs, "total_count", total, "truncated",
-                                         truncated, "pages", pages));
+    return mon__result(result, json_pack("{s:o, s:I, s:b, s:i}", "runs", runs, "total_count", total,
+                                         "truncated", truncated, "pages", pages));
 }
 
 /* POST a body-less or JSON request under the repository (any 2xx is success). */
 static int post(mon_connector_call *call, struct gh *gh, const char *path, const char *body)
 {
-    struct mon__http_request req = {"POST", NULL, (const char *const *)gh->headers, body, 0,
-                                    body ? "application/json" : NULL, 0};
+    struct mon__http_request req = {
+        "POST", NULL, (const char *const *)gh->headers, body, 0, body ? "application/json" : NULL, 0};
     struct mon__http_response resp;
     char *url = mon__http_url(call, "%s%s", gh->repo_path, path);
     int rc;
@@ -196,8 +199,8 @@ static int run_verb(char **result, mon_connector_call *call, json_t *params, str
     snprintf(path, sizeof(path), "/actions/runs/%lld/%s", run_id, verb);
     if ((rc = post(call, gh, path, NULL)) != MON_OK)
         return rc;
-    return mon__result(result, json_pack("{s:I, s:s, s:b}", "run_id", (json_int_t)run_id, "requested", verb,
-                                         "accepted", 1));
+    return mon__result(
+        result, json_pack("{s:I, s:s, s:b}", "run_id", (json_int_t)run_id, "requested", verb, "accepted", 1));
 }
 
 static int dispatch(char **result, mon_connector_call *call, json_t *params, struct gh *gh)
@@ -230,10 +233,12 @@ static int dispatch(char **result, mon_connector_call *call, json_t *params, str
     free(escaped);
     if (rc != MON_OK)
         return rc;
-    return mon__result(result, json_pack("{s:s, s:s, s:b}", "workflow", workflow, "ref", ref, "dispatched", 1));
+    return mon__result(result,
+                       json_pack("{s:s, s:s, s:b}", "workflow", workflow, "ref", ref, "dispatched", 1));
 }
 
-static int run(char **result, mon_connector_call *call, const char *action, const char *params_json, void *payload)
+static int run(char **result, mon_connector_call *call, const char *action, const char *params_json,
+               void *payload)
 {
     struct gh gh;
     json_t *params = mon__params(params_json);
@@ -256,16 +261,19 @@ static int run(char **result, mon_connector_call *call, const char *action, cons
     return rc;
 }
 
-#define RUN_ID_SCHEMA \
-    "{\"type\":\"object\",\"required\":[\"run_id\"],\"properties\":{\"run_id\":{\"type\":\"integer\",\"minimum\":1}}," \
+#define RUN_ID_SCHEMA                                                                                        \
+    "{\"type\":\"object\",\"required\":[\"run_id\"],\"properties\":{\"run_id\":{\"type\":\"integer\","       \
+    "\"minimum\":1}},"                                                                                       \
     "\"additionalProperties\":false}"
 
 static const mon_connector_action actions[] = {
-    {"list_failed_runs", "List workflow runs with a status (default failure), following pages up to max_pages.",
+    {"list_failed_runs",
+     "List workflow runs with a status (default failure), following pages up to max_pages.",
      "{\"type\":\"object\",\"properties\":{\"branch\":{\"type\":\"string\"},\"status\":{\"type\":\"string\"},"
      "\"per_page\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":100}},\"additionalProperties\":false}",
      MON_CONNECTOR_ROLE_READER},
-    {"rerun_failed_jobs", "Re-run the failed jobs of a workflow run.", RUN_ID_SCHEMA, MON_CONNECTOR_ROLE_OPERATOR},
+    {"rerun_failed_jobs", "Re-run the failed jobs of a workflow run.", RUN_ID_SCHEMA,
+     MON_CONNECTOR_ROLE_OPERATOR},
     {"rerun", "Re-run a whole workflow run.", RUN_ID_SCHEMA, MON_CONNECTOR_ROLE_OPERATOR},
     {"cancel_run", "Cancel a workflow run.", RUN_ID_SCHEMA, MON_CONNECTOR_ROLE_OPERATOR},
     {"dispatch_workflow", "Start a workflow (workflow_dispatch) on a ref with inputs.",

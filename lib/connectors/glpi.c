@@ -28,7 +28,8 @@ static int validate(mon_connector_call *call, void *payload)
         return rc;
     if (!mon__creds_get(call->creds, "user_token") &&
         !(mon__creds_get(call->creds, "login") && mon__creds_get(call->creds, "password")))
-        return mon__error(MON_EINVAL, "credentials", "GLPI connector needs \"user_token\" or \"login\" and \"password\"");
+        return mon__error(MON_EINVAL, "credentials",
+                          "GLPI connector needs \"user_token\" or \"login\" and \"password\"");
     return MON_OK;
 }
 
@@ -176,15 +177,17 @@ static int test(char **result, mon_connector_call *call, void *payload)
 
     if (rc != MON_OK)
         return rc;
-    if ((rc = glpi_open(&g)) == MON_OK && (rc = glpi_request(&g, "GET", "/getFullSession", NULL, 0, &resp)) == MON_OK) {
+    if ((rc = glpi_open(&g)) == MON_OK &&
+        (rc = glpi_request(&g, "GET", "/getFullSession", NULL, 0, &resp)) == MON_OK) {
         session = json_object_get(resp.json, "session");
         if (!json_is_object(session))
             rc = mon__call_error(call, MON_EPROTO, NULL, "GLPI: getFullSession without \"session\"");
         else
-            rc = mon__result(result, json_pack("{s:b, s:O?, s:O?, s:O?}", "ok", 1, "user_id",
-                                               json_object_get(session, "glpiID"), "user",
-                                               json_object_get(session, "glpiname"), "profile",
-                                               json_object_get(json_object_get(session, "glpiactiveprofile"), "name")));
+            rc = mon__result(
+                result,
+                json_pack("{s:b, s:O?, s:O?, s:O?}", "ok", 1, "user_id", json_object_get(session, "glpiID"),
+                          "user", json_object_get(session, "glpiname"), "profile",
+                          json_object_get(json_object_get(session, "glpiactiveprofile"), "name")));
         mon__http_response_clear(&resp);
     }
     glpi_close(&g, rc);
@@ -220,12 +223,13 @@ static int create_ticket(char **result, struct glpi *g, json_t *params)
     json_decref(input);
     if (!text)
         return mon__error_nomem();
-    if ((rc = glpi_open(g)) == MON_OK && (rc = glpi_request(g, "POST", "/Ticket/", text, 0, &resp)) == MON_OK) {
+    if ((rc = glpi_open(g)) == MON_OK &&
+        (rc = glpi_request(g, "POST", "/Ticket/", text, 0, &resp)) == MON_OK) {
         if (!json_is_integer(json_object_get(resp.json, "id")))
             rc = mon__call_error(g->call, MON_EPROTO, NULL, "GLPI: ticket created but no \"id\" in reply");
         else
-            rc = mon__result(result, json_pack("{s:O, s:s?}", "id", json_object_get(resp.json, "id"), "location",
-                                               resp.location));
+            rc = mon__result(result, json_pack("{s:O, s:s?}", "id", json_object_get(resp.json, "id"),
+                                               "location", resp.location));
         mon__http_response_clear(&resp);
     }
     free(text);
@@ -299,12 +303,13 @@ static int collect(char **result, struct glpi *g, const char *path, const char *
         json_decref(items);
         return rc;
     }
-    return mon__result(result, json_pack("{s:o, s:I, s:b, s:i}", items_key ? "results" : "tickets", items, "total",
-                                         (json_int_t)(total >= 0 ? total : start), "truncated", truncated, "pages",
-                                         pages));
+    return mon__result(result, json_pack("{s:o, s:I, s:b, s:i}", items_key ? "results" : "tickets", items,
+                                         "total", (json_int_t)(total >= 0 ? total : start), "truncated",
+                                         truncated, "pages", pages));
 }
 
-static int run(char **result, mon_connector_call *call, const char *action, const char *params_json, void *payload)
+static int run(char **result, mon_connector_call *call, const char *action, const char *params_json,
+               void *payload)
 {
     struct glpi g;
     json_t *params = mon__params(params_json);
@@ -329,9 +334,12 @@ static int run(char **result, mon_connector_call *call, const char *action, cons
 
 static const mon_connector_action actions[] = {
     {"create_ticket", "Create a ticket (type 1 incident, 2 request).",
-     "{\"type\":\"object\",\"required\":[\"name\",\"content\"],\"properties\":{\"name\":{\"type\":\"string\"},"
-     "\"content\":{\"type\":\"string\"},\"type\":{\"enum\":[1,2]},\"urgency\":{\"type\":\"integer\",\"minimum\":1,"
-     "\"maximum\":5},\"impact\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":5},\"priority\":{\"type\":\"integer\","
+     "{\"type\":\"object\",\"required\":[\"name\",\"content\"],\"properties\":{\"name\":{\"type\":\"string\"}"
+     ","
+     "\"content\":{\"type\":\"string\"},\"type\":{\"enum\":[1,2]},\"urgency\":{\"type\":\"integer\","
+     "\"minimum\":1,"
+     "\"maximum\":5},\"impact\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":5},\"priority\":{\"type\":"
+     "\"integer\","
      "\"minimum\":1,\"maximum\":6}},\"additionalProperties\":false}",
      MON_CONNECTOR_ROLE_OPERATOR},
     {"list_tickets", "Tickets, newest first (range pages up to max_pages).",
@@ -349,7 +357,7 @@ static const struct mon__env_field env[] = {
 };
 
 const struct mon__builtin mon__connector_glpi = {
-    {MON_CONNECTOR_TYPE_VERSION, "GLPI", "GLPI service desk: create, list and search tickets", credential_fields,
-     actions, sizeof(actions) / sizeof(actions[0]), validate, test, run, NULL},
+    {MON_CONNECTOR_TYPE_VERSION, "GLPI", "GLPI service desk: create, list and search tickets",
+     credential_fields, actions, sizeof(actions) / sizeof(actions[0]), validate, test, run, NULL},
     env,
 };

@@ -307,7 +307,8 @@ static long rate_wait_s(const struct mon__http_response *resp)
     return DEFAULT_RATE_WAIT_S;
 }
 
-static int http_do(mon_connector_call *call, const struct mon__http_request *req, struct mon__http_response *resp)
+static int http_do(mon_connector_call *call, const struct mon__http_request *req,
+                   struct mon__http_response *resp)
 {
     struct mon__http *http;
     long waited = 0;
@@ -324,7 +325,8 @@ static int http_do(mon_connector_call *call, const struct mon__http_request *req
         if (!rate_limited(resp))
             break;
         wait = rate_wait_s(resp);
-        if ((req->flags & MON__HTTP_NO_RATE_WAIT) || attempt >= MAX_ATTEMPTS || waited + wait > call->max_wait_s)
+        if ((req->flags & MON__HTTP_NO_RATE_WAIT) || attempt >= MAX_ATTEMPTS ||
+            waited + wait > call->max_wait_s)
             return mon__call_error(call, MON_ERATELIMITED, NULL, "%s: rate limited, retry after %ld s",
                                    http->system, wait);
         {
@@ -345,13 +347,15 @@ static int http_do(mon_connector_call *call, const struct mon__http_request *req
         json_error_t error;
         resp->json = json_loadb(resp->body, resp->body_len, JSON_DECODE_ANY, &error);
         if (!resp->json)
-            return mon__call_error(call, MON_EPROTO, NULL, "%s: malformed JSON in reply (HTTP %ld, line %d: %s)",
-                                   http->system, resp->status, error.line, error.text);
+            return mon__call_error(call, MON_EPROTO, NULL,
+                                   "%s: malformed JSON in reply (HTTP %ld, line %d: %s)", http->system,
+                                   resp->status, error.line, error.text);
     }
     return MON_OK;
 }
 
-int mon__http_do(mon_connector_call *call, const struct mon__http_request *req, struct mon__http_response *resp)
+int mon__http_do(mon_connector_call *call, const struct mon__http_request *req,
+                 struct mon__http_response *resp)
 {
     int rc = http_do(call, req, resp);
     if (rc != MON_OK)
@@ -409,13 +413,13 @@ static void json_message(char *out, size_t size, const json_t *json)
         append(out, size, both);
     }
     json_array_foreach(json_object_get(json, "errorMessages"), i, value) /* Jira */
-        if (json_is_string(value))
-            append(out, size, json_string_value(value));
+        if (json_is_string(value)) append(out, size, json_string_value(value));
     value = json_object_get(json, "errors");
     if (json_is_object(value)) { /* Jira field errors */
         const char *key;
         json_t *message;
-        json_object_foreach((json_t *)value, key, message) {
+        json_object_foreach((json_t *)value, key, message)
+        {
             char both[512];
             if (!json_is_string(message))
                 continue;
@@ -424,7 +428,8 @@ static void json_message(char *out, size_t size, const json_t *json)
         }
     } else if (json_is_array(value)) { /* Cloudflare {"code","message"}, GitHub 422 {"field","code"} */
         const json_t *item;
-        json_array_foreach(value, i, item) {
+        json_array_foreach(value, i, item)
+        {
             const json_t *code = json_object_get(item, "code");
             const char *message = json_string_value(json_object_get(item, "message"));
             const char *field = json_string_value(json_object_get(item, "field"));
@@ -492,10 +497,10 @@ int mon__http_status_error(mon_connector_call *call, const struct mon__http_resp
 {
     char *message = mon__http_upstream_message(resp->body, resp->json);
     const char *system = call->http ? call->http->system : call->type->name;
-    int code = resp->status == 401 ? MON_EAUTH
-             : resp->status == 403 ? MON_EFORBIDDEN
-             : resp->status == 404 ? MON_ENOTFOUND
-                                   : MON_EUPSTREAM;
+    int code = resp->status == 401   ? MON_EAUTH
+               : resp->status == 403 ? MON_EFORBIDDEN
+               : resp->status == 404 ? MON_ENOTFOUND
+                                     : MON_EUPSTREAM;
     int rc;
 
     if (!message)
@@ -569,7 +574,10 @@ char *mon__http_header(const char *name, const char *value)
     return line;
 }
 
-void mon__http_header_free(char *line) { mon__wipe_free(line); }
+void mon__http_header_free(char *line)
+{
+    mon__wipe_free(line);
+}
 
 char *mon__http_basic_header(const char *user, const char *password)
 {

@@ -15,34 +15,34 @@
 
 /* Flags of a request. */
 enum {
-    MON__HTTP_JSON = 1,          /* parse a 2xx body as JSON into resp->json (empty body: NULL) */
-    MON__HTTP_KEEP_ERRORS = 2,   /* non-2xx is returned as MON_OK; call mon__http_status_error() yourself */
-    MON__HTTP_FOLLOW = 4,        /* follow up to 5 redirects (never for authenticated calls) */
-    MON__HTTP_NO_RATE_WAIT = 8   /* never sleep on a rate limit, fail at once */
+    MON__HTTP_JSON = 1,        /* parse a 2xx body as JSON into resp->json (empty body: NULL) */
+    MON__HTTP_KEEP_ERRORS = 2, /* non-2xx is returned as MON_OK; call mon__http_status_error() yourself */
+    MON__HTTP_FOLLOW = 4,      /* follow up to 5 redirects (never for authenticated calls) */
+    MON__HTTP_NO_RATE_WAIT = 8 /* never sleep on a rate limit, fail at once */
 };
 
 struct mon__http_request {
-    const char *method;          /* "GET" when NULL */
-    const char *url;             /* absolute */
-    const char *const *headers;  /* NULL-terminated "Name: value" lines, may hold credentials */
-    const char *body;            /* NULL for none */
-    size_t body_len;             /* strlen(body) when 0 and body is set */
-    const char *content_type;    /* e.g. "application/json" */
+    const char *method;         /* "GET" when NULL */
+    const char *url;            /* absolute */
+    const char *const *headers; /* NULL-terminated "Name: value" lines, may hold credentials */
+    const char *body;           /* NULL for none */
+    size_t body_len;            /* strlen(body) when 0 and body is set */
+    const char *content_type;   /* e.g. "application/json" */
     int flags;
 };
 
 struct mon__http_response {
     long status;
-    char *body;              /* NUL-terminated, may be "" */
+    char *body; /* NUL-terminated, may be "" */
     size_t body_len;
-    json_t *json;            /* with MON__HTTP_JSON */
-    long retry_after;        /* seconds from Retry-After, -1 when absent */
-    long ratelimit_remaining; /* x-ratelimit-remaining, -1 when absent */
+    json_t *json;              /* with MON__HTTP_JSON */
+    long retry_after;          /* seconds from Retry-After, -1 when absent */
+    long ratelimit_remaining;  /* x-ratelimit-remaining, -1 when absent */
     long long ratelimit_reset; /* x-ratelimit-reset (epoch s), -1 when absent */
-    char *link_next;         /* URL of rel="next" in Link, or NULL */
-    char *location;          /* Location header, or NULL */
-    char *content_range;     /* Content-Range header, or NULL */
-    double total_s;          /* time taken */
+    char *link_next;           /* URL of rel="next" in Link, or NULL */
+    char *location;            /* Location header, or NULL */
+    char *content_range;       /* Content-Range header, or NULL */
+    double total_s;            /* time taken */
 };
 
 /* The system name used in messages ("GitHub"), set once per call by the connector. */
@@ -59,7 +59,8 @@ void mon__http_set_system(mon_connector_call *call, const char *system);
  * already cleared; on success clear it with mon__http_response_clear()
  * (clearing twice is harmless).
  */
-int mon__http_do(mon_connector_call *call, const struct mon__http_request *req, struct mon__http_response *resp);
+int mon__http_do(mon_connector_call *call, const struct mon__http_request *req,
+                 struct mon__http_response *resp);
 
 /* Free the call's HTTP state (the registry does it when the call ends). */
 void mon__http_free(struct mon__http *http);
@@ -85,7 +86,8 @@ char *mon__http_upstream_message(const char *body, const json_t *json);
 
 /* Build "base + path" where path is printf-formatted; path arguments that
  * come from parameters must be escaped with mon__http_escape() first. */
-char *mon__http_url(const mon_connector_call *call, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+char *mon__http_url(const mon_connector_call *call, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* 1 if url has the scheme, host and port of the call's base URL: paging
  * links pointing elsewhere are not followed (they would carry the credentials). */

@@ -22,15 +22,16 @@ static int is_cloud(const mon_connector_call *call)
     /* Default: Cloud for *.atlassian.net, Data Center elsewhere. */
     host = host ? host + 3 : call->base_url;
     len = strcspn(host, ":/");
-    return len >= strlen(".atlassian.net") &&
-           strncasecmp(host + len - strlen(".atlassian.net"), ".atlassian.net", strlen(".atlassian.net")) == 0;
+    return len >= strlen(".atlassian.net") && strncasecmp(host + len - strlen(".atlassian.net"),
+                                                          ".atlassian.net", strlen(".atlassian.net")) == 0;
 }
 
 static int validate(mon_connector_call *call, void *payload)
 {
     const char *value;
     int rc;
-    if ((rc = mon__check_base_url(call, 1)) != MON_OK || (rc = mon__need_cred(&value, call, "api_token")) != MON_OK ||
+    if ((rc = mon__check_base_url(call, 1)) != MON_OK ||
+        (rc = mon__need_cred(&value, call, "api_token")) != MON_OK ||
         (rc = mon__check_opt_string(call, "deployment", 0)) != MON_OK ||
         (rc = mon__check_opt_string(call, "email", 0)) != MON_OK ||
         (rc = mon__check_opt_string(call, "project_key", 0)) != MON_OK ||
@@ -83,11 +84,12 @@ static int test(char **result, mon_connector_call *call, void *payload)
         rc = mon__call_error(call, MON_EPROTO, NULL, "Jira: /myself is not a JSON object");
     if (rc == MON_OK) {
         j = resp.json;
-        rc = mon__result(result, json_pack("{s:b, s:s, s:O?, s:O?, s:O?}", "ok", 1, "deployment",
-                                           is_cloud(call) ? "cloud" : "datacenter", "display_name",
-                                           json_object_get(j, "displayName"), "account",
-                                           json_object_get(j, json_object_get(j, "accountId") ? "accountId" : "name"),
-                                           "active", json_object_get(j, "active")));
+        rc = mon__result(result,
+                         json_pack("{s:b, s:s, s:O?, s:O?, s:O?}", "ok", 1, "deployment",
+                                   is_cloud(call) ? "cloud" : "datacenter", "display_name",
+                                   json_object_get(j, "displayName"), "account",
+                                   json_object_get(j, json_object_get(j, "accountId") ? "accountId" : "name"),
+                                   "active", json_object_get(j, "active")));
     }
     mon__http_response_clear(&resp);
     free(url);
@@ -99,8 +101,8 @@ static int create_incident(char **result, mon_connector_call *call, json_t *para
 {
     const char *summary, *description, *priority, *issue_type, *project;
     json_t *labels = json_object_get(params, "labels"), *fields, *item, *body;
-    struct mon__http_request req = {"POST", NULL, (const char *const *)headers, NULL, 0, "application/json",
-                                    MON__HTTP_JSON};
+    struct mon__http_request req = {
+        "POST", NULL, (const char *const *)headers, NULL, 0, "application/json", MON__HTTP_JSON};
     struct mon__http_response resp;
     char *url, *text;
     size_t i;
@@ -114,15 +116,17 @@ static int create_incident(char **result, mon_connector_call *call, json_t *para
         return rc;
     project = project ? project : mon__opt_str(call, "project_key", NULL);
     if (!project)
-        return mon__call_error(call, MON_EINVAL, "params.project_key", "is required (or set option project_key)");
+        return mon__call_error(call, MON_EINVAL, "params.project_key",
+                               "is required (or set option project_key)");
     if (labels && !json_is_array(labels))
         return mon__call_error(call, MON_EINVAL, "params.labels", "must be an array of strings");
-    json_array_foreach(labels, i, item) {
+    json_array_foreach(labels, i, item)
+    {
         if (!json_is_string(item))
             return mon__call_error(call, MON_EINVAL, "params.labels", "must be an array of strings");
     }
-    fields = json_pack("{s:{s:s}, s:s, s:{s:s}}", "project", "key", project, "summary", summary, "issuetype", "name",
-                       issue_type ? issue_type : mon__opt_str(call, "issue_type", "Bug"));
+    fields = json_pack("{s:{s:s}, s:s, s:{s:s}}", "project", "key", project, "summary", summary, "issuetype",
+                       "name", issue_type ? issue_type : mon__opt_str(call, "issue_type", "Bug"));
     if (description)
         json_object_set_new(fields, "description", json_string(description));
     if (priority)
@@ -143,8 +147,9 @@ static int create_incident(char **result, mon_connector_call *call, json_t *para
     if (rc == MON_OK && !json_is_string(json_object_get(resp.json, "key")))
         rc = mon__call_error(call, MON_EPROTO, NULL, "Jira: issue created but no \"key\" in reply");
     if (rc == MON_OK)
-        rc = mon__result(result, json_pack("{s:O, s:O?, s:O?}", "key", json_object_get(resp.json, "key"), "id",
-                                           json_object_get(resp.json, "id"), "self", json_object_get(resp.json, "self")));
+        rc = mon__result(result, json_pack("{s:O, s:O?, s:O?}", "key", json_object_get(resp.json, "key"),
+                                           "id", json_object_get(resp.json, "id"), "self",
+                                           json_object_get(resp.json, "self")));
     mon__http_response_clear(&resp);
     free(text);
     free(url);
@@ -156,9 +161,9 @@ static json_t *issue_summary(const json_t *issue)
     const json_t *fields = json_object_get(issue, "fields");
     const json_t *status = json_object_get(fields, "status");
     return json_pack("{s:O?, s:O?, s:O?, s:O?, s:O?}", "key", json_object_get(issue, "key"), "summary",
-                     json_object_get(fields, "summary"), "status", json_object_get(status, "name"), "status_category",
-                     json_object_get(json_object_get(status, "statusCategory"), "key"), "assignee",
-                     json_object_get(json_object_get(fields, "assignee"), "displayName"));
+                     json_object_get(fields, "summary"), "status", json_object_get(status, "name"),
+                     "status_category", json_object_get(json_object_get(status, "statusCategory"), "key"),
+                     "assignee", json_object_get(json_object_get(fields, "assignee"), "displayName"));
 }
 
 /* Fetch pages of issues: the path gets "startAt=N" (offset paging) or
@@ -201,7 +206,8 @@ static int collect_issues(mon_connector_call *call, char *headers[3], const char
                 *truncated = 1;
             } else if (token_paging) {
                 url = strdup(first_url);
-                rc = url ? mon__http_add_query(&url, "nextPageToken", json_string_value(next)) : mon__error_nomem();
+                rc = url ? mon__http_add_query(&url, "nextPageToken", json_string_value(next))
+                         : mon__error_nomem();
             } else {
                 char number[32];
                 snprintf(number, sizeof(number), "%lld", start);
@@ -247,12 +253,13 @@ static int active_sprint(char **result, mon_connector_call *call, json_t *params
         return mon__result(result, json_pack("{s:n, s:[], s:i}", "sprint", "issues", "total", 0));
     }
     sprint = json_pack("{s:O?, s:O?, s:O?, s:O?, s:O?, s:O?}", "id", json_object_get(sprint, "id"), "name",
-                       json_object_get(sprint, "name"), "state", json_object_get(sprint, "state"), "start_date",
-                       json_object_get(sprint, "startDate"), "end_date", json_object_get(sprint, "endDate"), "goal",
-                       json_object_get(sprint, "goal"));
+                       json_object_get(sprint, "name"), "state", json_object_get(sprint, "state"),
+                       "start_date", json_object_get(sprint, "startDate"), "end_date",
+                       json_object_get(sprint, "endDate"), "goal", json_object_get(sprint, "goal"));
     mon__http_response_clear(&resp);
-    url = mon__http_url(call, "/rest/agile/1.0/board/%lld/sprint/%lld/issue?maxResults=%d&fields=" ISSUE_FIELDS,
-                        board, (long long)json_integer_value(json_object_get(sprint, "id")), PAGE_SIZE);
+    url =
+        mon__http_url(call, "/rest/agile/1.0/board/%lld/sprint/%lld/issue?maxResults=%d&fields=" ISSUE_FIELDS,
+                      board, (long long)json_integer_value(json_object_get(sprint, "id")), PAGE_SIZE);
     issues = json_array();
     rc = url ? collect_issues(call, headers, url, 0, issues, &total, &pages, &truncated) : mon__error_nomem();
     free(url);
@@ -261,8 +268,8 @@ static int active_sprint(char **result, mon_connector_call *call, json_t *params
         json_decref(issues);
         return rc;
     }
-    return mon__result(result, json_pack("{s:o, s:o, s:I, s:b, s:i}", "sprint", sprint, "issues", issues, "total",
-                                         total, "truncated", truncated, "pages", pages));
+    return mon__result(result, json_pack("{s:o, s:o, s:I, s:b, s:i}", "sprint", sprint, "issues", issues,
+                                         "total", total, "truncated", truncated, "pages", pages));
 }
 
 static int search(char **result, mon_connector_call *call, json_t *params, char *headers[3])
@@ -276,8 +283,8 @@ static int search(char **result, mon_connector_call *call, json_t *params, char 
     if ((rc = mon__param_str(&jql, call, params, "jql", 1)) != MON_OK ||
         (rc = mon__param_str(&fields, call, params, "fields", 0)) != MON_OK)
         return rc;
-    url = mon__http_url(call, cloud ? "/rest/api/3/search/jql?maxResults=%d" : "/rest/api/2/search?maxResults=%d",
-                        PAGE_SIZE);
+    url = mon__http_url(
+        call, cloud ? "/rest/api/3/search/jql?maxResults=%d" : "/rest/api/2/search?maxResults=%d", PAGE_SIZE);
     if (!url || mon__http_add_query(&url, "jql", jql) != MON_OK ||
         mon__http_add_query(&url, "fields", fields ? fields : ISSUE_FIELDS) != MON_OK) {
         free(url);
@@ -290,11 +297,12 @@ static int search(char **result, mon_connector_call *call, json_t *params, char 
         json_decref(issues);
         return rc;
     }
-    return mon__result(result, json_pack("{s:o, s:I, s:b, s:i}", "issues", issues, "total", total, "truncated",
-                                         truncated, "pages", pages));
+    return mon__result(result, json_pack("{s:o, s:I, s:b, s:i}", "issues", issues, "total", total,
+                                         "truncated", truncated, "pages", pages));
 }
 
-static int run(char **result, mon_connector_call *call, const char *action, const char *params_json, void *payload)
+static int run(char **result, mon_connector_call *call, const char *action, const char *params_json,
+               void *payload)
 {
     char *headers[3];
     json_t *params = mon__params(params_json);
@@ -316,7 +324,8 @@ static int run(char **result, mon_connector_call *call, const char *action, cons
 static const mon_connector_action actions[] = {
     {"create_incident", "Create an issue (default type Bug) in the project, labelled monitoring.",
      "{\"type\":\"object\",\"required\":[\"summary\"],\"properties\":{\"summary\":{\"type\":\"string\"},"
-     "\"description\":{\"type\":\"string\"},\"priority\":{\"type\":\"string\"},\"issue_type\":{\"type\":\"string\"},"
+     "\"description\":{\"type\":\"string\"},\"priority\":{\"type\":\"string\"},\"issue_type\":{\"type\":"
+     "\"string\"},"
      "\"project_key\":{\"type\":\"string\"},\"labels\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}}},"
      "\"additionalProperties\":false}",
      MON_CONNECTOR_ROLE_OPERATOR},
@@ -324,7 +333,8 @@ static const mon_connector_action actions[] = {
      "{\"type\":\"object\",\"properties\":{\"board_id\":{\"type\":\"integer\",\"minimum\":1}},"
      "\"additionalProperties\":false}",
      MON_CONNECTOR_ROLE_READER},
-    {"search", "Issues matching a JQL query (Cloud: /rest/api/3/search/jql; Data Center: /rest/api/2/search).",
+    {"search",
+     "Issues matching a JQL query (Cloud: /rest/api/3/search/jql; Data Center: /rest/api/2/search).",
      "{\"type\":\"object\",\"required\":[\"jql\"],\"properties\":{\"jql\":{\"type\":\"string\"},"
      "\"fields\":{\"type\":\"string\"}},\"additionalProperties\":false}",
      MON_CONNECTOR_ROLE_READER},

@@ -14,7 +14,8 @@ static int validate(mon_connector_call *call, void *payload)
 {
     const char *token;
     int rc;
-    if ((rc = mon__check_base_url(call, 1)) != MON_OK || (rc = mon__need_cred(&token, call, "token")) != MON_OK ||
+    if ((rc = mon__check_base_url(call, 1)) != MON_OK ||
+        (rc = mon__need_cred(&token, call, "token")) != MON_OK ||
         (rc = mon__check_opt_string(call, "workspace_id", 0)) != MON_OK ||
         (rc = mon__check_opt_string(call, "environment_id", 0)) != MON_OK)
         return rc;
@@ -32,7 +33,8 @@ static int make_headers(char *headers[3], mon_connector_call *call)
     headers[0] = headers[1] = headers[2] = NULL;
     if ((rc = mon__need_cred(&token, call, "token")) != MON_OK)
         return rc;
-    if (asprintf(&value, "Bearer %s", token) < 0 || !(headers[0] = mon__http_header("Authorization", value))) {
+    if (asprintf(&value, "Bearer %s", token) < 0 ||
+        !(headers[0] = mon__http_header("Authorization", value))) {
         mon__wipe_free(value);
         return mon__error_nomem();
     }
@@ -41,7 +43,10 @@ static int make_headers(char *headers[3], mon_connector_call *call)
     return MON_OK;
 }
 
-static void free_headers(char *headers[3]) { mon__http_header_free(headers[0]); }
+static void free_headers(char *headers[3])
+{
+    mon__http_header_free(headers[0]);
+}
 
 static int test(char **result, mon_connector_call *call, void *payload)
 {
@@ -52,12 +57,14 @@ static int test(char **result, mon_connector_call *call, void *payload)
     if ((rc = make_headers(headers, call)) != MON_OK)
         return rc;
     url = mon__http_url(call, "/orchestration/executables/tasks?limit=1");
-    rc = url ? mon__http_add_query(&url, "workspaceId", mon__opt_str(call, "workspace_id", NULL)) : mon__error_nomem();
+    rc = url ? mon__http_add_query(&url, "workspaceId", mon__opt_str(call, "workspace_id", NULL))
+             : mon__error_nomem();
     if (rc == MON_OK)
         rc = mon__http_get_json(call, url, (const char *const *)headers, &resp);
     if (rc == MON_OK)
-        rc = mon__result(result, json_pack("{s:b, s:s, s:I}", "ok", 1, "checked", "GET /orchestration/executables/tasks",
-                                           "total", (json_int_t)json_integer_value(json_object_get(resp.json, "total"))));
+        rc = mon__result(
+            result, json_pack("{s:b, s:s, s:I}", "ok", 1, "checked", "GET /orchestration/executables/tasks",
+                              "total", (json_int_t)json_integer_value(json_object_get(resp.json, "total"))));
     mon__http_response_clear(&resp);
     free(url);
     free_headers(headers);
@@ -70,8 +77,9 @@ static json_t *task_summary(const json_t *item)
     const json_t *workspace = json_object_get(json_object_get(item, "workspace"), "id");
     if (!json_is_string(id))
         id = json_object_get(item, "id");
-    return json_pack("{s:O?, s:O?, s:O?, s:O?}", "id", id, "name", json_object_get(item, "name"), "workspace_id",
-                     workspace, "environment_id", json_object_get(json_object_get(item, "environment"), "id"));
+    return json_pack("{s:O?, s:O?, s:O?, s:O?}", "id", id, "name", json_object_get(item, "name"),
+                     "workspace_id", workspace, "environment_id",
+                     json_object_get(json_object_get(item, "environment"), "id"));
 }
 
 static int list_tasks(char **result, mon_connector_call *call, json_t *params, char *headers[3])
@@ -92,7 +100,8 @@ static int list_tasks(char **result, mon_connector_call *call, json_t *params, c
         struct mon__http_response resp;
         json_t *items, *item;
         size_t i, got;
-        char *url = mon__http_url(call, "/orchestration/executables/tasks?limit=%d&offset=%lld", PAGE_SIZE, offset);
+        char *url =
+            mon__http_url(call, "/orchestration/executables/tasks?limit=%d&offset=%lld", PAGE_SIZE, offset);
 
         if (!url || mon__http_add_query(&url, "workspaceId", workspace) != MON_OK ||
             mon__http_add_query(&url, "environmentId", environment) != MON_OK) {
@@ -139,8 +148,8 @@ static int run_task(char **result, mon_connector_call *call, json_t *params, cha
     const char *task, *level;
     long long timeout;
     json_t *body, *parameters = json_object_get(params, "parameters");
-    struct mon__http_request req = {"POST", NULL, (const char *const *)headers, NULL, 0, "application/json",
-                                    MON__HTTP_JSON};
+    struct mon__http_request req = {
+        "POST", NULL, (const char *const *)headers, NULL, 0, "application/json", MON__HTTP_JSON};
     struct mon__http_response resp;
     char *url, *text;
     int rc;
@@ -170,10 +179,11 @@ static int run_task(char **result, mon_connector_call *call, json_t *params, cha
     req.body = text;
     rc = mon__http_do(call, &req, &resp);
     if (rc == MON_OK && !json_is_string(json_object_get(resp.json, "executionId")))
-        rc = mon__call_error(call, MON_EPROTO, NULL, "Talend: execution started but no \"executionId\" in reply");
+        rc = mon__call_error(call, MON_EPROTO, NULL,
+                             "Talend: execution started but no \"executionId\" in reply");
     if (rc == MON_OK)
-        rc = mon__result(result, json_pack("{s:O, s:s}", "execution_id", json_object_get(resp.json, "executionId"),
-                                           "task_id", task));
+        rc = mon__result(result, json_pack("{s:O, s:s}", "execution_id",
+                                           json_object_get(resp.json, "executionId"), "task_id", task));
     mon__http_response_clear(&resp);
     free(text);
     free(url);
@@ -216,14 +226,14 @@ static int execution_status(char **result, mon_connector_call *call, json_t *par
         rc = mon__call_error(call, MON_EPROTO, NULL, "Talend: execution status is not a JSON object");
     if (rc == MON_OK) {
         j = resp.json;
-        rc = mon__result(result,
-                         json_pack("{s:s, s:O?, s:s, s:O?, s:O?, s:O?, s:O?, s:O?}", "execution_id", id, "status",
-                                   json_object_get(j, "executionStatus"), "state",
-                                   state_of(json_string_value(json_object_get(j, "executionStatus"))), "job_id",
-                                   json_object_get(j, "jobId"), "started_at", json_object_get(j, "startTimestamp"),
-                                   "finished_at", json_object_get(j, "finishTimestamp"), "rows_processed",
-                                   json_object_get(j, "numberOfProcessedRows"), "rows_rejected",
-                                   json_object_get(j, "numberOfRejectedRows")));
+        rc = mon__result(result, json_pack("{s:s, s:O?, s:s, s:O?, s:O?, s:O?, s:O?, s:O?}", "execution_id",
+                                           id, "status", json_object_get(j, "executionStatus"), "state",
+                                           state_of(json_string_value(json_object_get(j, "executionStatus"))),
+                                           "job_id", json_object_get(j, "jobId"), "started_at",
+                                           json_object_get(j, "startTimestamp"), "finished_at",
+                                           json_object_get(j, "finishTimestamp"), "rows_processed",
+                                           json_object_get(j, "numberOfProcessedRows"), "rows_rejected",
+                                           json_object_get(j, "numberOfRejectedRows")));
     }
     mon__http_response_clear(&resp);
     return rc;
@@ -242,7 +252,8 @@ static int recent_failures(char **result, mon_connector_call *call, json_t *para
         (rc = mon__param_str(&environment, call, params, "environment_id", 0)) != MON_OK)
         return rc;
     environment = environment ? environment : mon__opt_str(call, "environment_id", NULL);
-    url = mon__http_url(call, "/processing/executables/tasks/executions?lastDays=%lld&status=execution_failed", days);
+    url = mon__http_url(
+        call, "/processing/executables/tasks/executions?lastDays=%lld&status=execution_failed", days);
     if (!url || mon__http_add_query(&url, "environmentId", environment) != MON_OK) {
         free(url);
         return mon__error_nomem();
@@ -253,14 +264,16 @@ static int recent_failures(char **result, mon_connector_call *call, json_t *para
         return rc;
     items = json_is_array(resp.json) ? resp.json : json_object_get(resp.json, "items");
     if (!json_is_array(items))
-        rc = mon__call_error(call, MON_EPROTO, NULL, "Talend: failure list is neither an array nor has \"items\"");
+        rc = mon__call_error(call, MON_EPROTO, NULL,
+                             "Talend: failure list is neither an array nor has \"items\"");
     else
         rc = mon__result(result, json_pack("{s:O, s:I}", "executions", items, "last_days", (json_int_t)days));
     mon__http_response_clear(&resp);
     return rc;
 }
 
-static int run(char **result, mon_connector_call *call, const char *action, const char *params_json, void *payload)
+static int run(char **result, mon_connector_call *call, const char *action, const char *params_json,
+               void *payload)
 {
     char *headers[3];
     json_t *params = mon__params(params_json);
@@ -292,7 +305,8 @@ static const mon_connector_action actions[] = {
      "\"timeout\":{\"type\":\"integer\",\"minimum\":0}},\"additionalProperties\":false}",
      MON_CONNECTOR_ROLE_OPERATOR},
     {"execution_status", "Status of one execution (running, succeeded, failed).",
-     "{\"type\":\"object\",\"required\":[\"execution_id\"],\"properties\":{\"execution_id\":{\"type\":\"string\"}},"
+     "{\"type\":\"object\",\"required\":[\"execution_id\"],\"properties\":{\"execution_id\":{\"type\":"
+     "\"string\"}},"
      "\"additionalProperties\":false}",
      MON_CONNECTOR_ROLE_READER},
     {"recent_failures", "Failed task executions of the last days.",
@@ -310,7 +324,7 @@ static const struct mon__env_field env[] = {
 };
 
 const struct mon__builtin mon__connector_talend = {
-    {MON_CONNECTOR_TYPE_VERSION, "TALEND", "Talend Cloud: tasks, executions and recent failures", credential_fields,
-     actions, sizeof(actions) / sizeof(actions[0]), validate, test, run, NULL},
+    {MON_CONNECTOR_TYPE_VERSION, "TALEND", "Talend Cloud: tasks, executions and recent failures",
+     credential_fields, actions, sizeof(actions) / sizeof(actions[0]), validate, test, run, NULL},
     env,
 };

@@ -33,7 +33,8 @@ static void sql(PGconn *conn, const char *text)
 }
 
 /* Seal and open `rounds` times; returns ops per second for each. */
-static void aead(const mon_secret_key *key, mon_secret_alg alg, int rounds, double *seal_rate, double *open_rate)
+static void aead(const mon_secret_key *key, mon_secret_alg alg, int rounds, double *seal_rate,
+                 double *open_rate)
 {
     static const char credential[] = "{\"token\":\"ghp_0123456789abcdefghijklmnopqrstuvwxyzAB\"}";
     mon_secret_encrypt_options opts = MON_SECRET_ENCRYPT_OPTIONS_INIT;
@@ -72,8 +73,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: secret_bench DATABASE_URL [N]\n");
         return 2;
     }
-    if (mon_global_init() != MON_OK || mon_secret_key_from_hex(&a, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef") != MON_OK ||
-        mon_secret_key_from_hex(&b, "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210") != MON_OK)
+    if (mon_global_init() != MON_OK ||
+        mon_secret_key_from_hex(&a, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef") !=
+            MON_OK ||
+        mon_secret_key_from_hex(&b, "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210") !=
+            MON_OK)
         die("keys");
 
     aead(a, MON_SECRET_ALG_XCHACHA20POLY1305, 200000, &seal_x, &open_x);
@@ -99,8 +103,8 @@ int main(int argc, char **argv)
         snprintf(name, sizeof(name), "B%06d", i);
         params[0] = name;
         params[1] = text;
-        res = PQexecParams(conn, "INSERT INTO custom_connectors (name, credentials) VALUES ($1, $2)", 2, NULL, params,
-                           NULL, NULL, 0);
+        res = PQexecParams(conn, "INSERT INTO custom_connectors (name, credentials) VALUES ($1, $2)", 2, NULL,
+                           params, NULL, NULL, 0);
         PQclear(res);
         mon_free(text);
     }
@@ -111,7 +115,8 @@ int main(int argc, char **argv)
     /* Reference: the same rows rewritten in one transaction without any cryptography. */
     t0 = now();
     sql(conn, "BEGIN");
-    snprintf(query, sizeof(query), "UPDATE custom_connectors SET credentials = credentials || '' WHERE name LIKE 'B%%'");
+    snprintf(query, sizeof(query),
+             "UPDATE custom_connectors SET credentials = credentials || '' WHERE name LIKE 'B%%'");
     sql(conn, query);
     sql(conn, "COMMIT");
     rewrite_s = now() - t0;

@@ -52,7 +52,8 @@ static inline void kit_audit_hook(const mon_connector_audit_event *event, void *
     kit.audits++;
     snprintf(kit.audit_action, sizeof(kit.audit_action), "%s", event->action);
     snprintf(kit.audit_params, sizeof(kit.audit_params), "%s", event->parameters_json);
-    snprintf(kit.audit_error, sizeof(kit.audit_error), "%s", event->error_message ? event->error_message : "");
+    snprintf(kit.audit_error, sizeof(kit.audit_error), "%s",
+             event->error_message ? event->error_message : "");
     kit.audit_success = event->success;
     kit_assert_clean(event->parameters_json);
     kit_assert_clean(event->error_message);
@@ -192,8 +193,8 @@ static inline int kit_run(char **result, const char *name, const char *action, c
     int rc = action ? mon_connector_run(result, kit.reg, name, action, params, NULL)
                     : mon_connector_test(result, kit.reg, name, NULL);
     /* Every outcome goes to the suite's output: test_secret_leak_scan greps it for the secrets. */
-    fprintf(stderr, "kit: %s.%s -> %s %.300s | audit: %s\n", name, action ? action : "test", mon_error_name(rc),
-            rc == MON_OK ? (*result ? *result : "") : mon_error_last(), kit.audit_params);
+    fprintf(stderr, "kit: %s.%s -> %s %.300s | audit: %s\n", name, action ? action : "test",
+            mon_error_name(rc), rc == MON_OK ? (*result ? *result : "") : mon_error_last(), kit.audit_params);
     kit_assert_clean(mon_error_last());
     kit_assert_clean(*result);
     ck_assert_int_ge(kit.audits, 1);
@@ -210,8 +211,9 @@ static inline long long kit_now_ms(void)
 }
 
 /* Assert the last error contains text. */
-#define kit_assert_error_has(text) \
-    ck_assert_msg(strstr(mon_error_last(), (text)) != NULL, "error \"%s\" lacks \"%s\"", mon_error_last(), (text))
+#define kit_assert_error_has(text)                                                                           \
+    ck_assert_msg(strstr(mon_error_last(), (text)) != NULL, "error \"%s\" lacks \"%s\"", mon_error_last(),   \
+                  (text))
 
 /* Run a suite made of the given tests against the stub started with stub_argv. */
 static inline int kit_run_suite(const char *name, const char *const stub_argv[], const char *secret,

@@ -7,7 +7,8 @@
 static void configure(const char *extra)
 {
     char options[512];
-    snprintf(options, sizeof(options), "{\"zone_id\":\"" ZONE "\",\"timeout_ms\":2000%s}", extra ? extra : "");
+    snprintf(options, sizeof(options), "{\"zone_id\":\"" ZONE "\",\"timeout_ms\":2000%s}",
+             extra ? extra : "");
     kit_configure("CLOUDFLARE", "/client/v4", options, CREDS);
 }
 
@@ -45,7 +46,8 @@ END_TEST
 START_TEST(cloudflare_bad_token_decided_on_success_flag)
 {
     char *result = NULL;
-    kit_configure("CLOUDFLARE", "/client/v4", "{\"zone_id\":\"" ZONE "\"}", "{\"api_token\":\"bad-token-value\"}");
+    kit_configure("CLOUDFLARE", "/client/v4", "{\"zone_id\":\"" ZONE "\"}",
+                  "{\"api_token\":\"bad-token-value\"}");
     /* The verify route answers 400 with code 1000: still an authentication failure. */
     ck_assert_int_eq(kit_run(&result, "CLOUDFLARE", NULL, NULL), MON_EAUTH);
     kit_assert_error_has("Cloudflare: HTTP 400: 1000: Invalid API Token");
@@ -57,7 +59,8 @@ END_TEST
 START_TEST(cloudflare_inactive_token_or_zone_is_unhealthy)
 {
     char *result = NULL;
-    kit_configure("CLOUDFLARE", "/client/v4", "{\"zone_id\":\"" ZONE "\"}", "{\"api_token\":\"inactive-token\"}");
+    kit_configure("CLOUDFLARE", "/client/v4", "{\"zone_id\":\"" ZONE "\"}",
+                  "{\"api_token\":\"inactive-token\"}");
     ck_assert_int_eq(kit_run(&result, "CLOUDFLARE", NULL, NULL), MON_EAUTH);
     kit_assert_error_has("API token is disabled, not active");
     kit_configure("CLOUDFLARE", "/client/v4", "{\"zone_id\":\"pending-zone\"}", CREDS);
@@ -93,11 +96,13 @@ START_TEST(cloudflare_purge_errors_are_explained)
 {
     char *result = NULL;
     configure(NULL);
-    ck_assert_int_eq(kit_run(&result, "CLOUDFLARE", "purge_cache", "{\"files\":[\"ftp://x\"]}"), MON_EUPSTREAM);
+    ck_assert_int_eq(kit_run(&result, "CLOUDFLARE", "purge_cache", "{\"files\":[\"ftp://x\"]}"),
+                     MON_EUPSTREAM);
     kit_assert_error_has("Cloudflare: HTTP 400: 1016: Invalid url");
     ck_assert_int_eq(kit_run(&result, "CLOUDFLARE", "purge_cache", "{}"), MON_EINVAL);
-    ck_assert_int_eq(kit_run(&result, "CLOUDFLARE", "purge_cache", "{\"purge_everything\":true,\"files\":[\"a\"]}"),
-                     MON_EINVAL);
+    ck_assert_int_eq(
+        kit_run(&result, "CLOUDFLARE", "purge_cache", "{\"purge_everything\":true,\"files\":[\"a\"]}"),
+        MON_EINVAL);
 }
 END_TEST
 
@@ -120,8 +125,8 @@ START_TEST(cloudflare_dns_records_pages)
     ck_assert_ptr_nonnull(strstr(result, "\"pages\":3"));
     ck_assert_ptr_nonnull(strstr(result, "host229.example.com"));
     mon_free(result);
-    ck_assert_int_eq(kit_run(&result, "CLOUDFLARE", "list_dns_records", "{\"type\":\"CNAME\",\"per_page\":20}"),
-                     MON_OK);
+    ck_assert_int_eq(
+        kit_run(&result, "CLOUDFLARE", "list_dns_records", "{\"type\":\"CNAME\",\"per_page\":20}"), MON_OK);
     ck_assert_ptr_nonnull(strstr(result, "\"total\":77"));
     ck_assert_ptr_nonnull(strstr(result, "\"pages\":4"));
     ck_assert_ptr_nonnull(strstr(result, "\"truncated\":false"));

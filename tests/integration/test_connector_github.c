@@ -97,7 +97,8 @@ START_TEST(github_list_failed_runs_follows_link_pages)
 {
     char *result = NULL;
     configure(NULL);
-    ck_assert_int_eq(kit_run(&result, "GITHUB", "list_failed_runs", "{\"per_page\":20,\"branch\":\"main\"}"), MON_OK);
+    ck_assert_int_eq(kit_run(&result, "GITHUB", "list_failed_runs", "{\"per_page\":20,\"branch\":\"main\"}"),
+                     MON_OK);
     ck_assert_ptr_nonnull(strstr(result, "\"total_count\":45"));
     ck_assert_ptr_nonnull(strstr(result, "\"pages\":3"));
     ck_assert_ptr_nonnull(strstr(result, "\"run_number\":44"));

@@ -14,7 +14,8 @@ static void assert_sessions_closed(void)
 {
     char *log = kit_log();
     ck_assert_int_ge(kit_count(log, "\"/apirest.php/initSession\""), 1);
-    ck_assert_int_eq(kit_count(log, "\"/apirest.php/initSession\""), kit_count(log, "\"/apirest.php/killSession\""));
+    ck_assert_int_eq(kit_count(log, "\"/apirest.php/initSession\""),
+                     kit_count(log, "\"/apirest.php/killSession\""));
     free(log);
 }
 

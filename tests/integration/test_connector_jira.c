@@ -17,7 +17,8 @@ static void configure(const char *extra)
 
 static void configure_dc(void)
 {
-    kit_configure("JIRA", NULL, "{\"deployment\":\"datacenter\",\"project_key\":\"OPS\",\"timeout_ms\":2000}", CREDS);
+    kit_configure("JIRA", NULL, "{\"deployment\":\"datacenter\",\"project_key\":\"OPS\",\"timeout_ms\":2000}",
+                  CREDS);
 }
 
 START_TEST(jira_cloud_health_ok)
@@ -45,7 +46,8 @@ END_TEST
 START_TEST(jira_bad_credentials_cloud_text_and_dc_html)
 {
     char *result = NULL;
-    kit_configure("JIRA", NULL, "{\"deployment\":\"cloud\",\"email\":\"" EMAIL "\"}", "{\"api_token\":\"nope\"}");
+    kit_configure("JIRA", NULL, "{\"deployment\":\"cloud\",\"email\":\"" EMAIL "\"}",
+                  "{\"api_token\":\"nope\"}");
     ck_assert_int_eq(kit_run(&result, "JIRA", NULL, NULL), MON_EAUTH);
     kit_assert_error_has("Jira: HTTP 401: Client must be authenticated to access this resource.");
     kit_configure("JIRA", NULL, "{\"deployment\":\"datacenter\"}", "{\"api_token\":\"nope\"}");
@@ -70,9 +72,10 @@ START_TEST(jira_create_incident)
 {
     char *result = NULL;
     configure(NULL);
-    ck_assert_int_eq(kit_run(&result, "JIRA", "create_incident",
-                             "{\"summary\":\"Talend task X failed\",\"description\":\"details\",\"priority\":\"High\"}"),
-                     MON_OK);
+    ck_assert_int_eq(
+        kit_run(&result, "JIRA", "create_incident",
+                "{\"summary\":\"Talend task X failed\",\"description\":\"details\",\"priority\":\"High\"}"),
+        MON_OK);
     ck_assert_ptr_nonnull(strstr(result, "\"key\":\"OPS-24\""));
     mon_free(result);
 }
@@ -82,13 +85,16 @@ START_TEST(jira_field_errors_are_explained)
 {
     char *result = NULL;
     configure(NULL);
-    ck_assert_int_eq(kit_run(&result, "JIRA", "create_incident", "{\"summary\":\"x\",\"issue_type\":\"Epic\"}"),
-                     MON_EUPSTREAM);
+    ck_assert_int_eq(
+        kit_run(&result, "JIRA", "create_incident", "{\"summary\":\"x\",\"issue_type\":\"Epic\"}"),
+        MON_EUPSTREAM);
     kit_assert_error_has("Jira: HTTP 400: issuetype: valid issue type is required");
-    ck_assert_int_eq(kit_run(&result, "JIRA", "create_incident", "{\"summary\":\"x\",\"project_key\":\"NOPE\"}"),
-                     MON_EUPSTREAM);
+    ck_assert_int_eq(
+        kit_run(&result, "JIRA", "create_incident", "{\"summary\":\"x\",\"project_key\":\"NOPE\"}"),
+        MON_EUPSTREAM);
     kit_assert_error_has("project: valid project is required");
-    ck_assert_int_eq(kit_run(&result, "JIRA", "create_incident", "{\"summary\":\"x\",\"labels\":[1]}"), MON_EINVAL);
+    ck_assert_int_eq(kit_run(&result, "JIRA", "create_incident", "{\"summary\":\"x\",\"labels\":[1]}"),
+                     MON_EINVAL);
     ck_assert_int_eq(kit_run(&result, "JIRA", "search", "{\"jql\":\"project = OPS ORDER BY nonsense\"}"),
                      MON_EUPSTREAM);
     kit_assert_error_has("Field 'nonsense' does not exist");

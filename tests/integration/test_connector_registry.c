@@ -22,17 +22,19 @@ static int echo_test(char **result, mon_connector_call *call, void *payload)
     return MON_OK;
 }
 
-static int echo_run(char **result, mon_connector_call *call, const char *action, const char *params, void *payload)
+static int echo_run(char **result, mon_connector_call *call, const char *action, const char *params,
+                    void *payload)
 {
     char buffer[512];
     (void)payload;
     if (strcmp(action, "leak") == 0) {
         /* A careless type: its error and result carry the credential; the registry scrubs both. */
-        snprintf(buffer, sizeof(buffer), "upstream said key %s is bad", mon_connector_call_credential(call, "api_key"));
+        snprintf(buffer, sizeof(buffer), "upstream said key %s is bad",
+                 mon_connector_call_credential(call, "api_key"));
         return mon_connector_call_error(call, MON_EUPSTREAM, buffer);
     }
-    snprintf(buffer, sizeof(buffer), "{\"params\":%s,\"options\":%s,\"echo_key\":\"%s\",\"timeout_ms\":%d}", params,
-             mon_connector_call_options(call), mon_connector_call_credential(call, "api_key"),
+    snprintf(buffer, sizeof(buffer), "{\"params\":%s,\"options\":%s,\"echo_key\":\"%s\",\"timeout_ms\":%d}",
+             params, mon_connector_call_options(call), mon_connector_call_credential(call, "api_key"),
              mon_connector_call_timeout_ms(call));
     *result = strdup(buffer);
     return MON_OK;
@@ -48,8 +50,16 @@ static int echo_tests_run;
 
 static mon_connector_type echo_type(void)
 {
-    mon_connector_type type = {MON_CONNECTOR_TYPE_VERSION, "ECHO", "Test type", echo_fields, echo_actions, 3,
-                               echo_validate, echo_test, echo_run, &echo_tests_run};
+    mon_connector_type type = {MON_CONNECTOR_TYPE_VERSION,
+                               "ECHO",
+                               "Test type",
+                               echo_fields,
+                               echo_actions,
+                               3,
+                               echo_validate,
+                               echo_test,
+                               echo_run,
+                               &echo_tests_run};
     return type;
 }
 
@@ -132,8 +142,12 @@ START_TEST(bad_credentials_json_is_refused_without_echo)
 {
     mon_connector_config config = MON_CONNECTOR_CONFIG_INIT;
     static const char *const bad[] = {
-        "{\"token\":\"" SECRET "\"",          "{\"token\":42}", "[\"" SECRET "\"]", "{\"token\":\"" SECRET "\",}",
-        "{\"token\":\"a\",\"token\":\"" SECRET "\"}", "{\"unknown_field\":\"" SECRET "\"}",
+        "{\"token\":\"" SECRET "\"",
+        "{\"token\":42}",
+        "[\"" SECRET "\"]",
+        "{\"token\":\"" SECRET "\",}",
+        "{\"token\":\"a\",\"token\":\"" SECRET "\"}",
+        "{\"unknown_field\":\"" SECRET "\"}",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         config.credentials_json = bad[i];
@@ -183,7 +197,8 @@ START_TEST(custom_type_is_stored_and_runs)
 {
     char *result = NULL, *json = NULL;
     configure_echo();
-    ck_assert_int_eq(pgtest_query_ll(kit.db_url, "SELECT count(*) FROM custom_connectors WHERE name = 'ECHO'"), 1);
+    ck_assert_int_eq(
+        pgtest_query_ll(kit.db_url, "SELECT count(*) FROM custom_connectors WHERE name = 'ECHO'"), 1);
     ck_assert_int_eq(mon_connector_test(&result, kit.reg, "ECHO", NULL), MON_OK);
     ck_assert_str_eq(result, "{\"ok\":true}");
     mon_free(result);
@@ -251,11 +266,12 @@ START_TEST(audit_parameters_are_redacted)
 {
     char *result = NULL;
     configure_echo();
-    ck_assert_int_eq(mon_connector_run(&result, kit.reg, "ECHO", "echo",
-                                       "{\"user\":\"bob\",\"password\":\"hunter2\",\"nested\":{\"api_token\":\"x\"},"
-                                       "\"note\":\"" SECRET "\",\"list\":[\"" SECRET "\"]}",
-                                       NULL),
-                     MON_OK);
+    ck_assert_int_eq(
+        mon_connector_run(&result, kit.reg, "ECHO", "echo",
+                          "{\"user\":\"bob\",\"password\":\"hunter2\",\"nested\":{\"api_token\":\"x\"},"
+                          "\"note\":\"" SECRET "\",\"list\":[\"" SECRET "\"]}",
+                          NULL),
+        MON_OK);
     mon_free(result);
     ck_assert_str_eq(kit.audit_action, "echo");
     ck_assert_ptr_nonnull(strstr(kit.audit_params, "\"user\":\"bob\""));
@@ -301,11 +317,16 @@ END_TEST
 START_TEST(env_import_maps_every_seed_variable)
 {
     static const char *const vars[][2] = {
-        {"GITHUB_PAT", SECRET "-gh"},        {"GITHUB_OWNER", "octo"},
-        {"GITHUB_REPO", "app"},              {"CLOUDFLARE_API_KEY", SECRET "-cf"},
-        {"CLOUDFLARE_ZONE_ID", "zone1"},     {"GLPI_API_KEY", SECRET "-glpi"},
-        {"GLPI_BASE_URL", "https://glpi.example.com"}, {"JIRA_API_KEY", SECRET "-jira"},
-        {"JIRA_BASE_URL", "https://example.atlassian.net"}, {"JIRA_PROJECT_KEY", "OPS"},
+        {"GITHUB_PAT", SECRET "-gh"},
+        {"GITHUB_OWNER", "octo"},
+        {"GITHUB_REPO", "app"},
+        {"CLOUDFLARE_API_KEY", SECRET "-cf"},
+        {"CLOUDFLARE_ZONE_ID", "zone1"},
+        {"GLPI_API_KEY", SECRET "-glpi"},
+        {"GLPI_BASE_URL", "https://glpi.example.com"},
+        {"JIRA_API_KEY", SECRET "-jira"},
+        {"JIRA_BASE_URL", "https://example.atlassian.net"},
+        {"JIRA_PROJECT_KEY", "OPS"},
         {"JIRA_BOARD_ID", "5"},
     };
     /* JSONB orders keys its own way: check each member. */

@@ -36,9 +36,10 @@ START_TEST(talend_run_task_returns_execution_id)
 {
     char *result = NULL;
     configure(NULL);
-    ck_assert_int_eq(kit_run(&result, "TALEND", "run_task",
-                             "{\"task_id\":\"task-007\",\"log_level\":\"WARN\",\"parameters\":{\"k\":\"v\"}}"),
-                     MON_OK);
+    ck_assert_int_eq(
+        kit_run(&result, "TALEND", "run_task",
+                "{\"task_id\":\"task-007\",\"log_level\":\"WARN\",\"parameters\":{\"k\":\"v\"}}"),
+        MON_OK);
     ck_assert_str_eq(result, "{\"execution_id\":\"16fefb53-exec-task-007\",\"task_id\":\"task-007\"}");
     ck_assert_str_eq(kit.audit_action, "run_task");
     ck_assert_ptr_nonnull(strstr(kit.audit_params, "task-007"));

@@ -25,17 +25,19 @@ static void store_credentials(const char *url, const mon_secret_key *k)
     for (int i = 0; i < 100; i++) {
         mon_secret_encrypt_options opts = MON_SECRET_ENCRYPT_OPTIONS_INIT;
         char *text = NULL;
-        opts.alg = (i % 2 && mon_secret_alg_available(MON_SECRET_ALG_AES256GCM)) ? MON_SECRET_ALG_AES256GCM
-                                                                                 : MON_SECRET_ALG_XCHACHA20POLY1305;
+        opts.alg = (i % 2 && mon_secret_alg_available(MON_SECRET_ALG_AES256GCM))
+                       ? MON_SECRET_ALG_AES256GCM
+                       : MON_SECRET_ALG_XCHACHA20POLY1305;
         snprintf(plain, sizeof(plain), "{\"token\":\"secret-%03d\"}", i);
         ck_assert_int_eq(mon_secret_encrypt(&text, k, plain, strlen(plain), &opts), MON_OK);
         if (i < 8)
             snprintf(sql, sizeof(sql),
-                     "UPDATE connectors SET credentials = '%s' WHERE type = (enum_range(NULL::connector_type))[%d]",
+                     "UPDATE connectors SET credentials = '%s' WHERE type = "
+                     "(enum_range(NULL::connector_type))[%d]",
                      text, i + 1);
         else
-            snprintf(sql, sizeof(sql), "INSERT INTO custom_connectors (name, credentials) VALUES ('C%03d', '%s')", i,
-                     text);
+            snprintf(sql, sizeof(sql),
+                     "INSERT INTO custom_connectors (name, credentials) VALUES ('C%03d', '%s')", i, text);
         pgtest_exec(url, sql);
         mon_free(text);
     }

@@ -25,8 +25,14 @@ static char *seal(const mon_secret_key *key, mon_secret_alg alg)
     return text;
 }
 
-static void setup(void) { ck_assert_int_eq(mon_global_init(), MON_OK); }
-static void teardown(void) { mon_global_cleanup(); }
+static void setup(void)
+{
+    ck_assert_int_eq(mon_global_init(), MON_OK);
+}
+static void teardown(void)
+{
+    mon_global_cleanup();
+}
 
 static void round_trip(mon_secret_alg alg, const char *prefix)
 {
@@ -101,8 +107,9 @@ START_TEST(key_id_is_blake2b_prefix_and_stable)
     char *text = seal(a, MON_SECRET_ALG_XCHACHA20POLY1305);
 
     /* Upper-case hex is the same key. */
-    ck_assert_int_eq(mon_secret_key_from_hex(&a2, "0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF"),
-                     MON_OK);
+    ck_assert_int_eq(
+        mon_secret_key_from_hex(&a2, "0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF"),
+        MON_OK);
     ck_assert_uint_eq(strlen(mon_secret_key_id(a)), MON_SECRET_KEY_ID_LEN);
     ck_assert_str_eq(mon_secret_key_id(a), mon_secret_key_id(a2));
     ck_assert_str_ne(mon_secret_key_id(a), mon_secret_key_id(b));
@@ -212,7 +219,8 @@ static void tamper_each_part(mon_secret_alg alg)
         else if (i < colon_at(text, 3))
             ck_assert_msg(rc == MON_EWRONGKEY || rc == MON_ETAMPERED, "key id byte %zu: %d", i, rc);
         else
-            ck_assert_msg(rc == MON_ETAMPERED, "nonce/data byte %zu (%s): %d %s", i, copy, rc, mon_error_last());
+            ck_assert_msg(rc == MON_ETAMPERED, "nonce/data byte %zu (%s): %d %s", i, copy, rc,
+                          mon_error_last());
         free(copy);
     }
     mon_free(text);
