@@ -1,6 +1,8 @@
 """Shared by the tests/cli suites: a fresh database in the private PostgreSQL of
 the run (psql), loopback stub servers, and running programs with a clean environment."""
+import ctypes
 import os
+import signal
 import subprocess
 import sys
 import unittest
@@ -38,12 +40,18 @@ def fresh_database(name):
     return url, lambda: psql(cluster, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % database)
 
 
+def _die_with_parent():
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
 class Stub:
-    """A stub from tests/stubs started as a child; .url is its http://127.0.0.1:port."""
+    """A stub from tests/stubs started as a child (killed if the test dies, so it never holds
+    CTest's output pipe); .url is its http://127.0.0.1:port."""
 
     def __init__(self, script, *args):
         self.proc = subprocess.Popen([sys.executable, os.path.join(STUBS, script)] + list(args),
-                                     stdout=subprocess.PIPE, text=True, cwd=STUBS)
+                                     stdout=subprocess.PIPE, text=True, cwd=STUBS,
+                                     preexec_fn=_die_with_parent)
         line = self.proc.stdout.readline().split()
         assert line and line[0] == "PORT", "stub %s did not start" % script
         self.url = "http://127.0.0.1:%s" % line[1]
