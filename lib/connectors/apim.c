@@ -3,10 +3,9 @@
  * A, the gateway's built-in health endpoint (base_url, optional subscription
  * key); B, the management plane (Entra ID client_credentials token cached in
  * the registry, ARM service and API list paged by absolute nextLink). */
-#include "http.h"
+#include "oauth.h"
 #include "error_priv.h"
 
-#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,8 +92,7 @@ struct arm {
     mon_connector_call *call;
     const char *management_url; /* option or default, no trailing '/' assumed */
     char *service_url;          /* {management}/subscriptions/…/service/{svc} */
-    char *auth;                 /* "Authorization: Bearer …" (secret) */
-    int auth_cached;
+    struct mon__oauth oauth;    /* Entra ID token for the management plane */
 };
 
 static int arm_open(struct arm *arm, mon_connector_call *call)
@@ -102,151 +100,36 @@ static int arm_open(struct arm *arm, mon_connector_call *call)
     char *sub = mon__http_escape(mon__opt_str(call, "subscription_id", ""));
     char *rg = mon__http_escape(mon__opt_str(call, "resource_group", ""));
     char *svc = mon__http_escape(mon__opt_str(call, "service_name", ""));
+    char *tenant = mon__http_escape(mon__opt_str(call, "tenant_id", ""));
 
     memset(arm, 0, sizeof(*arm));
     arm->call = call;
     arm->management_url = mon__opt_str(call, "management_url", DEFAULT_MANAGEMENT_URL);
+    arm->oauth.call = call;
+    arm->oauth.system = "APIM";
+    arm->oauth.client_id = mon__opt_str(call, "client_id", "");
+    arm->oauth.scope = "https://management.azure.com/.default";
+    arm->oauth.refused_client_is_auth = 1;
+    arm->oauth.margin_s = TOKEN_MARGIN_S;
     if (!sub || !rg || !svc ||
         asprintf(&arm->service_url,
                  "%s/subscriptions/%s/resourceGroups/%s/providers/Microsoft.ApiManagement/service/%s",
                  arm->management_url, sub, rg, svc) < 0)
         arm->service_url = NULL;
+    if (!tenant || asprintf(&arm->oauth.token_url, "%s/%s/oauth2/v2.0/token",
+                            mon__opt_str(call, "login_url", DEFAULT_LOGIN_URL), tenant) < 0)
+        arm->oauth.token_url = NULL;
     free(sub);
     free(rg);
     free(svc);
-    return arm->service_url ? MON_OK : mon__error_nomem();
+    free(tenant);
+    return arm->service_url && arm->oauth.token_url ? MON_OK : mon__error_nomem();
 }
 
 static void arm_close(struct arm *arm)
 {
     free(arm->service_url);
-    mon__http_header_free(arm->auth);
-}
-
-/* A token refused for the client itself is a credentials problem whatever the status (AADSTS 400 or 401). */
-static int token_error(mon_connector_call *call, const struct mon__http_response *resp)
-{
-    json_t *json = json_loadb(resp->body, resp->body_len, 0, NULL);
-    const char *error = json_string_value(json_object_get(json, "error"));
-    int client = error && (strcmp(error, "invalid_client") == 0 || strcmp(error, "unauthorized_client") == 0);
-    int rc = mon__http_status_error(call, resp);
-    json_decref(json);
-    if (client && rc != MON_EAUTH) {
-        char detail[1200];
-        snprintf(detail, sizeof(detail), "%s", mon_error_last());
-        rc = mon__error(MON_EAUTH, NULL, "%s", detail);
-    }
-    return rc;
-}
-
-static int fetch_token(char **token, struct arm *arm)
-{
-    mon_connector_call *call = arm->call;
-    char *tenant = mon__http_escape(mon__opt_str(call, "tenant_id", ""));
-    char *id = mon__http_escape(mon__opt_str(call, "client_id", ""));
-    const char *plain = mon__creds_get(call->creds, "client_secret");
-    char *secret = mon__http_escape(plain ? plain : "");
-    char *scope = NULL, *form = NULL, *url = NULL;
-    const char *headers[] = {"Accept: application/json", NULL};
-    struct mon__http_request req = {"POST",
-                                    NULL,
-                                    headers,
-                                    NULL,
-                                    0,
-                                    "application/x-www-form-urlencoded",
-                                    MON__HTTP_JSON | MON__HTTP_KEEP_ERRORS};
-    struct mon__http_response resp;
-    const json_t *access, *expires;
-    int rc;
-
-    *token = NULL;
-    if (tenant && id && secret && (scope = mon__http_escape("https://management.azure.com/.default")) &&
-        asprintf(&form, "grant_type=client_credentials&client_id=%s&client_secret=%s&scope=%s", id, secret,
-                 scope) < 0)
-        form = NULL;
-    if (form && asprintf(&url, "%s/%s/oauth2/v2.0/token", mon__opt_str(call, "login_url", DEFAULT_LOGIN_URL),
-                         tenant) < 0)
-        url = NULL;
-    free(tenant);
-    free(id);
-    free(scope);
-    mon__wipe_free(secret);
-    if (!url) {
-        mon__wipe_free(form);
-        return mon__error_nomem();
-    }
-    req.url = url;
-    req.body = form;
-    rc = mon__http_do(call, &req, &resp);
-    mon__wipe_free(form);
-    free(url);
-    if (rc == MON_OK && (resp.status < 200 || resp.status > 299))
-        rc = token_error(call, &resp);
-    access = json_object_get(resp.json, "access_token");
-    expires = json_object_get(resp.json, "expires_in");
-    if (rc == MON_OK && (!json_is_string(access) || !*json_string_value(access)))
-        rc = mon__call_error(call, MON_EPROTO, NULL, "APIM: token reply without \"access_token\"");
-    else if (rc == MON_OK && !(*token = strdup(json_string_value(access))))
-        rc = mon__error_nomem();
-    else if (rc == MON_OK && json_is_integer(expires) && json_integer_value(expires) > TOKEN_MARGIN_S)
-        rc = mon__cache_set(call, "token", *token, json_integer_value(expires) - TOKEN_MARGIN_S);
-    if (resp.body)
-        sodium_memzero(resp.body, resp.body_len);
-    mon__http_response_clear(&resp);
-    if (rc != MON_OK) {
-        mon__cache_wipe_free(*token);
-        *token = NULL;
-    }
-    return rc;
-}
-
-static int ensure_auth(struct arm *arm)
-{
-    char *token = NULL, *value = NULL;
-    int rc;
-
-    if (arm->auth)
-        return MON_OK;
-    rc = mon__cache_get(&token, arm->call, "token");
-    arm->auth_cached = rc == MON_OK;
-    if (rc == MON_ENOTFOUND)
-        rc = fetch_token(&token, arm);
-    if (rc != MON_OK)
-        return rc;
-    if (asprintf(&value, "Bearer %s", token) < 0)
-        value = NULL;
-    arm->auth = value ? mon__http_header("Authorization", value) : NULL;
-    mon__wipe_free(value);
-    mon__cache_wipe_free(token);
-    return arm->auth ? MON_OK : mon__error_nomem();
-}
-
-/* GET an ARM URL with the token; a 401 on a cached token fetches a new one, once. */
-static int arm_get(struct arm *arm, const char *url, struct mon__http_response *resp)
-{
-    int rc;
-    memset(resp, 0, sizeof(*resp));
-    mon__http_response_clear(resp); /* valid even when no request is made */
-    for (int attempt = 0;; attempt++) {
-        const char *headers[3] = {NULL, "Accept: application/json", NULL};
-        struct mon__http_request req = {
-            "GET", url, headers, NULL, 0, NULL, MON__HTTP_JSON | MON__HTTP_KEEP_ERRORS};
-        if ((rc = ensure_auth(arm)) != MON_OK)
-            return rc;
-        headers[0] = arm->auth;
-        if ((rc = mon__http_do(arm->call, &req, resp)) != MON_OK)
-            return rc;
-        if (resp->status == 401 && arm->auth_cached && attempt == 0) {
-            mon__cache_drop(arm->call, "token");
-            mon__http_header_free(arm->auth);
-            arm->auth = NULL;
-            mon__http_response_clear(resp);
-            continue;
-        }
-        if (resp->status < 200 || resp->status > 299)
-            return mon__http_status_error(arm->call, resp);
-        return MON_OK;
-    }
+    mon__oauth_close(&arm->oauth);
 }
 
 static int service_status(json_t **out, struct arm *arm)
@@ -261,7 +144,7 @@ static int service_status(json_t **out, struct arm *arm)
     if (asprintf(&url, "%s?api-version=%s", arm->service_url,
                  mon__opt_str(arm->call, "api_version", DEFAULT_API_VERSION)) < 0)
         return mon__error_nomem();
-    rc = arm_get(arm, url, &resp);
+    rc = mon__oauth_call(&arm->oauth, "GET", url, "", &resp);
     free(url);
     j = resp.json;
     props = json_object_get(j, "properties");
@@ -301,7 +184,7 @@ static int list_apis(char **result, struct arm *arm)
         const json_t *value, *item, *next;
         size_t i;
 
-        if ((rc = arm_get(arm, url, &resp)) != MON_OK) {
+        if ((rc = mon__oauth_call(&arm->oauth, "GET", url, "", &resp)) != MON_OK) {
             mon__http_response_clear(&resp);
             break;
         }

@@ -3,10 +3,9 @@
  * confidential client's service account gets a client_credentials token
  * (form POST or HTTP Basic), cached in the registry until expires_in - 30 s;
  * users paged with first/max, totals from /users/count. */
-#include "http.h"
+#include "oauth.h"
 #include "error_priv.h"
 
-#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,13 +30,12 @@ static int validate(mon_connector_call *call, void *payload)
     return MON_OK;
 }
 
-/* One call's state: where the realm lives and the bearer header. */
+/* One call's state: where the realm lives and its token. */
 struct kc {
     mon_connector_call *call;
-    char *realm_url; /* {base}[/auth]/realms/{realm} */
-    char *admin_url; /* {base}[/auth]/admin/realms/{realm} */
-    char *auth;      /* "Authorization: Bearer …" (secret), NULL until fetched */
-    int auth_cached; /* the token came from the cache: a 401 may mean it was revoked */
+    char *realm_url;         /* {base}[/auth]/realms/{realm} */
+    char *admin_url;         /* {base}[/auth]/admin/realms/{realm} */
+    struct mon__oauth oauth; /* service account token, from {realm_url}/protocol/openid-connect/token */
 };
 
 static int kc_open(struct kc *kc, mon_connector_call *call)
@@ -47,146 +45,34 @@ static int kc_open(struct kc *kc, mon_connector_call *call)
 
     memset(kc, 0, sizeof(*kc));
     kc->call = call;
+    kc->oauth.call = call;
+    kc->oauth.system = "Keycloak";
+    kc->oauth.client_id = mon__opt_str(call, "client_id", "");
+    kc->oauth.basic = strcmp(mon__opt_str(call, "client_auth", "post"), "basic") == 0;
+    kc->oauth.margin_s = TOKEN_MARGIN_S;
     mon__http_set_system(call, "Keycloak");
     if (realm) {
         kc->realm_url = mon__http_url(call, "%s/realms/%s", prefix, realm);
         kc->admin_url = mon__http_url(call, "%s/admin/realms/%s", prefix, realm);
     }
     free(realm);
-    return kc->realm_url && kc->admin_url ? MON_OK : mon__error_nomem();
+    if (kc->realm_url &&
+        asprintf(&kc->oauth.token_url, "%s/protocol/openid-connect/token", kc->realm_url) < 0)
+        kc->oauth.token_url = NULL;
+    return kc->oauth.token_url && kc->admin_url ? MON_OK : mon__error_nomem();
 }
 
 static void kc_close(struct kc *kc)
 {
     free(kc->realm_url);
     free(kc->admin_url);
-    mon__http_header_free(kc->auth);
+    mon__oauth_close(&kc->oauth);
 }
 
-/* client_credentials grant; the reply's token is cached for expires_in - 30 s. */
-static int fetch_token(char **token, struct kc *kc)
-{
-    mon_connector_call *call = kc->call;
-    const char *secret = mon__creds_get(call->creds, "client_secret");
-    const char *client_id = mon__opt_str(call, "client_id", "");
-    int basic = strcmp(mon__opt_str(call, "client_auth", "post"), "basic") == 0;
-    char *id_esc = mon__http_escape(client_id), *secret_esc = mon__http_escape(secret ? secret : "");
-    char *url = NULL, *form = NULL, *basic_line = NULL;
-    const char *headers[3] = {"Accept: application/json", NULL, NULL};
-    struct mon__http_request req = {
-        "POST", NULL, headers, NULL, 0, "application/x-www-form-urlencoded", MON__HTTP_JSON};
-    struct mon__http_response resp;
-    const json_t *access, *expires;
-    int rc, n;
-
-    *token = NULL;
-    if (basic) {
-        n = asprintf(&form, "grant_type=client_credentials");
-        basic_line = mon__http_basic_header(client_id, secret ? secret : "");
-        headers[1] = basic_line;
-    } else {
-        n = asprintf(&form, "grant_type=client_credentials&client_id=%s&client_secret=%s",
-                     id_esc ? id_esc : "", secret_esc ? secret_esc : "");
-    }
-    if (n < 0)
-        form = NULL;
-    if (asprintf(&url, "%s/protocol/openid-connect/token", kc->realm_url) < 0)
-        url = NULL;
-    mon__wipe_free(secret_esc);
-    free(id_esc);
-    if (!form || !url || !id_esc || !secret_esc || (basic && !basic_line)) {
-        mon__wipe_free(form);
-        mon__http_header_free(basic_line);
-        free(url);
-        return mon__error_nomem();
-    }
-    req.url = url;
-    req.body = form;
-    rc = mon__http_do(call, &req, &resp);
-    mon__wipe_free(form);
-    mon__http_header_free(basic_line);
-    free(url);
-    if (rc != MON_OK) {
-        mon__http_response_clear(&resp);
-        return rc;
-    }
-    access = json_object_get(resp.json, "access_token");
-    expires = json_object_get(resp.json, "expires_in");
-    if (!json_is_string(access) || !*json_string_value(access))
-        rc = mon__call_error(call, MON_EPROTO, NULL, "Keycloak: token reply without \"access_token\"");
-    else if (!(*token = strdup(json_string_value(access))))
-        rc = mon__error_nomem();
-    else if (json_is_integer(expires) && json_integer_value(expires) > TOKEN_MARGIN_S)
-        rc = mon__cache_set(call, "token", *token, json_integer_value(expires) - TOKEN_MARGIN_S);
-    if (resp.body)
-        sodium_memzero(resp.body, resp.body_len);
-    mon__http_response_clear(&resp);
-    if (rc != MON_OK) {
-        mon__cache_wipe_free(*token);
-        *token = NULL;
-    }
-    return rc;
-}
-
-static int ensure_auth(struct kc *kc)
-{
-    char *token = NULL;
-    int rc;
-
-    if (kc->auth)
-        return MON_OK;
-    rc = mon__cache_get(&token, kc->call, "token");
-    kc->auth_cached = rc == MON_OK;
-    if (rc == MON_ENOTFOUND)
-        rc = fetch_token(&token, kc);
-    if (rc != MON_OK)
-        return rc;
-    {
-        char *value = NULL;
-        if (asprintf(&value, "Bearer %s", token) < 0)
-            value = NULL;
-        kc->auth = value ? mon__http_header("Authorization", value) : NULL;
-        mon__wipe_free(value);
-    }
-    mon__cache_wipe_free(token);
-    return kc->auth ? MON_OK : mon__error_nomem();
-}
-
-/*
- * method {admin_url}{path} with the bearer token. A 401 with a cached token
- * means it was revoked or the realm restarted: fetch a new one, once.
- */
+/* method {admin_url}{path} with the bearer token (a revoked cached token is renewed once). */
 static int admin_call(struct kc *kc, const char *method, const char *path, struct mon__http_response *resp)
 {
-    char *url = NULL;
-    int rc;
-
-    memset(resp, 0, sizeof(*resp));
-    mon__http_response_clear(resp); /* valid even when no request is made */
-    if (asprintf(&url, "%s%s", kc->admin_url, path) < 0)
-        return mon__error_nomem();
-    for (int attempt = 0;; attempt++) {
-        const char *headers[3] = {NULL, "Accept: application/json", NULL};
-        struct mon__http_request req = {
-            method, url, headers, NULL, 0, NULL, MON__HTTP_JSON | MON__HTTP_KEEP_ERRORS};
-        if ((rc = ensure_auth(kc)) != MON_OK)
-            break;
-        headers[0] = kc->auth;
-        if ((rc = mon__http_do(kc->call, &req, resp)) != MON_OK)
-            break;
-        if (resp->status == 401 && kc->auth_cached && attempt == 0) {
-            mon__cache_drop(kc->call, "token");
-            mon__http_header_free(kc->auth);
-            kc->auth = NULL;
-            mon__http_response_clear(resp);
-            continue;
-        }
-        if (resp->status < 200 || resp->status > 299)
-            rc = mon__http_status_error(kc->call, resp);
-        break;
-    }
-    free(url);
-    return rc;
+    return mon__oauth_call(&kc->oauth, method, kc->admin_url, path, resp);
 }
 
 static int test(char **result, mon_connector_call *call, void *payload)
