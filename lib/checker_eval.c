@@ -1,6 +1,7 @@
 /* Judging one finished attempt: phase timings, certificate expiry, error
  * wording and the UP / DOWN / DEGRADED rules of docs/checker.md. */
 #define _GNU_SOURCE /* memmem */
+#include "certinfo.h"
 #include "checker_priv.h"
 
 #include <ctype.h>
@@ -12,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #define US_PER_DAY (86400LL * 1000000LL)
 #define SHOWN_MAX 80 /* characters of a value repeated in a message */
@@ -84,55 +84,6 @@ struct mon__check_spec *mon__check_spec_new(const mon_endpoint *ep)
     }
     spec->condition_count = nc;
     return spec;
-}
-
-static int month_index(const char *s)
-{
-    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-    for (int i = 0; i < 12; i++)
-        if (strncmp(s, months + 3 * i, 3) == 0)
-            return i;
-    return -1;
-}
-
-mon_time mon__cert_date_parse(const char *text)
-{
-    struct tm tm = {0};
-    char mon[4] = "";
-    int used = 0;
-    if (!text)
-        return 0;
-    while (*text == ' ')
-        text++;
-    if (sscanf(text, "%4d-%2d-%2d %2d:%2d:%2d GMT%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-               &tm.tm_min, &tm.tm_sec, &used) == 6 &&
-        used > 0) {
-        tm.tm_mon -= 1;
-    } else if (sscanf(text, "%3s %2d %2d:%2d:%2d %4d GMT%n", mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
-                      &tm.tm_sec, &tm.tm_year, &used) == 6 &&
-               used > 0) {
-        tm.tm_mon = month_index(mon);
-    } else {
-        return 0;
-    }
-    if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
-        tm.tm_min > 59 || tm.tm_sec > 60 || tm.tm_year < 1970)
-        return 0;
-    tm.tm_year -= 1900;
-    time_t t = timegm(&tm);
-    return t <= 0 ? 0 : (mon_time)t * 1000000;
-}
-
-/* notAfter of the leaf certificate, 0 when libcurl has none. */
-static mon_time cert_expiry(CURL *easy)
-{
-    struct curl_certinfo *info = NULL;
-    if (curl_easy_getinfo(easy, CURLINFO_CERTINFO, &info) != CURLE_OK || !info || info->num_of_certs < 1)
-        return 0;
-    for (struct curl_slist *item = info->certinfo[0]; item; item = item->next)
-        if (strncmp(item->data, "Expire date:", 12) == 0)
-            return mon__cert_date_parse(item->data + 12);
-    return 0;
 }
 
 static double ms_of(curl_off_t us)
@@ -402,7 +353,7 @@ void mon__check_judge(mon_check_result *r, struct mon__verdict *v, const struct 
         snprintf(v->remote_ip, sizeof(v->remote_ip), "%s", ip);
     r->remote_ip = v->remote_ip;
     r->status_code = (int)code;
-    r->cert_expires_at = cert_expiry(a->easy);
+    r->cert_expires_at = mon__cert_date_parse(mon__cert_field(a->easy, "Expire date"));
     r->body_truncated = a->truncated;
     r->error_message = v->message;
     r->status = MON_STATUS_DOWN;

@@ -55,8 +55,4 @@ struct mon__verdict {
 void mon__check_judge(mon_check_result *result, struct mon__verdict *verdict,
                       const struct mon__check_spec *spec, const struct mon__attempt *attempt);
 
-/* Parse a certificate date as libcurl prints it ("Jan  2 03:04:05 2027 GMT" or
- * "2027-01-02 03:04:05 GMT") into microseconds since the epoch; 0 on failure. */
-mon_time mon__cert_date_parse(const char *text);
-
 #endif

@@ -4,7 +4,7 @@
  * probe uses its own libcurl handle because it needs CERTINFO, RESOLVE and a
  * second, unverified handshake to describe a refused certificate; RDAP goes
  * through the shared HTTP helper. */
-#include "checker_priv.h" /* mon__cert_date_parse */
+#include "certinfo.h"
 #include "error_priv.h"
 #include "http.h"
 #include "timeutil.h"
@@ -179,21 +179,10 @@ static size_t discard(char *data, size_t size, size_t nmemb, void *userdata)
 /* The leaf certificate's expiry, subject and issuer from CURLINFO_CERTINFO. */
 static void read_certinfo(struct probe *p, CURL *curl)
 {
-    struct curl_certinfo *info = NULL;
-    if (curl_easy_getinfo(curl, CURLINFO_CERTINFO, &info) != CURLE_OK || !info || info->num_of_certs < 1)
-        return;
-    for (struct curl_slist *item = info->certinfo[0]; item; item = item->next) {
-        const char *colon = strchr(item->data, ':');
-        size_t name_len = colon ? (size_t)(colon - item->data) : 0;
-        if (!colon)
-            continue;
-        if (name_len == 11 && strncmp(item->data, "Expire date", 11) == 0)
-            p->have_cert = (p->expires = mon__cert_date_parse(colon + 1)) != 0;
-        else if (name_len == 7 && strncmp(item->data, "Subject", 7) == 0 && !p->subject)
-            p->subject = strdup(colon + 1);
-        else if (name_len == 6 && strncmp(item->data, "Issuer", 6) == 0 && !p->issuer)
-            p->issuer = strdup(colon + 1);
-    }
+    const char *subject = mon__cert_field(curl, "Subject"), *issuer = mon__cert_field(curl, "Issuer");
+    p->have_cert = (p->expires = mon__cert_date_parse(mon__cert_field(curl, "Expire date"))) != 0;
+    p->subject = subject ? strdup(subject) : NULL;
+    p->issuer = issuer ? strdup(issuer) : NULL;
 }
 
 /* One HTTPS request (or, unverified, only the handshake) to https://domain:port/path. */

@@ -2,6 +2,7 @@
  * listeners, certificates made here with openssl). */
 #include <monitorage/monitorage.h>
 
+#include "certinfo.h"
 #include "checker_priv.h"
 #include "stubproc.h"
 
