@@ -30,6 +30,9 @@ CTL = os.path.join(BINARY_DIR, "server", "ctl", "monitoragectl")
 WORK = os.path.join(BINARY_DIR, "tests", "deploy", "pitr")
 ROWS_A, ROWS_B, ROWS_C = 50, 40, 30
 RPO_LIMIT_S, RTO_LIMIT_S = 300, 3600
+# Rows per batch, as "A=50 B=40 C=30".
+COUNTS = ("SELECT string_agg(error_message || '=' || n, ' ' ORDER BY error_message) FROM "
+          "(SELECT error_message, count(*) n FROM health_history GROUP BY 1) s")
 
 
 def pg_bindir():
@@ -54,7 +57,8 @@ class Cluster:
         self.url = url
 
     def sql(self, query):
-        return run(["psql", "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-d", self.url, "-c", query]).strip()
+        psql = ["psql", "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-d", self.url, "-c", query]
+        return run(psql).strip()
 
 
 def write_rows(db, endpoint, batch, count):
@@ -69,6 +73,7 @@ def main():
     if not bindir or not os.path.exists(CTL):
         print("skipped: needs PostgreSQL server binaries and monitoragectl (%s)" % CTL)
         return 77
+    pg_ctl = os.path.join(bindir, "pg_ctl")
     shutil.rmtree(WORK, ignore_errors=True)
     archive = os.path.join(WORK, "archive")
     settings = run([BACKUP, "settings", archive])
@@ -89,13 +94,14 @@ def main():
         db = Cluster(url)
         assert db.sql("SHOW archive_mode") == "on"
         run([CTL, "migrate"], env=dict(os.environ, DATABASE_URL=url))
-        endpoint = db.sql("INSERT INTO endpoints (name, type, url) VALUES ('pitr', 'DOMAIN', 'https://example.test') "
-                          "RETURNING id")
+        endpoint = db.sql("INSERT INTO endpoints (name, type, url) "
+                          "VALUES ('pitr', 'DOMAIN', 'https://example.test') RETURNING id")
         write_rows(db, endpoint, "A", ROWS_A)
         base = run([BACKUP, "base", url, archive]).strip()
         print("base backup:", base)
         write_rows(db, endpoint, "B", ROWS_B)
-        target = db.sql("SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00'")
+        target = db.sql("SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', "
+                        "'YYYY-MM-DD HH24:MI:SS.US') || '+00'")
         time.sleep(0.2)
         write_rows(db, endpoint, "C", ROWS_C)
 
@@ -114,8 +120,7 @@ def main():
         rpo = time.time() - committed
         print("RPO: %.1f s (last commit until its WAL segment %s was archived; archive_timeout %s)"
               % (rpo, segment, db.sql("SHOW archive_timeout")))
-        counts_primary = db.sql("SELECT string_agg(error_message || '=' || n, ' ' ORDER BY error_message) FROM "
-                                "(SELECT error_message, count(*) n FROM health_history GROUP BY 1) s")
+        counts_primary = db.sql(COUNTS)
         print("primary rows:", counts_primary)
 
         # Recovery refuses lower max_connections (and similar) than the primary's.
@@ -130,8 +135,8 @@ def main():
             shutil.chown(sock, "postgres")
         started_restore = True
         options = "-p %s -k %s -c listen_addresses='' -c max_connections=%s" % (port, sock, max_connections)
-        run(as_postgres([os.path.join(bindir, "pg_ctl"), "-D", restored, "-l", os.path.join(WORK, "restored.log"),
-                         "-w", "-t", "600", "-o", options, "start"]))
+        log = os.path.join(WORK, "restored.log")
+        run(as_postgres([pg_ctl, "-D", restored, "-l", log, "-w", "-t", "600", "-o", options, "start"]))
         rdb = Cluster("postgresql://postgres@/monitorage?host=%s&port=%s" % (sock, port))
         while rdb.sql("SELECT pg_is_in_recovery()") != "f":
             time.sleep(0.1)
@@ -139,8 +144,7 @@ def main():
         rto = time.time() - began
         print("RTO: %.1f s (restore of base backup + WAL replay to %s, until writable)" % (rto, target))
 
-        counts = rdb.sql("SELECT string_agg(error_message || '=' || n, ' ' ORDER BY error_message) FROM "
-                         "(SELECT error_message, count(*) n FROM health_history GROUP BY 1) s")
+        counts = rdb.sql(COUNTS)
         print("restored rows:", counts)
         expected = "A=%d B=%d" % (ROWS_A, ROWS_B)
         if counts != expected:
@@ -148,7 +152,8 @@ def main():
         latest = rdb.sql("SELECT max(checked_at) <= '%s'::timestamptz FROM health_history" % target)
         if latest != "t":
             raise AssertionError("a restored row is later than the target time")
-        if rdb.sql("SELECT count(*) FROM schema_migrations") != db.sql("SELECT count(*) FROM schema_migrations"):
+        migrations = "SELECT count(*) FROM schema_migrations"
+        if rdb.sql(migrations) != db.sql(migrations):
             raise AssertionError("restored schema_migrations differ")
         if rpo >= RPO_LIMIT_S or rto >= RTO_LIMIT_S:
             raise AssertionError("RPO %.1f s / RTO %.1f s beyond the targets" % (rpo, rto))
@@ -156,7 +161,7 @@ def main():
         return 0
     finally:
         if started_restore:
-            subprocess.run(as_postgres([os.path.join(bindir, "pg_ctl"), "-D", restored, "-m", "fast", "-w", "stop"]),
+            subprocess.run(as_postgres([pg_ctl, "-D", restored, "-m", "fast", "-w", "stop"]),
                            capture_output=True)
         subprocess.run([PG_PRIVATE, "stop", primary_dir], capture_output=True)
 

@@ -98,6 +98,9 @@ def main():
     documented = env_example()
     reads = product_reads()
     problems = []
+
+    def where(name):
+        return ", ".join(sorted(reads[name]))
     duplicates = sorted({n for n in documented if documented.count(n) > 1})
     if duplicates:
         problems.append("listed twice in .env.example: " + ", ".join(duplicates))
@@ -105,16 +108,16 @@ def main():
         if name not in reads and name not in NOT_READ_HERE:
             problems.append("%s is in .env.example but nothing reads it" % name)
         if name in NOT_READ_HERE and name in reads:
-            problems.append("%s is read now (%s): drop it from NOT_READ_HERE" % (name, ", ".join(sorted(reads[name]))))
+            problems.append("%s is read now (%s): drop it from NOT_READ_HERE" % (name, where(name)))
     for name in sorted(reads):
         if name not in documented and name not in NOT_PRODUCT_SETTINGS:
-            problems.append("%s is read by %s but missing from .env.example" % (name, ", ".join(sorted(reads[name]))))
+            problems.append("%s is read by %s but missing from .env.example" % (name, where(name)))
     # The extraction itself must keep working: these are known readers.
-    for name, where in (("DATABASE_URL", "server/main.c"), ("MONITORAGE_DRAIN_TIMEOUT_MS", "server/checkd.c"),
-                        ("MONITORAGE_ROLE_ADMIN", "server/auth.c"), ("JIRA_BOARD_ID", "lib/connectors/jira.c"),
-                        ("PORT", "server/monitorage-server"), ("MONITORAGE_BACKUP_DIR", "scripts/backup")):
-        if where not in reads.get(name, ()):
-            problems.append("extraction broken: %s not found read in %s" % (name, where))
+    for name, path in (("DATABASE_URL", "server/main.c"), ("MONITORAGE_DRAIN_TIMEOUT_MS", "server/checkd.c"),
+                       ("MONITORAGE_ROLE_ADMIN", "server/auth.c"), ("JIRA_BOARD_ID", "lib/connectors/jira.c"),
+                       ("PORT", "server/monitorage-server"), ("MONITORAGE_BACKUP_DIR", "scripts/backup")):
+        if path not in reads.get(name, ()):
+            problems.append("extraction broken: %s not found read in %s" % (name, path))
     print("%d variables in .env.example, %d read by the product" % (len(set(documented)), len(reads)))
     for p in problems:
         print("FAIL:", p)

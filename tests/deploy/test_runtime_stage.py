@@ -167,7 +167,8 @@ class RuntimeStage(unittest.TestCase):
         for package in packages:
             self.assertFalse(package.endswith("-dev"), package)
             self.assertNotIn(package, ("build-essential", "gcc", "cmake", "make", "pkg-config", "kore"))
-            status = subprocess.run(["dpkg-query", "-W", "-f", "${Status}", package], capture_output=True, text=True)
+            status = subprocess.run(["dpkg-query", "-W", "-f", "${Status}", package], capture_output=True,
+                                    text=True)
             self.assertIn("install ok installed", status.stdout, "%s is not installed here" % package)
 
     def test_every_library_resolves_to_a_runtime_package(self):
@@ -193,7 +194,7 @@ class RuntimeStage(unittest.TestCase):
                 package = owner_package(lib)
                 self.assertIsNotNone(package, "%s needs %s, owned by no package" % (path, lib))
                 self.assertIn(package, allowed,
-                              "%s needs %s from %s, not installed by the runtime stage" % (path, lib, package))
+                              "%s needs %s from %s, not in the runtime stage" % (path, lib, package))
 
     def start(self, stage, database_url, extra_env):
         entrypoint = dockerfile.exec_form(self.stages, stage, "ENTRYPOINT")
@@ -224,7 +225,8 @@ class RuntimeStage(unittest.TestCase):
         url = self.fresh_database("deploy_runtime")
         proc = self.start("server", url, {
             "PORT": str(port), "MONITORAGE_BIND": "127.0.0.1", "MONITORAGE_WORKERS": "1",
-            "OIDC_ISSUER": "https://login.example.test/tenant/v2.0", "OIDC_AUDIENCE": "api://monitorage-deploy",
+            "OIDC_ISSUER": "https://login.example.test/tenant/v2.0",
+            "OIDC_AUDIENCE": "api://monitorage-deploy",
             "OIDC_JWKS_URL": "http://127.0.0.1:%d/keys" % free_port()})
         status, deadline = None, time.monotonic() + 30
         while time.monotonic() < deadline and proc.poll() is None and status is None:
@@ -240,7 +242,8 @@ class RuntimeStage(unittest.TestCase):
         try:
             self.assertEqual(status, 200, "server did not answer /health")
             if os.geteuid() == 0:
-                uid = subprocess.run(["ps", "-o", "uid=", "-p", str(proc.pid)], capture_output=True, text=True)
+                uid = subprocess.run(["ps", "-o", "uid=", "-p", str(proc.pid)], capture_output=True,
+                                     text=True)
                 self.assertEqual(uid.stdout.strip(), str(RUN_UID))
             options, command = dockerfile.healthcheck(self.stages, "server")
             self.assertIn("interval", options)
