@@ -406,6 +406,16 @@ static int header_set_render(struct header_set *hs)
     return rc == MON_OK && hs->json ? MON_OK : mon__error_nomem();
 }
 
+/* Finish a set built with result rc: render its JSON, or clear it on failure. */
+static int header_set_done(struct header_set *hs, int rc)
+{
+    if (rc == MON_OK)
+        rc = header_set_render(hs);
+    if (rc != MON_OK)
+        header_set_clear(hs);
+    return rc;
+}
+
 static int check_header(const char *name, const char *value)
 {
     if (strlen(name) > HEADER_NAME_MAX)
@@ -482,14 +492,9 @@ static int header_set_from_json(struct header_set *out, json_t *obj)
         if ((rc = header_set_add(&hs, name, json_string_value(value))) != MON_OK)
             break;
     }
-    if (rc == MON_OK)
-        rc = header_set_render(&hs);
-    if (rc != MON_OK) {
-        header_set_clear(&hs);
-        return rc;
-    }
-    *out = hs;
-    return MON_OK;
+    if ((rc = header_set_done(&hs, rc)) == MON_OK)
+        *out = hs;
+    return rc;
 }
 
 static int header_set_copy(struct header_set *out, const struct header_set *in)
@@ -498,14 +503,9 @@ static int header_set_copy(struct header_set *out, const struct header_set *in)
     int rc = MON_OK;
     for (size_t i = 0; rc == MON_OK && i < in->count; i++)
         rc = header_set_add(&hs, in->items[i].name, in->items[i].value);
-    if (rc == MON_OK)
-        rc = header_set_render(&hs);
-    if (rc != MON_OK) {
-        header_set_clear(&hs);
-        return rc;
-    }
-    *out = hs;
-    return MON_OK;
+    if ((rc = header_set_done(&hs, rc)) == MON_OK)
+        *out = hs;
+    return rc;
 }
 
 /* ---- conditions ---- */
@@ -906,38 +906,6 @@ int mon_endpoint_set_timestamps(mon_endpoint *ep, mon_time created_at, mon_time 
     return MON_OK;
 }
 
-/* Parse JSON text; bad text is MON_EINVAL with Jansson's position, no field. */
-static int parse_json(json_t **out, const char *text, const char *what)
-{
-    json_error_t err;
-    /* Without JSON_ALLOW_NUL Jansson refuses "\u0000": every string read is a C string. */
-    if (!text)
-        return mon__error(MON_EINVAL, NULL, "%s: JSON text must not be NULL", what);
-    *out = json_loads(text, JSON_REJECT_DUPLICATES, &err);
-    if (!*out)
-        return mon__error(MON_EINVAL, NULL, "%s: invalid JSON at line %d, column %d: %s", what, err.line,
-                          err.column, err.text);
-    return MON_OK;
-}
-
-int mon_endpoint_set_headers_json(mon_endpoint *ep, const char *json)
-{
-    json_t *obj;
-    struct header_set hs;
-    if (!ep)
-        return mon__error(MON_EINVAL, NULL, "endpoint must not be NULL");
-    int rc = parse_json(&obj, json, "headers");
-    if (rc != MON_OK)
-        return rc;
-    rc = header_set_from_json(&hs, obj);
-    json_decref(obj);
-    if (rc == MON_OK) {
-        header_set_clear(&ep->headers);
-        ep->headers = hs;
-    }
-    return rc;
-}
-
 int mon_endpoint_set_header(mon_endpoint *ep, const char *name, const char *value)
 {
     struct header_set hs;
@@ -961,33 +929,11 @@ int mon_endpoint_set_header(mon_endpoint *ep, const char *name, const char *valu
     }
     if (rc == MON_OK && at < 0)
         rc = header_set_add(&hs, name, value);
-    if (rc == MON_OK)
-        rc = header_set_render(&hs);
-    if (rc != MON_OK) {
-        header_set_clear(&hs);
+    if ((rc = header_set_done(&hs, rc)) != MON_OK)
         return rc;
-    }
     header_set_clear(&ep->headers);
     ep->headers = hs;
     return MON_OK;
-}
-
-int mon_endpoint_set_conditions_json(mon_endpoint *ep, const char *json)
-{
-    json_t *arr;
-    struct condition_set cs;
-    if (!ep)
-        return mon__error(MON_EINVAL, NULL, "endpoint must not be NULL");
-    int rc = parse_json(&arr, json, "conditions");
-    if (rc != MON_OK)
-        return rc;
-    rc = condition_set_from_json(&cs, arr);
-    json_decref(arr);
-    if (rc == MON_OK) {
-        condition_set_clear(&ep->conditions);
-        ep->conditions = cs;
-    }
-    return rc;
 }
 
 /* ---- type names ---- */
@@ -1008,6 +954,20 @@ int mon_endpoint_type_parse(mon_endpoint_type *out, const char *name)
     if (name && echoable(name))
         return mon__error(MON_EINVAL, "type", "unknown type \"%s\" (APIM, DOMAIN or TALEND)", name);
     return mon__error(MON_EINVAL, "type", "unknown type (APIM, DOMAIN or TALEND)");
+}
+
+/* Parse JSON text; bad text is MON_EINVAL with Jansson's position, no field. */
+static int parse_json(json_t **out, const char *text, const char *what)
+{
+    json_error_t err;
+    /* Without JSON_ALLOW_NUL Jansson refuses "\u0000": every string read is a C string. */
+    if (!text)
+        return mon__error(MON_EINVAL, NULL, "%s: JSON text must not be NULL", what);
+    *out = json_loads(text, JSON_REJECT_DUPLICATES, &err);
+    if (!*out)
+        return mon__error(MON_EINVAL, NULL, "%s: invalid JSON at line %d, column %d: %s", what, err.line,
+                          err.column, err.text);
+    return MON_OK;
 }
 
 /* ---- JSON fields ---- */
@@ -1107,6 +1067,30 @@ static int apply_field(mon_endpoint *ep, const char *key, json_t *v, int read_on
     if (is_updated)
         return want_time(v, key, &ep->updated_at);
     return mon__error(MON_EINVAL, echoable(key) ? key : "?", "unknown field");
+}
+
+/* Replace the headers or the conditions from JSON text, as a patch would. */
+static int set_json_field(mon_endpoint *ep, const char *key, const char *json)
+{
+    json_t *v;
+    if (!ep)
+        return mon__error(MON_EINVAL, NULL, "endpoint must not be NULL");
+    int rc = parse_json(&v, json, key);
+    if (rc != MON_OK)
+        return rc;
+    rc = apply_field(ep, key, v, 0);
+    json_decref(v);
+    return rc;
+}
+
+int mon_endpoint_set_headers_json(mon_endpoint *ep, const char *json)
+{
+    return set_json_field(ep, "headers", json);
+}
+
+int mon_endpoint_set_conditions_json(mon_endpoint *ep, const char *json)
+{
+    return set_json_field(ep, "conditions", json);
 }
 
 static int apply_object(mon_endpoint *ep, const char *json, int read_only_ok)
