@@ -95,8 +95,8 @@ def test_invalid_endpoint_is_refused_at_submit_and_its_callback_never_runs() -> 
     called = []
     with Checker() as checker:
         with pytest.raises(InvalidInputError) as caught:
-            checker.submit(Endpoint(type="APIM", url="https://example.com"), called.append)
-        assert caught.value.field == "name"
+            checker.submit(Endpoint(type="APIM", name="no url yet"), called.append)
+        assert caught.value.field == "url"
         assert checker.pending == 0 and checker.run(timeout=1) and called == []
 
 
