@@ -24,10 +24,10 @@ static void teardown(void)
     kit_teardown();
 }
 
-/* Start the daemon with DATABASE_URL=url and the extra "NAME=value" (or NULL). */
-static void daemon_start(struct daemon *d, const char *url, const char *extra)
+/* Start the daemon as replica "checkd-<name>" with DATABASE_URL=url and the extra "NAME=value" (or NULL). */
+static void daemon_start(struct daemon *d, const char *url, const char *name, const char *extra)
 {
-    char env_url[1100];
+    char env_url[1100], env_id[100];
     int out, err;
     snprintf(d->out, sizeof(d->out), "/tmp/checkd-out-XXXXXX");
     snprintf(d->err, sizeof(d->err), "/tmp/checkd-err-XXXXXX");
@@ -35,10 +35,11 @@ static void daemon_start(struct daemon *d, const char *url, const char *extra)
     err = mkstemp(d->err);
     ck_assert(out >= 0 && err >= 0);
     snprintf(env_url, sizeof(env_url), "DATABASE_URL=%s", url);
+    snprintf(env_id, sizeof(env_id), "MONITORAGE_REPLICA_ID=checkd-%s", name);
     d->pid = fork();
     ck_assert_int_ge(d->pid, 0);
     if (d->pid == 0) {
-        char *env[] = {env_url, "MONITORAGE_REPLICA_ID=checkd-test", (char *)extra, NULL};
+        char *env[] = {env_url, env_id, (char *)extra, NULL};
         dup2(out, 1);
         dup2(err, 2);
         execle(CHECKD, CHECKD, (char *)NULL, env);
@@ -89,7 +90,7 @@ START_TEST(refuses_an_outdated_schema_unless_asked_to_migrate)
     const char *bare = pgtest_fresh_database("scheduler_checkd_bare");
     char *err;
 
-    daemon_start(&d, bare, NULL);
+    daemon_start(&d, bare, "test", NULL);
     ck_assert_int_eq(daemon_wait(&d, 15), 1);
     err = slurp(d.err);
     free(slurp(d.out));
@@ -97,7 +98,7 @@ START_TEST(refuses_an_outdated_schema_unless_asked_to_migrate)
     ck_assert_ptr_null(strstr(err, "postgresql://"));
     free(err);
 
-    daemon_start(&d, bare, "MONITORAGE_MIGRATE=1");
+    daemon_start(&d, bare, "test", "MONITORAGE_MIGRATE=1");
     kit_sleep_ms(1500);
     kill(d.pid, SIGTERM);
     ck_assert_int_eq(daemon_wait(&d, 15), 0);
@@ -117,7 +118,7 @@ START_TEST(sigterm_writes_in_flight_results_and_exits_zero)
     kit_add_endpoints(20, "steady", "/slow?ms=1500", 10, 5000, 0);
     kit_add_endpoints(5, "broken", "/status/503", 10, 5000, 0);
     kit_all_due_now();
-    daemon_start(&d, kit_url, NULL);
+    daemon_start(&d, kit_url, "test", NULL);
     /* Wait until all 25 are claimed: the slow ones are then in flight. */
     for (int i = 0;
          i < 100 && kit_count("SELECT count(*) FROM endpoint_schedule WHERE lease_owner = 'checkd-test'") +
@@ -143,6 +144,41 @@ START_TEST(sigterm_writes_in_flight_results_and_exits_zero)
 }
 END_TEST
 
+START_TEST(a_killed_daemon_is_taken_over_when_its_leases_expire)
+{
+    struct daemon a, b;
+
+    /* Checks take 2 s; leases last 5 s + 2 s margin. */
+    kit_add_endpoints(30, "orphan", "/slow?ms=2000", 10, 5000, 0);
+    kit_all_due_now();
+    daemon_start(&a, kit_url, "a", "MONITORAGE_LEASE_MARGIN_MS=2000");
+    for (int i = 0;
+         i < 100 && kit_count("SELECT count(*) FROM endpoint_schedule WHERE lease_owner = 'checkd-a'") < 30;
+         i++)
+        kit_sleep_ms(50);
+    kill(a.pid, SIGKILL);
+    ck_assert_int_eq(daemon_wait(&a, 5), 128 + SIGKILL);
+    free(slurp(a.out));
+    free(slurp(a.err));
+    pgtest_exec(kit_url, "CREATE TABLE dead_leases AS SELECT endpoint_id, lease_until FROM endpoint_schedule"
+                         " WHERE lease_owner = 'checkd-a' AND lease_until > now()");
+    ck_assert_int_eq(kit_count("SELECT count(*) FROM dead_leases"), 30);
+    ck_assert_int_eq(kit_count("SELECT count(*) FROM health_history"), 0);
+
+    daemon_start(&b, kit_url, "b", "MONITORAGE_POLL_INTERVAL_MS=50");
+    kit_sleep_ms(12000);
+    kill(b.pid, SIGTERM);
+    ck_assert_int_eq(daemon_wait(&b, 20), 0);
+    free(slurp(b.out));
+    free(slurp(b.err));
+    /* Nothing checked while the dead daemon's leases held; all taken over after. */
+    ck_assert_int_eq(kit_count("SELECT count(*) FROM health_history h JOIN dead_leases d USING (endpoint_id)"
+                               " WHERE h.checked_at < d.lease_until"),
+                     0);
+    ck_assert_int_eq(kit_count("SELECT count(DISTINCT endpoint_id) FROM health_history"), 30);
+}
+END_TEST
+
 int main(void)
 {
     Suite *suite = suite_create("scheduler_checkd");
@@ -158,6 +194,7 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, refuses_an_outdated_schema_unless_asked_to_migrate);
     tcase_add_test(tc, sigterm_writes_in_flight_results_and_exits_zero);
+    tcase_add_test(tc, a_killed_daemon_is_taken_over_when_its_leases_expire);
     suite_add_tcase(suite, tc);
     runner = srunner_create(suite);
     srunner_run_all(runner, CK_NORMAL);
