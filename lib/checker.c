@@ -43,6 +43,11 @@ struct check {
     char errbuf[CURL_ERROR_SIZE];
 };
 
+/* Checks waiting in order: the queue, the retry list. */
+struct fifo {
+    struct check *head, *tail;
+};
+
 struct mon_checker {
     CURLM *multi;
     int max_in_flight;
@@ -55,8 +60,8 @@ struct mon_checker {
     mon_checker_token_cb token_cb;
     void *token_payload;
 
-    struct check *queue_head, *queue_tail;
-    struct check *retry_head, *retry_tail; /* due times grow with insertion (constant delay) */
+    struct fifo queue;
+    struct fifo retry; /* due times grow with insertion (constant delay) */
     struct check *running;
     size_t in_flight, pending;
 
@@ -167,6 +172,31 @@ int mon_checker_fds(mon_checker *c, mon_checker_fd *fds, size_t cap, size_t *cou
     }
     *count = n;
     return MON_OK;
+}
+
+/* ---- queues ---- */
+
+static void fifo_push(struct fifo *q, struct check *k)
+{
+    k->next = NULL;
+    if (q->tail)
+        q->tail->next = k;
+    else
+        q->head = k;
+    q->tail = k;
+}
+
+/* The first check, taken out; NULL when empty. */
+static struct check *fifo_pop(struct fifo *q)
+{
+    struct check *k = q->head;
+    if (k) {
+        q->head = k->next;
+        if (!q->head)
+            q->tail = NULL;
+        k->next = NULL;
+    }
+    return k;
 }
 
 /* ---- creation ---- */
@@ -317,11 +347,7 @@ int mon_checker_submit(mon_checker *c, const mon_endpoint *ep, mon_check_cb cb, 
     k->checker = c;
     k->cb = cb;
     k->payload = payload;
-    if (c->queue_tail)
-        c->queue_tail->next = k;
-    else
-        c->queue_head = k;
-    c->queue_tail = k;
+    fifo_push(&c->queue, k);
     c->pending++;
     return MON_OK;
 }
@@ -573,12 +599,7 @@ static void finished(mon_checker *c, struct check *k, CURLcode code)
 
     if (r.status == MON_STATUS_DOWN && k->attempts <= k->spec->retries) {
         k->due_us = mono_us() + (long long)c->retry_delay_ms * 1000;
-        k->next = NULL;
-        if (c->retry_tail)
-            c->retry_tail->next = k;
-        else
-            c->retry_head = k;
-        c->retry_tail = k;
+        fifo_push(&c->retry, k);
         return;
     }
     complete(c, k, &r);
@@ -604,24 +625,14 @@ static int reap(mon_checker *c)
 static void retries_due(mon_checker *c)
 {
     long long now = mono_us();
-    struct check *due_head = NULL, *due_tail = NULL;
-    while (c->retry_head && c->retry_head->due_us <= now) {
-        struct check *k = c->retry_head;
-        c->retry_head = k->next;
-        k->next = NULL;
-        if (due_tail)
-            due_tail->next = k;
-        else
-            due_head = k;
-        due_tail = k;
-    }
-    if (!c->retry_head)
-        c->retry_tail = NULL;
-    if (due_head) {
-        due_tail->next = c->queue_head;
-        c->queue_head = due_head;
-        if (!c->queue_tail)
-            c->queue_tail = due_tail;
+    struct fifo due = {NULL, NULL};
+    while (c->retry.head && c->retry.head->due_us <= now)
+        fifo_push(&due, fifo_pop(&c->retry));
+    if (due.head) {
+        due.tail->next = c->queue.head;
+        c->queue.head = due.head;
+        if (!c->queue.tail)
+            c->queue.tail = due.tail;
     }
 }
 
@@ -629,13 +640,8 @@ static void retries_due(mon_checker *c)
 static int start_queued(mon_checker *c)
 {
     int n = 0;
-    while (c->queue_head && c->in_flight < (size_t)c->max_in_flight) {
-        struct check *k = c->queue_head;
-        c->queue_head = k->next;
-        if (!c->queue_head)
-            c->queue_tail = NULL;
-        k->next = NULL;
-        start(c, k);
+    while (c->queue.head && c->in_flight < (size_t)c->max_in_flight) {
+        start(c, fifo_pop(&c->queue));
         n++;
     }
     return n;
@@ -687,13 +693,13 @@ static long long timeout_us(mon_checker *c)
 {
     if (!c->pending)
         return -1;
-    if (c->queue_head && c->in_flight < (size_t)c->max_in_flight)
+    if (c->queue.head && c->in_flight < (size_t)c->max_in_flight)
         return 0;
     long long now = mono_us(), t = -1;
     if (c->curl_deadline_us >= 0)
         t = c->curl_deadline_us > now ? c->curl_deadline_us - now : 0;
-    if (c->retry_head) {
-        long long r = c->retry_head->due_us > now ? c->retry_head->due_us - now : 0;
+    if (c->retry.head) {
+        long long r = c->retry.head->due_us > now ? c->retry.head->due_us - now : 0;
         t = t < 0 || r < t ? r : t;
     }
     return t;
@@ -785,8 +791,8 @@ void mon_checker_free(mon_checker *c)
         running_remove(c, k);
         check_free(k);
     }
-    free_list(c->queue_head);
-    free_list(c->retry_head);
+    free_list(c->queue.head);
+    free_list(c->retry.head);
     for (size_t i = 0; i < c->pool_len; i++)
         curl_easy_cleanup(c->pool[i]);
     if (c->multi)
