@@ -13,7 +13,8 @@ settings and commands of scripts/backup:
    of the restore until the restored server accepts writes.
 
 Prints "RPO: <s> s" and "RTO: <s> s"; fails when RPO >= 300 s or RTO >= 3600 s
-(the seed's targets). Exit 77 when monitoragectl or PostgreSQL is missing.
+(the seed's targets). Then `scripts/backup prune --keep 1` keeps the base
+backup and exactly the WAL from its start on. Exit 77 when monitoragectl or PostgreSQL is missing.
 Environment (from CTest): MONITORAGE_SOURCE_DIR, MONITORAGE_BINARY_DIR.
 """
 import os
@@ -157,6 +158,15 @@ def main():
             raise AssertionError("restored schema_migrations differ")
         if rpo >= RPO_LIMIT_S or rto >= RTO_LIMIT_S:
             raise AssertionError("RPO %.1f s / RTO %.1f s beyond the targets" % (rpo, rto))
+        # Retention: the only base backup is kept with the WAL from its start on.
+        wal = os.path.join(archive, "wal")
+        before = sorted(f for f in os.listdir(wal) if len(f) == 24)
+        run([BACKUP, "prune", "--keep", "1", archive])
+        after = sorted(f for f in os.listdir(wal) if len(f) == 24)
+        needed = run(["sh", "-c", "tar -xzOf %s/base/%s/base.tar.gz backup_label" % (archive, base)])
+        first = needed.split("(file ")[1].split(")")[0]
+        if after != [f for f in before if f >= first] or not os.path.isdir(os.path.join(archive, "base", base)):
+            raise AssertionError("prune kept %s of %s (first needed %s)" % (after, before, first))
         print(run([BACKUP, "list", archive]), end="")
         return 0
     finally:
