@@ -165,7 +165,8 @@ def main():
         after = sorted(f for f in os.listdir(wal) if len(f) == 24)
         needed = run(["sh", "-c", "tar -xzOf %s/base/%s/base.tar.gz backup_label" % (archive, base)])
         first = needed.split("(file ")[1].split(")")[0]
-        if after != [f for f in before if f >= first] or not os.path.isdir(os.path.join(archive, "base", base)):
+        kept_base = os.path.isdir(os.path.join(archive, "base", base))
+        if after != [f for f in before if f >= first] or not kept_base:
             raise AssertionError("prune kept %s of %s (first needed %s)" % (after, before, first))
         print(run([BACKUP, "list", archive]), end="")
         return 0
