@@ -1,6 +1,7 @@
 #include <monitorage/monitorage.h>
 
 #include "audit_priv.h"
+#include "checkmain.h"
 #include "pgtest.h"
 
 #include <check.h>
@@ -648,8 +649,7 @@ int main(void)
 {
     Suite *suite = suite_create("audit");
     TCase *tc = tcase_create("audit");
-    SRunner *runner;
-    int failed;
+    int status;
 
     pgtest_cluster_url();
     mon_global_init();
@@ -667,10 +667,7 @@ int main(void)
     tcase_add_test(tc, retention_is_audited_and_keeps_the_chain_verifiable);
     tcase_add_test(tc, rows_written_before_the_chain_are_legacy_and_the_chain_starts_after_them);
     suite_add_tcase(suite, tc);
-    runner = srunner_create(suite);
-    srunner_run_all(runner, CK_NORMAL);
-    failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
+    status = check_run_suite(suite);
     mon_global_cleanup();
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return status;
 }

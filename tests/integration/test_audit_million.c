@@ -1,6 +1,7 @@
 /* Verify of a 1,000,000-row chain: time and peak memory (a suite of its own so it runs in parallel). */
 #include <monitorage/monitorage.h>
 
+#include "checkmain.h"
 #include "pgtest.h"
 
 #include <check.h>
@@ -117,18 +118,14 @@ int main(void)
 {
     Suite *suite = suite_create("audit_million");
     TCase *tc = tcase_create("audit_million");
-    SRunner *runner;
-    int failed;
+    int status;
 
     pgtest_cluster_url();
     mon_global_init();
     tcase_set_timeout(tc, 900);
     tcase_add_test(tc, verify_of_a_million_rows_runs_in_bounded_memory);
     suite_add_tcase(suite, tc);
-    runner = srunner_create(suite);
-    srunner_run_all(runner, CK_NORMAL);
-    failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
+    status = check_run_suite(suite);
     mon_global_cleanup();
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return status;
 }

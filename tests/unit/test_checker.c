@@ -4,6 +4,7 @@
 
 #include "certinfo.h"
 #include "checker_priv.h"
+#include "checkmain.h"
 #include "stubproc.h"
 
 #include <check.h>
@@ -989,9 +990,5 @@ static Suite *checker_suite(void)
 
 int main(void)
 {
-    SRunner *runner = srunner_create(checker_suite());
-    srunner_run_all(runner, CK_NORMAL);
-    int failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run_suite(checker_suite());
 }

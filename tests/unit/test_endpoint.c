@@ -1,5 +1,7 @@
 #include <monitorage/monitorage.h>
 
+#include "checkmain.h"
+
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -844,8 +846,6 @@ int main(void)
 {
     Suite *suite = suite_create("endpoint");
     TCase *tc = tcase_create("endpoint");
-    SRunner *runner;
-    int failed;
 
     tcase_add_test(tc, new_endpoint_has_documented_defaults);
     tcase_add_test(tc, endpoint_built_with_setters_validates);
@@ -907,9 +907,5 @@ int main(void)
     tcase_add_test(tc, time_rejects_malformed_text);
     tcase_add_test(tc, time_formats_utc_with_microseconds);
     suite_add_tcase(suite, tc);
-    runner = srunner_create(suite);
-    srunner_run_all(runner, CK_NORMAL);
-    failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return check_run_suite(suite);
 }

@@ -2,6 +2,8 @@
  * mon__ symbols are hidden, so the (dependency-free) source is compiled in. */
 #include "timeutil.c"
 
+#include "checkmain.h"
+
 #include <check.h>
 #include <stdlib.h>
 
@@ -102,8 +104,6 @@ int main(void)
 {
     Suite *suite = suite_create("timeutil");
     TCase *tc = tcase_create("timeutil");
-    SRunner *runner;
-    int failed;
 
     tcase_add_test(tc, time_parses_utc_offsets_and_fractions);
     tcase_add_test(tc, time_parses_postgresql_timestamptz_text);
@@ -111,9 +111,5 @@ int main(void)
     tcase_add_test(tc, time_formats_utc_with_microseconds);
     tcase_add_test(tc, time_now_round_trips_through_text);
     suite_add_tcase(suite, tc);
-    runner = srunner_create(suite);
-    srunner_run_all(runner, CK_NORMAL);
-    failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return check_run_suite(suite);
 }
