@@ -22,7 +22,9 @@
 /* Syscalls that libpq, libcurl and threads need beyond Kore's own list
  * (measured, see ../shared/KORE.md), plus, traced with seccomp_tracing:
  * epoll_create1 for the checker's own event loop, and mremap, which glibc's
- * realloc() uses to grow a large block (a 3 MB /metrics page). Anything else
+ * realloc() uses to grow a large block (a 3 MB /metrics page), and
+ * readlinkat, which libcurl's first connection makes when HOME is unset for a
+ * user without a passwd entry (uid 1001 in the image). Anything else
  * kills the thread that makes the call. */
 // clang-format off
 KORE_SECCOMP_FILTER("monitorage",
@@ -34,6 +36,7 @@ KORE_SECCOMP_FILTER("monitorage",
     KORE_SYSCALL_ALLOW(socketpair), KORE_SYSCALL_ALLOW(bind),
     KORE_SYSCALL_ALLOW_ARG(socket, 0, AF_NETLINK),
     KORE_SYSCALL_ALLOW(epoll_create1), KORE_SYSCALL_ALLOW(mremap),
+    KORE_SYSCALL_ALLOW(readlinkat),
 )
 // clang-format on
 
