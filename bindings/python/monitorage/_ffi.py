@@ -454,6 +454,8 @@ class SchedulerStats(Structure):
         ("db_connected", c_int),
         ("lag_p50_ms", c_double),
         ("lag_p99_ms", c_double),
+        ("rejected", ctypes.c_uint64),
+        ("last_db_error", ctypes.c_char * 256),
     ]
 
 

@@ -39,6 +39,8 @@ class SchedulerStats:
     db_connected: bool
     lag_p50_ms: Optional[float]
     lag_p99_ms: Optional[float]
+    rejected: int
+    last_db_error: str
 
 
 def _timeout_ms(timeout: Optional[float]) -> int:
@@ -152,7 +154,8 @@ class Scheduler(Handle):
             claimed=out.claimed, checks_done=out.checks_done, results_written=out.results_written,
             dropped=out.dropped, discarded=out.discarded, db_failures=out.db_failures, buffered=out.buffered,
             in_flight=out.in_flight, db_connected=bool(out.db_connected),
-            lag_p50_ms=_ffi.optional_ms(out.lag_p50_ms), lag_p99_ms=_ffi.optional_ms(out.lag_p99_ms))
+            lag_p50_ms=_ffi.optional_ms(out.lag_p50_ms), lag_p99_ms=_ffi.optional_ms(out.lag_p99_ms),
+            rejected=out.rejected, last_db_error=out.last_db_error.decode("utf-8", "replace"))
 
     def close(self) -> None:
         if getattr(self, "_driving", 0):

@@ -6,9 +6,12 @@ import ctypes
 import ctypes.util
 import os
 import re
+import shutil
 import subprocess
 import sys
 from typing import Dict, List
+
+import pytest
 
 import monitorage
 from monitorage import _ffi
@@ -152,3 +155,34 @@ print("done")
     result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and result.stdout == "done\n", result.stderr
     assert "Exception ignored" not in result.stderr
+
+
+def test_every_struct_has_the_size_the_c_headers_give(tmp_path) -> None:
+    """A struct that grew in C but not here makes the library write past a
+    ctypes buffer (seen with mon_scheduler_stats): compare every layout."""
+    source, binary = os.environ.get("MONITORAGE_SOURCE_DIR"), os.environ.get("MONITORAGE_BINARY_DIR")
+    compiler = shutil.which("cc")
+    if not source or not binary or not compiler:
+        pytest.skip("needs the source and build trees (run through ctest) and a C compiler")
+    include = os.path.join(source, "include", "monitorage")
+    names = sorted({match for header in os.listdir(include) if header.endswith(".h")
+                    for match in re.findall(r"^} (mon_\w+);", open(os.path.join(include, header)).read(), re.M)})
+    by_c_name = {}
+    for attribute in dir(_ffi):
+        value = getattr(_ffi, attribute)
+        if isinstance(value, type) and issubclass(value, ctypes.Structure) and value is not ctypes.Structure:
+            c_name = "mon_" + re.sub(r"(?<!^)(?=[A-Z])", "_", attribute).lower()
+            by_c_name[c_name] = value
+    structs = [name for name in names if name in by_c_name]
+    assert len(structs) >= 15, structs
+    program = tmp_path / "sizes.c"
+    program.write_text("#include <monitorage/monitorage.h>\n#include <stdio.h>\nint main(void) {\n"
+                       + "".join('printf("%%s %%zu\\n", "%s", sizeof(%s));\n' % (n, n) for n in structs)
+                       + "return 0;\n}\n")
+    subprocess.run([compiler, "-I", os.path.join(source, "include"), "-I", os.path.join(binary, "include"),
+                    "-o", str(tmp_path / "sizes"), str(program)], check=True)
+    output = subprocess.run([str(tmp_path / "sizes")], check=True, capture_output=True, text=True).stdout
+    sizes = dict(line.split() for line in output.splitlines())
+    wrong = {name: (ctypes.sizeof(by_c_name[name]), int(sizes[name])) for name in structs
+             if ctypes.sizeof(by_c_name[name]) != int(sizes[name])}
+    assert wrong == {}, "ctypes size != C size: %r" % wrong
