@@ -473,21 +473,27 @@ static double bucket_value(int bucket)
 }
 
 /* Add (sign +1) or subtract (-1) the counters of a histogram fetched in
- * binary format (a bytea of 4-byte big-endian counters, bucket b at 4 * b).
- * NULL adds nothing. */
+ * binary format (mon_hist_add() in SQL: a 16-byte bitmap of the buckets set,
+ * bucket b at bit b & 7 of byte b >> 3, then a 4-byte big-endian counter per
+ * bucket set, in bucket order). NULL adds nothing. */
 static int add_hist(long long hist[HIST_BUCKETS], const PGresult *res, int row, int col, int sign)
 {
     const unsigned char *bytes = (const unsigned char *)PQgetvalue(res, row, col);
+    int length = PQgetlength(res, row, col), at = HIST_BUCKETS / 8;
     if (PQgetisnull(res, row, col))
         return MON_OK;
-    if (PQgetlength(res, row, col) != HIST_BUCKETS * 4)
-        return mon__error(MON_EDB, "hist", "unreadable latency histogram from the database");
-    for (int b = 0; b < HIST_BUCKETS; b++) {
-        const unsigned char *p = bytes + 4 * b;
-        unsigned long value =
-            (unsigned long)p[0] << 24 | (unsigned long)p[1] << 16 | (unsigned long)p[2] << 8 | p[3];
-        hist[b] += sign * (long long)value;
+    for (int b = 0; b < HIST_BUCKETS && length >= at; b++) {
+        const unsigned char *p = bytes + at;
+        if (!(bytes[b >> 3] >> (b & 7) & 1))
+            continue;
+        if (length - at < 4)
+            break;
+        hist[b] += sign * (long long)((unsigned long)p[0] << 24 | (unsigned long)p[1] << 16 |
+                                      (unsigned long)p[2] << 8 | p[3]);
+        at += 4;
     }
+    if (length != at)
+        return mon__error(MON_EDB, "hist", "unreadable latency histogram from the database");
     return MON_OK;
 }
 

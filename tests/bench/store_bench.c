@@ -11,7 +11,11 @@
  *     summaries) vs a raw COPY of the same kind of rows into the same table
  *     with triggers disabled.
  *
- *   store_bench DATABASE_URL [endpoints] [rows_per_endpoint]
+ *   store_bench DATABASE_URL [endpoints] [rows_per_endpoint] [seconds_between_rows]
+ *
+ * The uptime query cost depends on the number of endpoints, not on history
+ * depth: 10000 100 600 (100 rows each over ~17 h) measures it without a
+ * 10M-row load.
  */
 #include <monitorage/monitorage.h>
 
@@ -86,7 +90,7 @@ static double median(double *v, int n)
 
 /* Bulk load as pg_restore does: rows first without triggers or indexes, then
  * the indexes, then the summaries in one pass (mon_health_summaries_rebuild). */
-static void load(int endpoints, int rows)
+static void load(int endpoints, int rows, int spacing)
 {
     char text[2048];
     PGresult *res;
@@ -116,13 +120,13 @@ static void load(int endpoints, int rows)
              "INSERT INTO health_history (id, endpoint_id, status, status_code, latency_ms, checked_at)"
              " SELECT gen_random_uuid(), e.id, s.status, CASE s.status WHEN 'DOWN' THEN 503 ELSE 200 END,"
              "  CASE WHEN s.status = 'UNKNOWN' THEN NULL ELSE 20 + (random() * random() * 900)::int END,"
-             "  now() - (%d - k) * interval '60 seconds'"
+             "  now() - (%d - k) * %d * interval '1 second'"
              " FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM endpoints) e"
              " CROSS JOIN generate_series(1, %d) k"
              " CROSS JOIN LATERAL (SELECT (CASE WHEN (e.n * 7 + k) %% 100 < 90 THEN 'UP'"
              "  WHEN (e.n * 7 + k) %% 100 < 95 THEN 'DEGRADED' WHEN (e.n * 7 + k) %% 100 < 99 THEN 'DOWN'"
              "  ELSE 'UNKNOWN' END)::health_status AS status) s",
-             rows, rows);
+             rows, spacing, rows);
     run(admin, text);
     t_rows = now_s();
     run(admin, "ALTER TABLE health_history ADD PRIMARY KEY (id)");
@@ -342,12 +346,14 @@ static void bench_insert(mon_store *store, int endpoints)
 
 int main(int argc, char **argv)
 {
-    int endpoints = argc > 2 ? atoi(argv[2]) : 10000, rows = argc > 3 ? atoi(argv[3]) : 1000, rc;
+    int endpoints = argc > 2 ? atoi(argv[2]) : 10000, rows = argc > 3 ? atoi(argv[3]) : 1000,
+        spacing = argc > 4 ? atoi(argv[4]) : 60, rc;
     mon_store *store = NULL;
 
     url = argc > 1 ? argv[1] : getenv("DATABASE_URL");
-    if (!url || endpoints < 1 || rows < 1) {
-        fprintf(stderr, "usage: store_bench DATABASE_URL [endpoints] [rows_per_endpoint]\n");
+    if (!url || endpoints < 1 || rows < 1 || spacing < 1) {
+        fprintf(stderr,
+                "usage: store_bench DATABASE_URL [endpoints] [rows_per_endpoint] [seconds_between_rows]\n");
         return 2;
     }
     mon_global_init();
@@ -360,7 +366,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "store_bench: %s", PQerrorMessage(admin));
         return 1;
     }
-    load(endpoints, rows);
+    load(endpoints, rows, spacing);
     bench_latest(store);
     bench_uptime(store);
     bench_insert(store, endpoints);

@@ -364,6 +364,34 @@ START_TEST(uptime_windows_cover_sparse_hours)
 }
 END_TEST
 
+START_TEST(histograms_keep_only_the_buckets_used_in_any_order)
+{
+    char id[37];
+    mon_check_record r;
+    mon_uptime_list *list = NULL;
+    mon_time now = now_us();
+    const int latencies[] = {500, 5, 50, 5, 500, 50, 50};
+
+    /* One statement each, new buckets arriving below, between and above the
+     * ones counted so far: the sparse histogram keeps them in bucket order. */
+    create_endpoint(id, "sparse-buckets");
+    for (int i = 0; i < 7; i++) {
+        r = record(id, MON_STATUS_UP, latencies[i], now - (7 - i) * MINUTE_US);
+        ck_assert_int_eq(insert(&r, 1), MON_OK);
+    }
+    ck_assert_int_eq(count_sql("SELECT octet_length(c_hist) FROM health_rollup_hourly"
+                               " WHERE endpoint_id = '%s' ORDER BY hour DESC LIMIT 1",
+                               id),
+                     16 + 3 * 4);
+    ck_assert_int_eq(mon_store_uptime(&list, store, id, 86400), MON_OK);
+    ck_assert_int_eq(mon_uptime_list_at(list, 0)->checks, 7);
+    assert_close(mon_uptime_list_at(list, 0)->p50_ms, 50, 0.049);
+    assert_close(mon_uptime_list_at(list, 0)->p95_ms, 500, 0.049);
+    assert_close(mon_uptime_list_at(list, 0)->p99_ms, 500, 0.049);
+    mon_uptime_list_free(list);
+}
+END_TEST
+
 START_TEST(retention_deletes_old_history_and_rollups)
 {
     char id[37];
@@ -503,6 +531,7 @@ int main(void)
     tcase_add_test(tc, latest_status_follows_every_writer);
     tcase_add_test(tc, uptime_maths_on_known_data);
     tcase_add_test(tc, uptime_windows_cover_sparse_hours);
+    tcase_add_test(tc, histograms_keep_only_the_buckets_used_in_any_order);
     tcase_add_test(tc, retention_deletes_old_history_and_rollups);
     tcase_add_test(tc, bad_input_is_refused_clearly);
     tcase_add_test(tc, reads_survive_a_terminated_backend);
