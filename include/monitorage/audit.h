@@ -44,8 +44,8 @@ MON_BEGIN_DECLS
 
 /** Result of an audited action (`action_result` enum in PostgreSQL). */
 typedef enum mon_audit_result {
-    MON_AUDIT_SUCCESS = 0,
-    MON_AUDIT_FAILURE = 1
+    MON_AUDIT_SUCCESS = 0, /**< the action succeeded */
+    MON_AUDIT_FAILURE = 1  /**< the action failed (see error_message) */
 } mon_audit_result;
 
 /** "SUCCESS" or "FAILURE"; NULL outside the enum. */
@@ -76,7 +76,9 @@ typedef struct mon_audit_entry {
     const char *error_message;   /**< why it failed, or NULL */
 } mon_audit_entry;
 
+/** Current version of mon_audit_entry. */
 #define MON_AUDIT_ENTRY_VERSION 1
+/** Static initialiser of a mon_audit_entry: every string NULL, result MON_AUDIT_SUCCESS. */
 #define MON_AUDIT_ENTRY_INIT \
     {MON_AUDIT_ENTRY_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, MON_AUDIT_SUCCESS, NULL}
 
@@ -127,7 +129,9 @@ typedef struct mon_audit_filter {
     const char *cursor;   /**< NULL for the first page, else mon_audit_list_next_cursor() */
 } mon_audit_filter;
 
+/** Current version of mon_audit_filter. */
 #define MON_AUDIT_FILTER_VERSION 1
+/** Static initialiser of a mon_audit_filter: no condition, 100 rows, first page. */
 #define MON_AUDIT_FILTER_INIT {MON_AUDIT_FILTER_VERSION, NULL, NULL, NULL, -1, 0, 0, 100, NULL}
 
 /** Initialise a filter like MON_AUDIT_FILTER_INIT. MON_EVERSION for an unknown version. */
@@ -138,21 +142,22 @@ typedef struct mon_audit_row {
     unsigned int version;        /**< MON_AUDIT_ROW_VERSION of the library that filled it */
     const char *id;              /**< UUID */
     int64_t seq;                 /**< position in the chain; -1 for a row outside it */
-    const char *action;
-    const char *target;
-    const char *user_id;
-    const char *user_email;
+    const char *action;          /**< what was done */
+    const char *target;          /**< on what */
+    const char *user_id;         /**< who */
+    const char *user_email;      /**< who, e-mail */
     const char *user_roles_json; /**< JSON array ("[]" when NULL in the database) */
     const char *ip_address;      /**< NULL when none */
     const char *user_agent;      /**< NULL when none */
     const char *parameters_json; /**< JSON object, redacted ("{}" when NULL in the database) */
-    mon_audit_result result;
+    mon_audit_result result;     /**< MON_AUDIT_SUCCESS or MON_AUDIT_FAILURE */
     const char *error_message;   /**< NULL when none */
-    mon_time created_at;
+    mon_time created_at;         /**< when the row was appended (database clock) */
     const char *prev_hash_hex;   /**< 64 hex digits, NULL for a row outside the chain */
     const char *row_hash_hex;    /**< 64 hex digits, NULL for a row outside the chain */
 } mon_audit_row;
 
+/** Current version of mon_audit_row. */
 #define MON_AUDIT_ROW_VERSION 1
 
 /** A page of audit rows (opaque). */
@@ -166,6 +171,7 @@ typedef struct mon_audit_list mon_audit_list;
  * cursor (detail names the field). Free with mon_audit_list_free().
  */
 MON_EXTERN int mon_audit_query(mon_audit_list **out, mon_store *store, const mon_audit_filter *filter);
+/** Number of rows in this page (0 for NULL). */
 MON_EXTERN size_t mon_audit_list_count(const mon_audit_list *list);
 /** Borrowed; valid until the list is freed. NULL when index is out of range. */
 MON_EXTERN const mon_audit_row *mon_audit_list_at(const mon_audit_list *list, size_t index);
@@ -208,7 +214,9 @@ typedef struct mon_audit_verify_report {
     double elapsed_ms;          /**< wall time of the walk */
 } mon_audit_verify_report;
 
+/** Current version of mon_audit_verify_report. */
 #define MON_AUDIT_VERIFY_REPORT_VERSION 1
+/** Static initialiser of a mon_audit_verify_report, all counts and strings empty. */
 #define MON_AUDIT_VERIFY_REPORT_INIT {MON_AUDIT_VERIFY_REPORT_VERSION, 0, 0, 0, 0, 0, {0}, MON_AUDIT_INTACT, {0}, 0, 0}
 
 /** Initialise a report like MON_AUDIT_VERIFY_REPORT_INIT. MON_EVERSION for an unknown version. */

@@ -59,7 +59,9 @@ typedef struct mon_checker_options {
     void *token_payload;           /**< given to token_cb */
 } mon_checker_options;
 
+/** Current version of mon_checker_options. */
 #define MON_CHECKER_OPTIONS_VERSION 1
+/** Static initialiser of mon_checker_options with every default (1000 in flight, 1 MiB body, 200 ms retry delay). */
 #define MON_CHECKER_OPTIONS_INIT                                                                             \
     {                                                                                                        \
         MON_CHECKER_OPTIONS_VERSION, 1000, 1u << 20, NULL, 200, NULL, NULL, 0, NULL, NULL                    \
@@ -73,7 +75,7 @@ typedef struct mon_check_result {
     unsigned int version;    /**< MON_CHECK_RESULT_VERSION of the library that filled it */
     const char *endpoint_id; /**< the endpoint's UUID, "" when it has none */
     const char *url;         /**< the URL requested (APIM default path applied) */
-    mon_status status;
+    mon_status status;         /**< the verdict: UP, DOWN, DEGRADED or UNKNOWN (docs/checker.md) */
     int status_code;           /**< HTTP status of the last attempt, 0 when there was no answer */
     int latency_ms;            /**< total time of the last attempt, -1 when it never started */
     const char *error_message; /**< why it is not UP ("expected 200, got 503"); NULL when UP */
@@ -88,7 +90,16 @@ typedef struct mon_check_result {
     int body_truncated;       /**< 1 when the body was longer than body_limit and cut there */
     size_t body_bytes;        /**< body bytes read (at most body_limit) */
 } mon_check_result;
+/** @var mon_check_result::connect_ms
+ *  TCP connect time of the last attempt in ms, -1 when it did not happen. */
+/** @var mon_check_result::tls_ms
+ *  TLS handshake time of the last attempt in ms, -1 when it did not happen. */
+/** @var mon_check_result::ttfb_ms
+ *  Wait for the first byte after the request was sent, in ms; -1 when it did not happen. */
+/** @var mon_check_result::total_ms
+ *  Whole transfer of the last attempt in ms, -1 when it did not happen. */
 
+/** Current version of mon_check_result. */
 #define MON_CHECK_RESULT_VERSION 1
 
 /**
@@ -164,7 +175,7 @@ MON_EXTERN int mon_checker_set_socket_callback(mon_checker *checker, mon_checker
 
 /** A descriptor to watch, for hosts that poll() a list. */
 typedef struct mon_checker_fd {
-    int fd;
+    int fd;     /**< the file descriptor (a socket) */
     int events; /**< MON_POLL_IN and/or MON_POLL_OUT */
 } mon_checker_fd;
 

@@ -42,9 +42,9 @@ MON_BEGIN_DECLS
 
 /** Roles, lowest first: who may run an action. */
 typedef enum mon_connector_role {
-    MON_CONNECTOR_ROLE_READER = 0,
-    MON_CONNECTOR_ROLE_OPERATOR = 1,
-    MON_CONNECTOR_ROLE_ADMIN = 2
+    MON_CONNECTOR_ROLE_READER = 0,   /**< may run read-only actions */
+    MON_CONNECTOR_ROLE_OPERATOR = 1, /**< may also run operational actions */
+    MON_CONNECTOR_ROLE_ADMIN = 2     /**< may run every action */
 } mon_connector_role;
 
 /** "reader", "operator", "admin"; NULL outside the enum. */
@@ -92,11 +92,11 @@ MON_EXTERN int mon_connector_call_error(mon_connector_call *call, int code, cons
 typedef struct mon_connector_type {
     unsigned int version; /**< MON_CONNECTOR_TYPE_VERSION */
     const char *name;     /**< [A-Z][A-Z0-9_]*, at most 50 characters, unique in the registry */
-    const char *description;
+    const char *description; /**< one English sentence shown in mon_connectors_types_json() */
     /** NULL-terminated list of accepted credential field names; NULL for none. */
     const char *const *credential_fields;
-    const mon_connector_action *actions;
-    size_t action_count;
+    const mon_connector_action *actions; /**< the type's actions (action_count of them); may be NULL when none */
+    size_t action_count;                 /**< number of entries in actions */
     /**
      * Check the configuration (base URL, options, credentials) without
      * network access; return MON_OK or MON_EINVAL through
@@ -118,6 +118,7 @@ typedef struct mon_connector_type {
     void *payload; /**< handed to every function */
 } mon_connector_type;
 
+/** Current version of mon_connector_type. */
 #define MON_CONNECTOR_TYPE_VERSION 1
 
 /** The registry (opaque). */
@@ -172,7 +173,9 @@ typedef struct mon_connector_config {
     int enabled; /**< 0, 1, or -1 for unchanged */
 } mon_connector_config;
 
+/** Current version of mon_connector_config. */
 #define MON_CONNECTOR_CONFIG_VERSION 1
+/** Static initialiser of a mon_connector_config that changes nothing. */
 #define MON_CONNECTOR_CONFIG_INIT                                                                            \
     {                                                                                                        \
         MON_CONNECTOR_CONFIG_VERSION, NULL, NULL, NULL, -1                                                   \
@@ -193,14 +196,16 @@ MON_EXTERN int mon_connector_configure(mon_connectors *reg, const char *name,
 typedef struct mon_connector_actor {
     unsigned int version; /**< MON_CONNECTOR_ACTOR_VERSION */
     const char *user_id;  /**< NULL means "system" */
-    const char *user_email;
+    const char *user_email; /**< the user's e-mail, for the audit log; NULL when none */
     const char *roles_json; /**< JSON array of role names, for the audit log */
-    const char *ip_address;
-    const char *user_agent;
+    const char *ip_address; /**< client address, for the audit log; NULL when none */
+    const char *user_agent; /**< client user agent, for the audit log; NULL when none */
     mon_connector_role role; /**< highest role of the user */
 } mon_connector_actor;
 
+/** Current version of mon_connector_actor. */
 #define MON_CONNECTOR_ACTOR_VERSION 1
+/** Static initialiser of a mon_connector_actor: the system user with the reader role. */
 #define MON_CONNECTOR_ACTOR_INIT                                                                             \
     {                                                                                                        \
         MON_CONNECTOR_ACTOR_VERSION, NULL, NULL, NULL, NULL, NULL, MON_CONNECTOR_ROLE_READER                 \
@@ -220,9 +225,10 @@ typedef struct mon_connector_audit_event {
     int success;                      /**< 1 or 0 */
     int error_code;                   /**< MON_OK or the error returned */
     const char *error_message;        /**< NULL on success; never holds a credential */
-    int64_t duration_ms;
+    int64_t duration_ms;              /**< wall time of the run in ms */
 } mon_connector_audit_event;
 
+/** Current version of mon_connector_audit_event. */
 #define MON_CONNECTOR_AUDIT_EVENT_VERSION 1
 
 /** Audit callback: called once per test or action run, success or failure. */

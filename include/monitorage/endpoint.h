@@ -95,16 +95,21 @@ MON_EXTERN int mon_endpoint_type_parse(mon_endpoint_type *out, const char *name)
 
 /** UUID as 36 lower-case characters, or "" when not stored yet. */
 MON_EXTERN const char *mon_endpoint_get_id(const mon_endpoint *ep);
+/** Display name; "" when not set. */
 MON_EXTERN const char *mon_endpoint_get_name(const mon_endpoint *ep);
+/** Endpoint type (MON_ENDPOINT_APIM by default). */
 MON_EXTERN mon_endpoint_type mon_endpoint_get_type(const mon_endpoint *ep);
+/** Absolute http or https URL; "" when not set. */
 MON_EXTERN const char *mon_endpoint_get_url(const mon_endpoint *ep);
 /** Seconds between two checks. */
 MON_EXTERN int mon_endpoint_get_check_interval(const mon_endpoint *ep);
 /** Milliseconds before a check is abandoned as DOWN. */
 MON_EXTERN int mon_endpoint_get_timeout_ms(const mon_endpoint *ep);
+/** HTTP status a healthy answer has (100..599, default 200). */
 MON_EXTERN int mon_endpoint_get_expected_status(const mon_endpoint *ep);
 /** Extra request headers as a compact JSON object of strings. */
 MON_EXTERN const char *mon_endpoint_get_headers_json(const mon_endpoint *ep);
+/** 1 if the endpoint is checked, 0 if disabled. */
 MON_EXTERN int mon_endpoint_get_enabled(const mon_endpoint *ep);
 /** HTTP method ("GET", "HEAD", ...). */
 MON_EXTERN const char *mon_endpoint_get_method(const mon_endpoint *ep);
@@ -118,30 +123,69 @@ MON_EXTERN const char *mon_endpoint_get_conditions_json(const mon_endpoint *ep);
 MON_EXTERN int mon_endpoint_get_cert_warn_days(const mon_endpoint *ep);
 /** Whether redirects are followed (at most 5). */
 MON_EXTERN int mon_endpoint_get_follow_redirects(const mon_endpoint *ep);
+/** When the endpoint was stored; 0 until stored. */
 MON_EXTERN mon_time mon_endpoint_get_created_at(const mon_endpoint *ep);
+/** When the endpoint was last stored; 0 until stored. */
 MON_EXTERN mon_time mon_endpoint_get_updated_at(const mon_endpoint *ep);
 
 /* -- Setters: validate, copy the value, MON_OK or MON_EINVAL / MON_ENOMEM. -- */
 
 /** Set the id (a UUID, any case; stored lower case) or clear it with NULL/"". */
 MON_EXTERN int mon_endpoint_set_id(mon_endpoint *ep, const char *id);
+/**
+ * Set the name: 1..MON_ENDPOINT_NAME_MAX characters of UTF-8, not blank, no
+ * control characters; copied. MON_EINVAL ("name: ...") or MON_ENOMEM.
+ */
 MON_EXTERN int mon_endpoint_set_name(mon_endpoint *ep, const char *name);
+/** Set the type. MON_EINVAL for a value outside mon_endpoint_type. */
 MON_EXTERN int mon_endpoint_set_type(mon_endpoint *ep, mon_endpoint_type type);
+/**
+ * Set the URL: absolute http or https, at most MON_ENDPOINT_URL_MAX
+ * characters, no white space or control characters; copied. MON_EINVAL
+ * ("url: ...") or MON_ENOMEM.
+ */
 MON_EXTERN int mon_endpoint_set_url(mon_endpoint *ep, const char *url);
+/**
+ * Set the seconds between checks (10..86400, default 60); must stay longer
+ * than the timeout. MON_EINVAL otherwise.
+ */
 MON_EXTERN int mon_endpoint_set_check_interval(mon_endpoint *ep, int seconds);
+/**
+ * Set the check timeout in ms (100..60000, default 5000); must stay shorter
+ * than the check interval. MON_EINVAL otherwise.
+ */
 MON_EXTERN int mon_endpoint_set_timeout_ms(mon_endpoint *ep, int ms);
+/** Set the expected HTTP status (100..599, default 200). MON_EINVAL otherwise. */
 MON_EXTERN int mon_endpoint_set_expected_status(mon_endpoint *ep, int status);
 /** Replace all headers from a JSON object of strings ("{}" clears them). */
 MON_EXTERN int mon_endpoint_set_headers_json(mon_endpoint *ep, const char *json);
 /** Add or replace one header; value NULL removes it. */
 MON_EXTERN int mon_endpoint_set_header(mon_endpoint *ep, const char *name, const char *value);
+/** Enable (any non-zero value) or disable the endpoint. MON_EINVAL only for a NULL ep. */
 MON_EXTERN int mon_endpoint_set_enabled(mon_endpoint *ep, int enabled);
+/**
+ * Set the HTTP method: exactly one of GET (default), HEAD, POST, PUT, PATCH,
+ * DELETE, OPTIONS. MON_EINVAL otherwise.
+ */
 MON_EXTERN int mon_endpoint_set_method(mon_endpoint *ep, const char *method);
+/**
+ * Set the DEGRADED latency threshold in ms (0..60000, default 2000; 0
+ * disables). MON_EINVAL otherwise.
+ */
 MON_EXTERN int mon_endpoint_set_degraded_ms(mon_endpoint *ep, int ms);
+/** Set the failed attempts retried before DOWN (0..5, default 1). MON_EINVAL otherwise. */
 MON_EXTERN int mon_endpoint_set_retries(mon_endpoint *ep, int retries);
 /** Replace all conditions from a JSON array ("[]" clears them). */
 MON_EXTERN int mon_endpoint_set_conditions_json(mon_endpoint *ep, const char *json);
+/**
+ * Set the certificate-expiry warning in days (0..365, default 14; 0 disables).
+ * MON_EINVAL otherwise.
+ */
 MON_EXTERN int mon_endpoint_set_cert_warn_days(mon_endpoint *ep, int days);
+/**
+ * Follow redirects (any non-zero value, at most 5) or not (default). MON_EINVAL
+ * only for a NULL ep.
+ */
 MON_EXTERN int mon_endpoint_set_follow_redirects(mon_endpoint *ep, int follow);
 /** Set both time stamps (used by the store when it reads a row). */
 MON_EXTERN int mon_endpoint_set_timestamps(mon_endpoint *ep, mon_time created_at, mon_time updated_at);

@@ -70,7 +70,9 @@ typedef struct mon_scheduler_options {
     void *status_payload;               /**< given to on_status */
 } mon_scheduler_options;
 
+/** Current version of mon_scheduler_options. */
 #define MON_SCHEDULER_OPTIONS_VERSION 1
+/** Static initialiser of mon_scheduler_options with every default. */
 #define MON_SCHEDULER_OPTIONS_INIT                                                                           \
     {                                                                                                        \
         MON_SCHEDULER_OPTIONS_VERSION, NULL, 500, 1000, 100000, 500, 100, 10000, 30000, NULL, NULL, NULL     \
@@ -97,6 +99,7 @@ typedef struct mon_scheduler_stats {
     char last_db_error[256];  /**< detail of the last failed claim or write ("" when none); no secrets */
 } mon_scheduler_stats;
 
+/** Current version of mon_scheduler_stats. */
 #define MON_SCHEDULER_STATS_VERSION 1
 
 /**

@@ -40,12 +40,14 @@ typedef struct mon_secret_plain mon_secret_plain;
 
 /** Key size in bytes (32) and in hexadecimal characters (64). */
 #define MON_SECRET_KEY_BYTES 32
+/** Key size in hexadecimal characters (64), without the NUL. */
 #define MON_SECRET_KEY_HEX_LEN 64
 /** Length of a key id in characters (8), without the NUL. */
 #define MON_SECRET_KEY_ID_LEN 8
 
 /** Function twins of the constants above, for FFI users. */
 MON_EXTERN size_t mon_secret_key_bytes(void);
+/** MON_SECRET_KEY_HEX_LEN as a function, for FFI users. */
 MON_EXTERN size_t mon_secret_key_hex_len(void);
 
 /**
@@ -85,7 +87,9 @@ typedef struct mon_secret_encrypt_options {
     mon_secret_alg alg;   /**< default MON_SECRET_ALG_AUTO; forcing one is meant for tests */
 } mon_secret_encrypt_options;
 
+/** Current version of mon_secret_encrypt_options. */
 #define MON_SECRET_ENCRYPT_OPTIONS_VERSION 1
+/** Static initialiser of mon_secret_encrypt_options (algorithm MON_SECRET_ALG_AUTO). */
 #define MON_SECRET_ENCRYPT_OPTIONS_INIT                                                                      \
     {                                                                                                        \
         MON_SECRET_ENCRYPT_OPTIONS_VERSION, MON_SECRET_ALG_AUTO                                              \
@@ -118,6 +122,7 @@ MON_EXTERN int mon_secret_decrypt(mon_secret_plain **out, const mon_secret_key *
 
 /** The decrypted bytes, followed by a NUL not counted in the size. Borrowed. */
 MON_EXTERN const char *mon_secret_plain_data(const mon_secret_plain *plain);
+/** Number of decrypted bytes, without the trailing NUL (0 for NULL). */
 MON_EXTERN size_t mon_secret_plain_size(const mon_secret_plain *plain);
 
 /** Wipe and free decrypted bytes. NULL is a no-op. */

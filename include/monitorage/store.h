@@ -52,6 +52,10 @@ MON_EXTERN int mon_store_migrations_pending(mon_store *store, int *pending);
 
 /** Number of migrations embedded in this library; mon_store_migration_name(i) names them. */
 MON_EXTERN size_t mon_store_migration_count(void);
+/**
+ * Name of the index-th embedded migration (name order), or NULL when index >=
+ * mon_store_migration_count(). Static storage: never freed, always valid.
+ */
 MON_EXTERN const char *mon_store_migration_name(size_t index);
 
 /* ---------------------------------------------------------------- endpoints */
@@ -85,7 +89,9 @@ typedef struct mon_endpoint_filter {
     size_t offset;        /**< rows to skip */
 } mon_endpoint_filter;
 
+/** Current version of mon_endpoint_filter. */
 #define MON_ENDPOINT_FILTER_VERSION 1
+/** Static initialiser of a mon_endpoint_filter: any type, enabled and status; 100 rows from 0. */
 #define MON_ENDPOINT_FILTER_INIT {MON_ENDPOINT_FILTER_VERSION, -1, -1, -1, 100, 0}
 
 /** Initialise a filter like MON_ENDPOINT_FILTER_INIT. MON_EVERSION for an unknown version. */
@@ -100,21 +106,23 @@ typedef struct mon_endpoint_list mon_endpoint_list;
  */
 MON_EXTERN int mon_store_endpoint_list(mon_endpoint_list **out, mon_store *store,
                                        const mon_endpoint_filter *filter);
+/** Number of endpoints in this page (0 for NULL). */
 MON_EXTERN size_t mon_endpoint_list_count(const mon_endpoint_list *list);
 /** Borrowed; valid until the list is freed. NULL when index is out of range. */
 MON_EXTERN const mon_endpoint *mon_endpoint_list_at(const mon_endpoint_list *list, size_t index);
 /** Number of endpoints matching the filter, ignoring limit and offset. */
 MON_EXTERN size_t mon_endpoint_list_total(const mon_endpoint_list *list);
+/** Free the list and every endpoint in it (borrowed pointers become invalid). NULL is a no-op. */
 MON_EXTERN void mon_endpoint_list_free(mon_endpoint_list *list);
 
 /* ------------------------------------------------------------------ history */
 
 /** Health of one check (`health_status` enum in PostgreSQL). */
 typedef enum mon_status {
-    MON_STATUS_UP = 0,
-    MON_STATUS_DOWN = 1,
-    MON_STATUS_DEGRADED = 2,
-    MON_STATUS_UNKNOWN = 3
+    MON_STATUS_UP = 0,       /**< answered as expected, in time */
+    MON_STATUS_DOWN = 1,     /**< no answer, or an unexpected one */
+    MON_STATUS_DEGRADED = 2, /**< answered correctly but slowly, or certificate expiring */
+    MON_STATUS_UNKNOWN = 3   /**< not checked, or the check could not be evaluated */
 } mon_status;
 
 /** "UP", "DOWN", "DEGRADED", "UNKNOWN"; NULL outside the enum. */
@@ -126,18 +134,20 @@ MON_EXTERN int mon_status_parse(mon_status *out, const char *name);
 typedef struct mon_check_record {
     unsigned int version;      /**< MON_CHECK_RECORD_VERSION */
     char endpoint_id[37];      /**< UUID of the endpoint */
-    mon_status status;
+    mon_status status;         /**< health of the check */
     int status_code;           /**< HTTP status, 0 when there was no answer */
     int latency_ms;            /**< total time, -1 when unknown */
     const char *error_message; /**< NULL when none; borrowed by the call */
     mon_time checked_at;       /**< 0 for "now" */
     double dns_ms;             /**< phase timings in ms, -1 when unknown */
-    double connect_ms;
-    double tls_ms;
-    double ttfb_ms;
+    double connect_ms;         /**< TCP connect time in ms, -1 when unknown */
+    double tls_ms;             /**< TLS handshake time in ms, -1 when unknown */
+    double ttfb_ms;            /**< time to first byte in ms, -1 when unknown */
 } mon_check_record;
 
+/** Current version of mon_check_record. */
 #define MON_CHECK_RECORD_VERSION 1
+/** Static initialiser of a mon_check_record: status UNKNOWN, unknown timings, checked "now". */
 #define MON_CHECK_RECORD_INIT {MON_CHECK_RECORD_VERSION, {0}, MON_STATUS_UNKNOWN, 0, -1, NULL, 0, -1, -1, -1, -1}
 
 /** Initialise a record like MON_CHECK_RECORD_INIT. */
@@ -153,15 +163,24 @@ MON_EXTERN int mon_store_history_insert(mon_store *store, const mon_check_record
 /** One row of health history, as read back. */
 typedef struct mon_history_entry {
     unsigned int version; /**< MON_HISTORY_ENTRY_VERSION of the library that filled it */
-    const char *id;
-    const char *endpoint_id;
-    mon_status status;
+    const char *id;       /**< UUID of the history row; borrowed, valid until the list is freed */
+    const char *endpoint_id; /**< UUID of the endpoint; borrowed, valid until the list is freed */
+    mon_status status;    /**< health of the check */
     int status_code;      /**< 0 when NULL */
     int latency_ms;       /**< -1 when NULL */
     const char *error_message; /**< NULL when none */
-    mon_time checked_at;
+    mon_time checked_at;  /**< when the check ran */
     double dns_ms, connect_ms, tls_ms, ttfb_ms; /**< -1 when unknown */
 } mon_history_entry;
+/** @var mon_history_entry::dns_ms
+ *  DNS resolution time in ms, -1 when unknown. */
+/** @var mon_history_entry::connect_ms
+ *  TCP connect time in ms, -1 when unknown. */
+/** @var mon_history_entry::tls_ms
+ *  TLS handshake time in ms, -1 when unknown. */
+/** @var mon_history_entry::ttfb_ms
+ *  Time to first byte in ms, -1 when unknown. */
+/** Current version of mon_history_entry. */
 #define MON_HISTORY_ENTRY_VERSION 1
 
 /** A list of history rows (opaque). */
@@ -173,48 +192,81 @@ typedef struct mon_history_list mon_history_list;
  */
 MON_EXTERN int mon_store_history(mon_history_list **out, mon_store *store, const char *endpoint_id,
                                  mon_time from, mon_time to, size_t limit);
+/** Number of rows in the list (0 for NULL). */
 MON_EXTERN size_t mon_history_list_count(const mon_history_list *list);
+/** Borrowed; valid until the list is freed. NULL when index is out of range. */
 MON_EXTERN const mon_history_entry *mon_history_list_at(const mon_history_list *list, size_t index);
 /** The list as a JSON array into *out (free with mon_free()). */
 MON_EXTERN int mon_history_list_to_json(char **out, const mon_history_list *list);
+/** Free the list; entries and their strings become invalid. NULL is a no-op. */
 MON_EXTERN void mon_history_list_free(mon_history_list *list);
 
 /** Latest status of one endpoint. */
 typedef struct mon_status_entry {
     unsigned int version; /**< MON_STATUS_ENTRY_VERSION */
-    const char *endpoint_id;
-    const char *name;
-    mon_endpoint_type type;
-    const char *url;
-    int enabled;
+    const char *endpoint_id; /**< UUID; borrowed, valid until the list is freed */
+    const char *name;     /**< endpoint name; borrowed, valid until the list is freed */
+    mon_endpoint_type type; /**< endpoint type */
+    const char *url;      /**< endpoint URL; borrowed, valid until the list is freed */
+    int enabled;          /**< 1 if the endpoint is enabled, else 0 */
     mon_status status;    /**< MON_STATUS_UNKNOWN when never checked */
     int status_code;      /**< 0 when none */
     int latency_ms;       /**< -1 when none */
     const char *error_message; /**< NULL when none */
     mon_time last_check;  /**< 0 when never checked */
 } mon_status_entry;
+/** Current version of mon_status_entry. */
 #define MON_STATUS_ENTRY_VERSION 1
 
+/** A list of latest statuses (opaque). */
 typedef struct mon_status_list mon_status_list;
 
-/** Latest status of every endpoint, ordered by name then id. */
+/**
+ * Latest status of every endpoint, ordered by name then id. Free with
+ * mon_status_list_free(). MON_ECONN or MON_EDB on database errors.
+ */
 MON_EXTERN int mon_store_status_list(mon_status_list **out, mon_store *store);
+/** Number of entries in the list (0 for NULL). */
 MON_EXTERN size_t mon_status_list_count(const mon_status_list *list);
+/** Borrowed; valid until the list is freed. NULL when index is out of range. */
 MON_EXTERN const mon_status_entry *mon_status_list_at(const mon_status_list *list, size_t index);
+/**
+ * The list as a JSON array into *out (free with mon_free()). MON_EINVAL for a
+ * NULL list, MON_ENOMEM.
+ */
 MON_EXTERN int mon_status_list_to_json(char **out, const mon_status_list *list);
+/** Free the list; entries and their strings become invalid. NULL is a no-op. */
 MON_EXTERN void mon_status_list_free(mon_status_list *list);
 
 /** Availability and latency of one endpoint over a window ending now. */
 typedef struct mon_uptime_entry {
     unsigned int version; /**< MON_UPTIME_ENTRY_VERSION */
-    const char *endpoint_id;
-    int64_t window_seconds;
-    int64_t checks, up, degraded, down, unknown;
+    const char *endpoint_id; /**< UUID; borrowed, valid until the list is freed */
+    int64_t window_seconds; /**< length of the window, as requested */
+    int64_t checks, up, degraded, down, unknown; /**< check counts in the window, total then per status */
     double uptime_percent; /**< (up + degraded) / (checks - unknown) * 100; -1 when no checks */
     double p50_ms, p95_ms, p99_ms; /**< latency percentiles; -1 when no latency */
 } mon_uptime_entry;
+/** @var mon_uptime_entry::checks
+ *  Number of checks in the window. */
+/** @var mon_uptime_entry::up
+ *  Checks in the window that were UP. */
+/** @var mon_uptime_entry::degraded
+ *  Checks in the window that were DEGRADED. */
+/** @var mon_uptime_entry::down
+ *  Checks in the window that were DOWN. */
+/** @var mon_uptime_entry::unknown
+ *  Checks in the window that were UNKNOWN. */
+/** @var mon_uptime_entry::p50_ms
+ *  Median latency in ms; -1 when no latency. */
+/** @var mon_uptime_entry::p95_ms
+ *  95th percentile latency in ms; -1 when no latency. */
+/** @var mon_uptime_entry::p99_ms
+ *  99th percentile latency in ms; -1 when no latency. */
+/** Current version of mon_uptime_entry. */
 #define MON_UPTIME_ENTRY_VERSION 1
 
+/** A list of uptime entries (opaque). */
 typedef struct mon_uptime_list mon_uptime_list;
 
 /**
@@ -227,9 +279,16 @@ typedef struct mon_uptime_list mon_uptime_list;
  */
 MON_EXTERN int mon_store_uptime(mon_uptime_list **out, mon_store *store, const char *endpoint_id,
                                 int64_t window_seconds);
+/** Number of entries in the list (0 for NULL). */
 MON_EXTERN size_t mon_uptime_list_count(const mon_uptime_list *list);
+/** Borrowed; valid until the list is freed. NULL when index is out of range. */
 MON_EXTERN const mon_uptime_entry *mon_uptime_list_at(const mon_uptime_list *list, size_t index);
+/**
+ * The list as a JSON array into *out (free with mon_free()). MON_EINVAL for a
+ * NULL list, MON_ENOMEM.
+ */
 MON_EXTERN int mon_uptime_list_to_json(char **out, const mon_uptime_list *list);
+/** Free the list; entries and their strings become invalid. NULL is a no-op. */
 MON_EXTERN void mon_uptime_list_free(mon_uptime_list *list);
 
 /**
