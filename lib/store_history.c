@@ -523,7 +523,7 @@ int mon_store_uptime(mon_uptime_list **out, mon_store *store, const char *endpoi
     const char *params[2];
     mon_uptime_list *list;
     PGresult *res;
-    int rc, rows, raw;
+    int rc, rows, raw, reset;
 
     if (!out || !store)
         return mon__error(MON_EINVAL, out ? "store" : "out", "must not be NULL");
@@ -552,7 +552,11 @@ int mon_store_uptime(mon_uptime_list **out, mon_store *store, const char *endpoi
                             " AND h.checked_at >= now() - $1 * interval '1 second' AND h.checked_at <= now()"
                             " GROUP BY e.id, e.name ORDER BY e.name, e.id",
                             2, params, MON__EXEC_RETRY, &rc);
-    else
+    else {
+        /* mon_rollup_window() is inlined into this query; the planner's estimate would turn JIT on,
+         * whose compilation costs more than the query (migrations/003_status_and_rollups.sql). */
+        if ((rc = mon__store_command(store, "compute uptime", "SET jit = off")) != MON_OK)
+            return rc;
         res = mon__store_exec(store, "compute uptime",
                               /* Binary results carry the histograms as raw bytes; the
                                * other columns, cast to text, arrive as text. */
@@ -560,6 +564,12 @@ int mon_store_uptime(mon_uptime_list **out, mon_store *store, const char *endpoi
                               " newest_hist, before_hist"
                               " FROM mon_rollup_window(now() - $1 * interval '1 second', $2)",
                               2, params, MON__EXEC_RETRY | MON__EXEC_BINARY, &rc);
+        reset = mon__store_command(store, "compute uptime", "RESET jit");
+        if (res && reset != MON_OK) {
+            PQclear(res);
+            return reset;
+        }
+    }
     if (!res)
         return rc;
     rows = PQntuples(res);
