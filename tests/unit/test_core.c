@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checkmain.h"
+
 START_TEST(version_matches_headers)
 {
     ck_assert_str_eq(mon_version(), MON_VERSION_STRING);
@@ -85,9 +87,6 @@ int main(void)
 {
     Suite *suite = suite_create("core");
     TCase *tc = tcase_create("core");
-    SRunner *runner;
-    int failed;
-
     tcase_add_test(tc, version_matches_headers);
     tcase_add_test(tc, global_init_counts_references);
     tcase_add_test(tc, every_code_has_a_name_and_text);
@@ -96,9 +95,5 @@ int main(void)
     tcase_add_test(tc, malformed_database_url_is_refused_without_echoing_it);
     tcase_add_test(tc, migrations_are_embedded_in_order);
     suite_add_tcase(suite, tc);
-    runner = srunner_create(suite);
-    srunner_run_all(runner, CK_NORMAL);
-    failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return check_run_suite(suite);
 }
