@@ -1,5 +1,6 @@
 /* Audit log: append in chain order (lock, head, hash, write, commit) and retention. */
 #include "audit_priv.h"
+#include "copybuf.h"
 #include "error_priv.h"
 #include "store_priv.h"
 #include "timeutil.h"
@@ -166,52 +167,6 @@ static int chain_begin(mon_store *store, struct chain_head *head, const char *re
     return rc;
 }
 
-struct buffer {
-    char *data;
-    size_t len, cap;
-    int failed;
-};
-
-static void buf_add(struct buffer *b, const char *s, size_t n)
-{
-    if (b->failed)
-        return;
-    if (b->len + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        char *data;
-        while (cap < b->len + n)
-            cap *= 2;
-        if (!(data = realloc(b->data, cap))) {
-            b->failed = 1;
-            return;
-        }
-        b->data = data;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, s, n);
-    b->len += n;
-}
-
-/* One COPY text-format field followed by sep ('\t' or '\n'); NULL is \N. */
-static void copy_field(struct buffer *b, const char *value, char sep)
-{
-    if (!value) {
-        buf_add(b, "\\N", 2);
-    } else {
-        const char *run = value;
-        for (const char *p = value; *p; p++) {
-            const char *esc = *p == '\\' ? "\\\\" : *p == '\n' ? "\\n" : *p == '\r' ? "\\r" : *p == '\t' ? "\\t" : NULL;
-            if (esc) {
-                buf_add(b, run, (size_t)(p - run));
-                buf_add(b, esc, 2);
-                run = p + 1;
-            }
-        }
-        buf_add(b, run, strlen(run));
-    }
-    buf_add(b, &sep, 1);
-}
-
 static const char *nonempty(const char *s) { return s && *s ? s : NULL; }
 
 /* One row ready to be written: its hashed fields and the text of its other columns. */
@@ -264,7 +219,7 @@ static void row_values(const struct row_text *r, const char *values[15])
 static int copy_and_commit(PGconn *conn, struct chain_head *head, const struct mon__audit_prepared *p, size_t count,
                            const PGresult *rendered)
 {
-    struct buffer b = {0};
+    struct mon__copybuf b = {0};
     PGresult *res = PQexec(conn, "COPY " ROW_COLUMNS " FROM STDIN");
     int rc = MON_OK;
 
@@ -280,7 +235,7 @@ static int copy_and_commit(PGconn *conn, struct chain_head *head, const struct m
         next_row(&r, head, p, i, rendered);
         row_values(&r, values);
         for (int c = 0; c < 15; c++)
-            copy_field(&b, values[c], c == 14 ? '\n' : '\t');
+            mon__copybuf_field(&b, values[c], c == 14 ? '\n' : '\t');
         if (b.failed)
             rc = mon__error_nomem();
         else if (b.len >= COPY_FLUSH_BYTES || i + 1 == count) {

@@ -2,6 +2,7 @@
  * uptime and latency percentiles from the hourly rollups, retention. The
  * summaries themselves are kept by triggers (migrations/003_*.sql). */
 #include "error_priv.h"
+#include "copybuf.h"
 #include "store_priv.h"
 #include "timeutil.h"
 
@@ -57,50 +58,6 @@ int mon_check_record_init(mon_check_record *record, unsigned int version)
 
 /* ------------------------------------------------------------------ insert */
 
-struct buffer {
-    char *data;
-    size_t len, cap;
-    int failed;
-};
-
-static void buffer_add(struct buffer *b, const char *text, size_t len)
-{
-    if (b->failed)
-        return;
-    if (b->len + len + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        char *data;
-        while (cap < b->len + len + 1)
-            cap *= 2;
-        if (!(data = realloc(b->data, cap))) {
-            b->failed = 1;
-            return;
-        }
-        b->data = data;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, text, len);
-    b->len += len;
-}
-
-static void buffer_str(struct buffer *b, const char *text)
-{
-    buffer_add(b, text, strlen(text));
-}
-
-/* COPY text format: backslash, tab, newline and carriage return are escaped. */
-static void buffer_copy_text(struct buffer *b, const char *text)
-{
-    for (const char *p = text; *p; p++) {
-        size_t run = strcspn(p, "\\\t\n\r");
-        buffer_add(b, p, run);
-        p += run;
-        if (!*p)
-            break;
-        buffer_str(b, *p == '\\' ? "\\\\" : *p == '\t' ? "\\t" : *p == '\n' ? "\\n" : "\\r");
-    }
-}
-
 static int check_record(const mon_check_record *r, size_t i)
 {
     char field[64];
@@ -130,39 +87,39 @@ static int check_record(const mon_check_record *r, size_t i)
     return MON_OK;
 }
 
-static void copy_row(struct buffer *b, const mon_check_record *r, mon_time now)
+static void copy_row(struct mon__copybuf *b, const mon_check_record *r, mon_time now)
 {
     char text[MON__TIME_TEXT_MAX + 32];
     const double timings[4] = {r->dns_ms, r->connect_ms, r->tls_ms, r->ttfb_ms};
 
-    buffer_str(b, r->endpoint_id);
-    buffer_str(b, "\t");
-    buffer_str(b, status_names[r->status]);
+    mon__copybuf_str(b, r->endpoint_id);
+    mon__copybuf_str(b, "\t");
+    mon__copybuf_str(b, status_names[r->status]);
     if (r->status_code > 0)
         snprintf(text, sizeof(text), "\t%d", r->status_code);
     else
         snprintf(text, sizeof(text), "\t\\N");
-    buffer_str(b, text);
+    mon__copybuf_str(b, text);
     if (r->latency_ms >= 0)
         snprintf(text, sizeof(text), "\t%d\t", r->latency_ms);
     else
         snprintf(text, sizeof(text), "\t\\N\t");
-    buffer_str(b, text);
+    mon__copybuf_str(b, text);
     if (r->error_message)
-        buffer_copy_text(b, r->error_message);
+        mon__copybuf_text(b, r->error_message);
     else
-        buffer_str(b, "\\N");
-    buffer_str(b, "\t");
+        mon__copybuf_str(b, "\\N");
+    mon__copybuf_str(b, "\t");
     mon__time_format(text, r->checked_at ? r->checked_at : now);
-    buffer_str(b, text);
+    mon__copybuf_str(b, text);
     for (int t = 0; t < 4; t++) {
         if (timings[t] >= 0)
             snprintf(text, sizeof(text), "\t%.3f", timings[t]);
         else
             snprintf(text, sizeof(text), "\t\\N");
-        buffer_str(b, text);
+        mon__copybuf_str(b, text);
     }
-    buffer_str(b, "\n");
+    mon__copybuf_str(b, "\n");
 }
 
 /* Finish a COPY: every result until NULL; the first failure is recorded. */
@@ -180,7 +137,7 @@ static int copy_finish(PGconn *conn)
 
 int mon_store_history_insert(mon_store *store, const mon_check_record *const *records, size_t count)
 {
-    struct buffer b = {0};
+    struct mon__copybuf b = {0};
     mon_time now = mon__time_now();
     PGconn *conn;
     PGresult *res;

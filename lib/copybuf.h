@@ -1,0 +1,26 @@
+#ifndef MON_LIB_COPYBUF_H
+#define MON_LIB_COPYBUF_H
+
+/* A growing buffer for PostgreSQL COPY text-format data (history batches,
+ * audit batches). Once an allocation fails, `failed` is set and further
+ * additions are ignored, so callers check once before sending. Free data
+ * with free(). */
+
+#include <stddef.h>
+
+struct mon__copybuf {
+    char *data;
+    size_t len, cap;
+    int failed;
+};
+
+void mon__copybuf_add(struct mon__copybuf *b, const char *bytes, size_t len);
+void mon__copybuf_str(struct mon__copybuf *b, const char *text);
+
+/* text with COPY's escapes for backslash, tab, newline and carriage return. */
+void mon__copybuf_text(struct mon__copybuf *b, const char *text);
+
+/* One field followed by sep ('\t' or '\n'); NULL is written as \N. */
+void mon__copybuf_field(struct mon__copybuf *b, const char *value, char sep);
+
+#endif
