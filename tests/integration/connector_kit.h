@@ -12,6 +12,7 @@
 
 #include <monitorage/monitorage.h>
 
+#include "checkmain.h"
 #include "pgtest.h"
 #include "stubproc.h"
 
@@ -215,14 +216,13 @@ static inline long long kit_now_ms(void)
     ck_assert_msg(strstr(mon_error_last(), (text)) != NULL, "error \"%s\" lacks \"%s\"", mon_error_last(),   \
                   (text))
 
-/* Run a suite made of the given tests against the stub started with stub_argv. */
+/* Run a suite made of the given tests against the stub started with stub_argv;
+ * nonzero when a test failed. */
 static inline int kit_run_suite(const char *name, const char *const stub_argv[], const char *secret,
                                 void (*add_tests)(TCase *tc))
 {
     Suite *s = suite_create(name);
     TCase *tc = tcase_create(name);
-    SRunner *runner;
-    int failed;
     kit_suite = name;
     kit_stub_argv = stub_argv;
     kit.secret = secret;
@@ -231,11 +231,7 @@ static inline int kit_run_suite(const char *name, const char *const stub_argv[],
     tcase_set_timeout(tc, 60);
     add_tests(tc);
     suite_add_tcase(s, tc);
-    runner = srunner_create(s);
-    srunner_run_all(runner, CK_NORMAL);
-    failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
-    return failed;
+    return check_run_suite(s) != EXIT_SUCCESS;
 }
 
 #endif

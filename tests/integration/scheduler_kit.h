@@ -10,6 +10,7 @@
 
 #include <monitorage/monitorage.h>
 
+#include "checkmain.h"
 #include "pgtest.h"
 #include "stubproc.h"
 

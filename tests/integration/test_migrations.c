@@ -1,5 +1,6 @@
 #include <monitorage/monitorage.h>
 
+#include "checkmain.h"
 #include "pgtest.h"
 
 #include <check.h>
@@ -96,7 +97,6 @@ int main(void)
 {
     Suite *suite = suite_create("migrations");
     TCase *tc = tcase_create("migrations");
-    SRunner *runner;
     int failed;
 
     pgtest_cluster_url();
@@ -107,10 +107,7 @@ int main(void)
     tcase_add_test(tc, unknown_migration_in_database_is_reported);
     tcase_add_test(tc, unreachable_database_is_a_connection_error);
     suite_add_tcase(suite, tc);
-    runner = srunner_create(suite);
-    srunner_run_all(runner, CK_NORMAL);
-    failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
+    failed = check_run_suite(suite) != EXIT_SUCCESS;
     mon_global_cleanup();
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -201,7 +201,6 @@ int main(void)
 {
     Suite *suite = suite_create("scheduler");
     TCase *tc = tcase_create("scheduler");
-    SRunner *runner;
     int failed;
 
     if (mon_global_init() != MON_OK)
@@ -214,10 +213,7 @@ int main(void)
     tcase_add_test(tc, bad_options_are_refused_clearly);
     tcase_add_test(tc, outdated_schema_is_refused);
     suite_add_tcase(suite, tc);
-    runner = srunner_create(suite);
-    srunner_run_all(runner, CK_NORMAL);
-    failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
+    failed = check_run_suite(suite) != EXIT_SUCCESS;
     mon_global_cleanup();
     return failed ? 1 : 0;
 }

@@ -183,7 +183,6 @@ int main(void)
 {
     Suite *suite = suite_create("scheduler_checkd");
     TCase *tc = tcase_create("checkd");
-    SRunner *runner;
     int failed;
 
     if (access(CHECKD, X_OK) != 0) {
@@ -196,9 +195,6 @@ int main(void)
     tcase_add_test(tc, sigterm_writes_in_flight_results_and_exits_zero);
     tcase_add_test(tc, a_killed_daemon_is_taken_over_when_its_leases_expire);
     suite_add_tcase(suite, tc);
-    runner = srunner_create(suite);
-    srunner_run_all(runner, CK_NORMAL);
-    failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
+    failed = check_run_suite(suite) != EXIT_SUCCESS;
     return failed ? 1 : 0;
 }

@@ -207,7 +207,6 @@ int main(void)
 {
     Suite *suite = suite_create("scheduler_faults");
     TCase *tc = tcase_create("faults");
-    SRunner *runner;
     int failed;
 
     if (mon_global_init() != MON_OK)
@@ -220,10 +219,7 @@ int main(void)
     tcase_add_test(tc, results_of_deleted_endpoints_are_discarded_not_blocking);
     tcase_add_test(tc, an_invalid_result_does_not_block_the_others);
     suite_add_tcase(suite, tc);
-    runner = srunner_create(suite);
-    srunner_run_all(runner, CK_NORMAL);
-    failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
+    failed = check_run_suite(suite) != EXIT_SUCCESS;
     mon_global_cleanup();
     return failed ? 1 : 0;
 }

@@ -8,6 +8,7 @@
  */
 #include <monitorage/monitorage.h>
 
+#include "checkmain.h"
 #include "pgtest.h"
 
 #include <check.h>
@@ -131,7 +132,6 @@ int main(void)
 {
     Suite *s = suite_create("secret_leak_scan");
     TCase *tc = tcase_create("scan");
-    SRunner *runner;
     int failed;
 
     pgtest_cluster_url(); /* skip (77) without the private PostgreSQL the suites need */
@@ -139,9 +139,6 @@ int main(void)
     tcase_add_test(tc, ctest_log_shows_no_secret);
     tcase_set_timeout(tc, 600);
     suite_add_tcase(s, tc);
-    runner = srunner_create(s);
-    srunner_run_all(runner, CK_NORMAL);
-    failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
+    failed = check_run_suite(s) != EXIT_SUCCESS;
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -1,5 +1,6 @@
 #include <monitorage/monitorage.h>
 
+#include "checkmain.h"
 #include "pgtest.h"
 
 #include <check.h>
@@ -128,16 +129,12 @@ int main(void)
 {
     Suite *s = suite_create("secret_rotation");
     TCase *tc = tcase_create("rotation");
-    SRunner *runner;
     int failed;
 
     tcase_add_test(tc, rotation_reencrypts_100_credentials_in_one_transaction);
     tcase_add_test(tc, rotation_is_all_or_nothing_when_a_value_has_a_third_key);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
-    runner = srunner_create(s);
-    srunner_run_all(runner, CK_NORMAL);
-    failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
+    failed = check_run_suite(s) != EXIT_SUCCESS;
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -1,6 +1,7 @@
 /* Endpoint CRUD, paging and filters against the private PostgreSQL. */
 #include <monitorage/monitorage.h>
 
+#include "checkmain.h"
 #include "pgtest.h"
 
 #include <check.h>
@@ -321,7 +322,6 @@ int main(void)
 {
     Suite *suite = suite_create("store_endpoints");
     TCase *tc = tcase_create("store_endpoints");
-    SRunner *runner;
     int failed;
 
     pgtest_cluster_url();
@@ -338,10 +338,7 @@ int main(void)
     tcase_add_test(tc, list_refuses_bad_filters);
     tcase_add_test(tc, lost_connection_reconnects_once);
     suite_add_tcase(suite, tc);
-    runner = srunner_create(suite);
-    srunner_run_all(runner, CK_NORMAL);
-    failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
+    failed = check_run_suite(suite) != EXIT_SUCCESS;
     mon_global_cleanup();
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -1,6 +1,7 @@
 /* Health history, latest status, uptime maths and retention against the private PostgreSQL. */
 #include <monitorage/monitorage.h>
 
+#include "checkmain.h"
 #include "pgtest.h"
 
 #include <check.h>
@@ -519,7 +520,6 @@ int main(void)
 {
     Suite *suite = suite_create("store_history");
     TCase *tc = tcase_create("store_history");
-    SRunner *runner;
     int failed;
 
     pgtest_cluster_url();
@@ -536,10 +536,7 @@ int main(void)
     tcase_add_test(tc, bad_input_is_refused_clearly);
     tcase_add_test(tc, reads_survive_a_terminated_backend);
     suite_add_tcase(suite, tc);
-    runner = srunner_create(suite);
-    srunner_run_all(runner, CK_NORMAL);
-    failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
+    failed = check_run_suite(suite) != EXIT_SUCCESS;
     mon_global_cleanup();
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

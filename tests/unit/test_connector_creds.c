@@ -4,6 +4,7 @@
 
 #include "connectors/connectors_priv.h"
 
+#include "checkmain.h"
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,7 +121,6 @@ int main(void)
 {
     Suite *s = suite_create("connector_creds");
     TCase *tc = tcase_create("creds");
-    SRunner *runner;
     int failed;
 
     if (mon_global_init() != MON_OK)
@@ -132,10 +132,7 @@ int main(void)
     tcase_add_test(tc, creds_survive_random_mutations);
     tcase_set_timeout(tc, 120);
     suite_add_tcase(s, tc);
-    runner = srunner_create(s);
-    srunner_run_all(runner, CK_NORMAL);
-    failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
+    failed = check_run_suite(s) != EXIT_SUCCESS;
     mon_global_cleanup();
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -1,5 +1,6 @@
 #include <monitorage/monitorage.h>
 
+#include "checkmain.h"
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -311,10 +312,6 @@ static Suite *secret_suite(void)
 
 int main(void)
 {
-    SRunner *runner = srunner_create(secret_suite());
-    int failed;
-    srunner_run_all(runner, CK_NORMAL);
-    failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
+    int failed = check_run_suite(secret_suite()) != EXIT_SUCCESS;
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
