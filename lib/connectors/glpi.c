@@ -236,6 +236,41 @@ static int create_ticket(char **result, struct glpi *g, json_t *params)
     return rc;
 }
 
+/* POST {"input":{"itemtype":"Ticket","items_id":<ticket_id>,"content":...}}
+ * to path (ITILFollowup/ or ITILSolution/): a followup, or the solution that
+ * moves the ticket to "solved". */
+static int add_to_ticket(char **result, struct glpi *g, json_t *params, const char *path, const char *what)
+{
+    struct mon__http_response resp;
+    const char *content;
+    long long ticket;
+    json_t *input;
+    char *text;
+    int rc;
+
+    if ((rc = mon__param_int(&ticket, g->call, params, "ticket_id", 0, 1, (long long)1 << 53)) != MON_OK ||
+        (rc = mon__param_str(&content, g->call, params, "content", 1)) != MON_OK)
+        return rc;
+    if (ticket == 0)
+        return mon__call_error(g->call, MON_EINVAL, "params.ticket_id", "is required");
+    input = json_pack("{s:{s:s, s:I, s:s}}", "input", "itemtype", "Ticket", "items_id", (json_int_t)ticket,
+                      "content", content);
+    text = json_dumps(input, JSON_COMPACT);
+    json_decref(input);
+    if (!text)
+        return mon__error_nomem();
+    if ((rc = glpi_open(g)) == MON_OK && (rc = glpi_request(g, "POST", path, text, 0, &resp)) == MON_OK) {
+        if (!json_is_integer(json_object_get(resp.json, "id")))
+            rc = mon__call_error(g->call, MON_EPROTO, NULL, "GLPI: %s added but no \"id\" in reply", what);
+        else
+            rc = mon__result(result, json_pack("{s:I, s:O}", "ticket_id", (json_int_t)ticket, "id",
+                                               json_object_get(resp.json, "id")));
+        mon__http_response_clear(&resp);
+    }
+    free(text);
+    return rc;
+}
+
 /* "a-b/total" -> total, or -1. */
 static long long range_total(const char *content_range)
 {
@@ -318,6 +353,10 @@ static int run(char **result, mon_connector_call *call, const char *action, cons
     if (rc == MON_OK) {
         if (strcmp(action, "create_ticket") == 0)
             rc = create_ticket(result, &g, params);
+        else if (strcmp(action, "add_followup") == 0)
+            rc = add_to_ticket(result, &g, params, "/ITILFollowup/", "followup");
+        else if (strcmp(action, "solve_ticket") == 0)
+            rc = add_to_ticket(result, &g, params, "/ITILSolution/", "solution");
         else if (strcmp(action, "list_tickets") == 0)
             rc = collect(result, &g, "/Ticket/?sort=2&order=DESC", NULL);
         else
@@ -346,6 +385,14 @@ static const mon_connector_action actions[] = {
      "{\"type\":\"object\",\"additionalProperties\":false}", MON_CONNECTOR_ROLE_READER},
     {"search_open_tickets", "Tickets not solved or closed (search criteria status = notold).",
      "{\"type\":\"object\",\"additionalProperties\":false}", MON_CONNECTOR_ROLE_READER},
+    {"add_followup", "Add a followup to a ticket.",
+     "{\"type\":\"object\",\"required\":[\"ticket_id\",\"content\"],\"properties\":{\"ticket_id\":{"
+     "\"type\":\"integer\",\"minimum\":1},\"content\":{\"type\":\"string\"}},\"additionalProperties\":false}",
+     MON_CONNECTOR_ROLE_OPERATOR},
+    {"solve_ticket", "Add a solution to a ticket, which GLPI then marks solved.",
+     "{\"type\":\"object\",\"required\":[\"ticket_id\",\"content\"],\"properties\":{\"ticket_id\":{"
+     "\"type\":\"integer\",\"minimum\":1},\"content\":{\"type\":\"string\"}},\"additionalProperties\":false}",
+     MON_CONNECTOR_ROLE_OPERATOR},
 };
 
 static const char *const credential_fields[] = {"user_token", "app_token", "login", "password", NULL};
@@ -357,7 +404,7 @@ static const struct mon__env_field env[] = {
 };
 
 const struct mon__builtin mon__connector_glpi = {
-    {MON_CONNECTOR_TYPE_VERSION, "GLPI", "GLPI service desk: create, list and search tickets",
+    {MON_CONNECTOR_TYPE_VERSION, "GLPI", "GLPI service desk: create, follow up, solve, list and search tickets",
      credential_fields, actions, sizeof(actions) / sizeof(actions[0]), validate, test, run, NULL},
     env,
 };

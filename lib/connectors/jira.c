@@ -301,6 +301,116 @@ static int search(char **result, mon_connector_call *call, json_t *params, char 
                                          "truncated", truncated, "pages", pages));
 }
 
+/* POST body to url (JSON), expecting a 2xx; the reply is returned in *resp. */
+static int post_json(mon_connector_call *call, char *headers[3], const char *url, json_t *body,
+                     struct mon__http_response *resp)
+{
+    struct mon__http_request req = {
+        "POST", url, (const char *const *)headers, NULL, 0, "application/json", MON__HTTP_JSON};
+    char *text = json_dumps(body, JSON_COMPACT);
+    int rc;
+
+    json_decref(body);
+    if (!text)
+        return mon__error_nomem();
+    req.body = text;
+    rc = mon__http_do(call, &req, resp);
+    free(text);
+    return rc;
+}
+
+/* "/rest/api/2/issue/<escaped key><suffix>" from params.key. */
+static int issue_url(char **url, mon_connector_call *call, json_t *params, const char *suffix)
+{
+    const char *key;
+    char *escaped;
+    int rc;
+
+    *url = NULL;
+    if ((rc = mon__param_str(&key, call, params, "key", 1)) != MON_OK)
+        return rc;
+    if (!(escaped = mon__http_escape(key)))
+        return mon__error_nomem();
+    *url = mon__http_url(call, "/rest/api/2/issue/%s%s", escaped, suffix);
+    free(escaped);
+    return *url ? MON_OK : mon__error_nomem();
+}
+
+static int add_comment(char **result, mon_connector_call *call, json_t *params, char *headers[3])
+{
+    struct mon__http_response resp;
+    const char *body;
+    char *url;
+    int rc;
+
+    if ((rc = mon__param_str(&body, call, params, "body", 1)) != MON_OK ||
+        (rc = issue_url(&url, call, params, "/comment")) != MON_OK)
+        return rc;
+    rc = post_json(call, headers, url, json_pack("{s:s}", "body", body), &resp);
+    free(url);
+    if (rc != MON_OK)
+        return rc;
+    rc = mon__result(result, json_pack("{s:O, s:O?}", "key", json_object_get(params, "key"), "comment_id",
+                                       json_object_get(resp.json, "id")));
+    mon__http_response_clear(&resp);
+    return rc;
+}
+
+/* The id of the transition named name (case-insensitive, the transition's
+ * name or its target status) among those the issue offers now. */
+static int find_transition(const char **id, char available[200], const json_t *list, const char *name)
+{
+    const json_t *item;
+    size_t i, used = 0;
+
+    *id = NULL;
+    json_array_foreach(list, i, item)
+    {
+        const char *tname = json_string_value(json_object_get(item, "name"));
+        const char *to = json_string_value(json_object_get(json_object_get(item, "to"), "name"));
+        if ((tname && strcasecmp(tname, name) == 0) || (to && strcasecmp(to, name) == 0)) {
+            *id = json_string_value(json_object_get(item, "id"));
+            return *id ? MON_OK : MON_EPROTO;
+        }
+        if (tname && used + strlen(tname) + 5 < 200)
+            used += (size_t)snprintf(available + used, 200 - used, "%s\"%s\"", used ? ", " : "", tname);
+    }
+    return MON_ENOTFOUND;
+}
+
+static int transition_issue(char **result, mon_connector_call *call, json_t *params, char *headers[3])
+{
+    struct mon__http_response resp, done;
+    const char *name, *id = NULL;
+    char *url, available[200] = "";
+    int rc;
+
+    if ((rc = mon__param_str(&name, call, params, "transition", 1)) != MON_OK ||
+        (rc = issue_url(&url, call, params, "/transitions")) != MON_OK)
+        return rc;
+    if ((rc = mon__http_get_json(call, url, (const char *const *)headers, &resp)) != MON_OK) {
+        free(url);
+        return rc;
+    }
+    rc = find_transition(&id, available, json_object_get(resp.json, "transitions"), name);
+    if (rc == MON_ENOTFOUND)
+        rc = mon__call_error(call, MON_EINVAL, "params.transition",
+                             "the issue offers no transition \"%.80s\" (offered: %s)", name,
+                             *available ? available : "none");
+    else if (rc != MON_OK)
+        rc = mon__call_error(call, MON_EPROTO, NULL, "Jira: transition without \"id\"");
+    if (rc == MON_OK)
+        rc = post_json(call, headers, url, json_pack("{s:{s:s}}", "transition", "id", id), &done);
+    if (rc == MON_OK) {
+        mon__http_response_clear(&done);
+        rc = mon__result(result, json_pack("{s:O, s:s, s:s}", "key", json_object_get(params, "key"),
+                                           "transition", name, "transition_id", id));
+    }
+    mon__http_response_clear(&resp);
+    free(url);
+    return rc;
+}
+
 static int run(char **result, mon_connector_call *call, const char *action, const char *params_json,
                void *payload)
 {
@@ -313,6 +423,10 @@ static int run(char **result, mon_connector_call *call, const char *action, cons
             rc = create_incident(result, call, params, headers);
         else if (strcmp(action, "active_sprint") == 0)
             rc = active_sprint(result, call, params, headers);
+        else if (strcmp(action, "add_comment") == 0)
+            rc = add_comment(result, call, params, headers);
+        else if (strcmp(action, "transition_issue") == 0)
+            rc = transition_issue(result, call, params, headers);
         else
             rc = search(result, call, params, headers);
     }
@@ -338,6 +452,15 @@ static const mon_connector_action actions[] = {
      "{\"type\":\"object\",\"required\":[\"jql\"],\"properties\":{\"jql\":{\"type\":\"string\"},"
      "\"fields\":{\"type\":\"string\"}},\"additionalProperties\":false}",
      MON_CONNECTOR_ROLE_READER},
+    {"add_comment", "Add a comment to an issue.",
+     "{\"type\":\"object\",\"required\":[\"key\",\"body\"],\"properties\":{\"key\":{\"type\":"
+     "\"string\"},\"body\":{\"type\":\"string\"}},\"additionalProperties\":false}",
+     MON_CONNECTOR_ROLE_OPERATOR},
+    {"transition_issue",
+     "Move an issue through the workflow transition of that name (or leading to the status of that name).",
+     "{\"type\":\"object\",\"required\":[\"key\",\"transition\"],\"properties\":{\"key\":{\"type\":"
+     "\"string\"},\"transition\":{\"type\":\"string\"}},\"additionalProperties\":false}",
+     MON_CONNECTOR_ROLE_OPERATOR},
 };
 
 static const char *const credential_fields[] = {"api_token", NULL};
@@ -351,7 +474,7 @@ static const struct mon__env_field env[] = {
 };
 
 const struct mon__builtin mon__connector_jira = {
-    {MON_CONNECTOR_TYPE_VERSION, "JIRA", "Jira Cloud / Data Center: incidents, active sprint, JQL search",
+    {MON_CONNECTOR_TYPE_VERSION, "JIRA", "Jira Cloud / Data Center: incidents, comments, transitions, active sprint, JQL search",
      credential_fields, actions, sizeof(actions) / sizeof(actions[0]), validate, test, run, NULL},
     env,
 };

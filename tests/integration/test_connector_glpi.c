@@ -171,6 +171,30 @@ START_TEST(glpi_rate_limit_is_honoured_too)
 }
 END_TEST
 
+START_TEST(glpi_followup_and_solution)
+{
+    char *result = NULL;
+    configure(NULL);
+    kit_control("{\"mode\":\"normal\"}");
+    ck_assert_int_eq(kit_run(&result, "GLPI", "add_followup", "{\"ticket_id\":15,\"content\":\"Back up\"}"),
+                     MON_OK);
+    ck_assert_str_eq(result, "{\"ticket_id\":15,\"id\":7}");
+    mon_free(result);
+    result = NULL;
+    ck_assert_int_eq(kit_run(&result, "GLPI", "solve_ticket", "{\"ticket_id\":15,\"content\":\"Recovered\"}"),
+                     MON_OK);
+    ck_assert_str_eq(result, "{\"ticket_id\":15,\"id\":8}");
+    mon_free(result);
+    result = NULL;
+    assert_sessions_closed();
+    ck_assert_int_eq(kit_run(&result, "GLPI", "solve_ticket", "{\"ticket_id\":99,\"content\":\"x\"}"),
+                     MON_EUPSTREAM);
+    kit_assert_error_has("ERROR_GLPI_ADD");
+    ck_assert_int_eq(kit_run(&result, "GLPI", "add_followup", "{\"content\":\"x\"}"), MON_EINVAL);
+    ck_assert_str_eq(mon_error_field(), "params.ticket_id");
+}
+END_TEST
+
 static void add_tests(TCase *tc)
 {
     tcase_add_test(tc, glpi_health_opens_and_closes_a_session);
@@ -178,6 +202,7 @@ static void add_tests(TCase *tc)
     tcase_add_test(tc, glpi_bad_user_token);
     tcase_add_test(tc, glpi_missing_app_token);
     tcase_add_test(tc, glpi_create_ticket);
+    tcase_add_test(tc, glpi_followup_and_solution);
     tcase_add_test(tc, glpi_ticket_errors_are_explained_and_session_closed);
     tcase_add_test(tc, glpi_expired_session_is_reopened_once);
     tcase_add_test(tc, glpi_list_tickets_follows_content_range);

@@ -185,6 +185,33 @@ START_TEST(jira_malformed_json)
 }
 END_TEST
 
+START_TEST(jira_comment_and_transition_by_name_or_status)
+{
+    char *result = NULL;
+    configure(NULL);
+    ck_assert_int_eq(kit_run(&result, "JIRA", "add_comment", "{\"key\":\"OPS-24\",\"body\":\"Back up\"}"),
+                     MON_OK);
+    ck_assert_str_eq(result, "{\"key\":\"OPS-24\",\"comment_id\":\"10100\"}");
+    mon_free(result);
+    result = NULL;
+    /* "Done" is the status the "Resolve" transition leads to. */
+    ck_assert_int_eq(kit_run(&result, "JIRA", "transition_issue", "{\"key\":\"OPS-24\",\"transition\":\"done\"}"),
+                     MON_OK);
+    ck_assert_str_eq(result, "{\"key\":\"OPS-24\",\"transition\":\"done\",\"transition_id\":\"31\"}");
+    mon_free(result);
+    result = NULL;
+    ck_assert_int_eq(
+        kit_run(&result, "JIRA", "transition_issue", "{\"key\":\"OPS-24\",\"transition\":\"Closed\"}"),
+        MON_EINVAL);
+    ck_assert_str_eq(mon_error_field(), "params.transition");
+    kit_assert_error_has("offered: \"To Do\", \"In Progress\", \"Resolve\"");
+    ck_assert_int_eq(kit_run(&result, "JIRA", "add_comment", "{\"key\":\"OPS-404\",\"body\":\"x\"}"),
+                     MON_ENOTFOUND);
+    ck_assert_int_eq(kit_run(&result, "JIRA", "add_comment", "{\"key\":\"OPS-24\"}"), MON_EINVAL);
+    ck_assert_str_eq(mon_error_field(), "params.body");
+}
+END_TEST
+
 static void add_tests(TCase *tc)
 {
     tcase_add_test(tc, jira_cloud_health_ok);
@@ -192,6 +219,7 @@ static void add_tests(TCase *tc)
     tcase_add_test(tc, jira_bad_credentials_cloud_text_and_dc_html);
     tcase_add_test(tc, jira_cloud_needs_email);
     tcase_add_test(tc, jira_create_incident);
+    tcase_add_test(tc, jira_comment_and_transition_by_name_or_status);
     tcase_add_test(tc, jira_field_errors_are_explained);
     tcase_add_test(tc, jira_active_sprint_with_issue_pages);
     tcase_add_test(tc, jira_cloud_search_follows_next_page_token);

@@ -3,7 +3,8 @@
 initSession needs Content-Type: application/json, App-Token and
 Authorization: user_token <t>; later calls need Session-Token + App-Token.
 A GET with a body is refused. Scenario key "expire_next": the next session
-call gets 401 ERROR_SESSION_TOKEN_INVALID and its session is dropped."""
+call gets 401 ERROR_SESSION_TOKEN_INVALID and its session is dropped.
+Followups and solutions (ITILFollowup/, ITILSolution/) exist only for ticket 15."""
 import secrets
 import sys
 import threading
@@ -71,6 +72,14 @@ class Glpi(Handler):
                 return self.error(403, "ERROR_RIGHT_MISSING", "You don't have permission to perform this action.")
             return self.send(201, {"id": 15, "message": ""},
                              headers={"Location": "http://127.0.0.1/apirest.php/Ticket/15"})
+        if method == "POST" and path in ("/ITILFollowup/", "/ITILSolution/"):
+            body = self.json_body()
+            item = body.get("input") if isinstance(body, dict) else None
+            if not isinstance(item, dict) or item.get("itemtype") != "Ticket" or not item.get("content"):
+                return self.error(400, "ERROR_BAD_ARRAY", "input parameter must be an array of objects")
+            if item.get("items_id") != 15:
+                return self.error(400, "ERROR_GLPI_ADD", "Item not found")
+            return self.send(201, {"id": 7 if path == "/ITILFollowup/" else 8, "message": ""})
         if method == "GET" and path in ("/Ticket/", "/search/Ticket"):
             start, end = (int(x) for x in query.get("range", ["0-49"])[0].split("-"))
             if path == "/search/Ticket":

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Jira stub (CONNECTORS.md §8): Cloud (Basic email:token, /rest/api/3/search/jql
 with nextPageToken) and Data Center (Bearer PAT, /rest/api/2/search with
-startAt). argv: token email. Wrong Bearer gets Data Center's HTML 401 page,
+startAt), comments and transitions (issue OPS-404 does not exist). argv: token email. Wrong Bearer gets Data Center's HTML 401 page,
 wrong Basic gets Cloud's plain-text 401."""
 import base64
+import re
 import sys
 
 from stubkit import Handler, serve
@@ -14,6 +15,9 @@ ISSUES = [{"id": str(10000 + i), "key": "OPS-%d" % i,
            "fields": {"summary": "Issue %d" % i,
                       "status": {"name": "In Progress", "statusCategory": {"key": "indeterminate"}},
                       "assignee": {"displayName": "Ann"} if i % 2 else None}} for i in range(120)]
+TRANSITIONS = [{"id": "11", "name": "To Do", "to": {"name": "To Do"}},
+               {"id": "21", "name": "In Progress", "to": {"name": "In Progress"}},
+               {"id": "31", "name": "Resolve", "to": {"name": "Done"}}]
 
 
 class Jira(Handler):
@@ -67,6 +71,24 @@ class Jira(Handler):
             if not isinstance(fields.get("labels"), list):
                 return self.send(400, {"errorMessages": ["labels must be an array"], "errors": {}})
             return self.send(201, {"id": "10024", "key": "OPS-24", "self": "http://jira/rest/api/2/issue/10024"})
+        issue = re.fullmatch(r"/rest/api/2/issue/(OPS-\d+)/(comment|transitions)", path)
+        if issue and issue.group(1) == "OPS-404":
+            return self.send(404, {"errorMessages": ["Issue does not exist or you do not have permission to see it."],
+                                   "errors": {}})
+        if issue and method == "POST" and issue.group(2) == "comment":
+            body = self.json_body()
+            if not isinstance(body, dict) or not isinstance(body.get("body"), str) or not body["body"]:
+                return self.send(400, {"errorMessages": [], "errors": {"comment": "Comment body can not be empty!"}})
+            return self.send(201, {"id": "10100", "body": body["body"]})
+        if issue and method == "GET" and issue.group(2) == "transitions":
+            return self.send(200, {"expand": "transitions", "transitions": TRANSITIONS})
+        if issue and method == "POST" and issue.group(2) == "transitions":
+            body = self.json_body()
+            wanted = body.get("transition", {}).get("id") if isinstance(body, dict) else None
+            if wanted not in [t["id"] for t in TRANSITIONS]:
+                return self.send(400, {"errorMessages": ["Transition id '%s' is not valid for this issue." % wanted],
+                                       "errors": {}})
+            return self.send(204, b"")
         if method == "GET" and path == "/rest/agile/1.0/board/5/sprint":
             if query.get("state") != ["active"]:
                 return self.send(400, {"errorMessages": ["state expected"], "errors": {}})
