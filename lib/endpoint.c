@@ -320,8 +320,9 @@ json_t *mon__json_path_lookup(json_t *root, const char *path)
 /* ---- regular expressions ---- */
 
 /* glibc's regcomp() expands bounded repetitions, so "((a{0,255}){0,255}){0,255}"
- * takes seconds and gigabytes to compile. Estimate the expanded size (each
- * {m,n} multiplies what it applies to) and refuse patterns beyond this. */
+ * (or "a" followed by 25 "+") takes seconds and gigabytes to compile. Estimate
+ * the expanded size (each {m,n} multiplies what it applies to, each + doubles
+ * it) and refuse patterns beyond this. */
 #define REGEX_COST_MAX 20000
 #define REGEX_DEPTH_MAX 32
 
@@ -369,7 +370,14 @@ static unsigned long long regex_cost(const char *re)
                 p = end;
                 continue;
             }
-        } else if (strchr("*+?|", *p)) {
+        } else if (*p == '+') {
+            /* glibc expands x+ into x x*: stacked pluses ("a++++...") double the size each. */
+            sum[depth] += last[depth];
+            last[depth] *= 2;
+            if (sum[depth] > REGEX_COST_MAX)
+                return ULLONG_MAX;
+            continue;
+        } else if (strchr("*?|", *p)) {
             continue;
         }
         sum[depth] += atom;

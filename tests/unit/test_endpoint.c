@@ -669,6 +669,22 @@ START_TEST(endpoint_rejects_regex_too_costly_to_compile)
 }
 END_TEST
 
+/* Found by tests/fuzz (fuzz_endpoint): glibc copies x for each "+" of x+, so
+ * 25 stacked pluses took seconds and gigabytes before they were refused. */
+START_TEST(endpoint_rejects_stacked_plus_regex)
+{
+    ASSERT_REFUSED("\"conditions\":[{\"type\":\"json_matches\",\"path\":\"a\",\"value\":"
+                   "\"a+++++++++++++++++++++++++\"}]",
+                   "conditions[0].value", "too complex");
+    ASSERT_REFUSED("\"conditions\":[{\"type\":\"json_matches\",\"path\":\"a\",\"value\":"
+                   "\"(ab+){1000}+++++\"}]",
+                   "conditions[0].value", "too complex");
+    ck_assert_int_eq(parse_with("\"conditions\":[{\"type\":\"json_matches\",\"path\":\"a\",\"value\":"
+                                "\"^[a-z]+(-[a-z0-9]+)+@x+$\"}]"),
+                     MON_OK);
+}
+END_TEST
+
 START_TEST(endpoint_rejects_bad_condition_header_name)
 {
     ASSERT_REFUSED("\"conditions\":[{\"type\":\"header_equals\",\"name\":\"X Y\",\"value\":\"v\"}]",
@@ -897,6 +913,7 @@ int main(void)
     tcase_add_test(tc, endpoint_rejects_malformed_condition_path);
     tcase_add_test(tc, endpoint_rejects_invalid_regex);
     tcase_add_test(tc, endpoint_rejects_regex_too_costly_to_compile);
+    tcase_add_test(tc, endpoint_rejects_stacked_plus_regex);
     tcase_add_test(tc, endpoint_rejects_bad_condition_header_name);
     tcase_add_test(tc, endpoint_rejects_more_than_20_conditions);
     tcase_add_test(tc, patch_changes_only_given_fields);
