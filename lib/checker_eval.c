@@ -196,8 +196,8 @@ static void transport_message(struct mon__verdict *v, const struct mon__attempt 
     }
 }
 
-/* Value of response header name (last response), or NULL. */
-static const char *header_value(CURL *easy, const char *name)
+/* Value of response header name (last response), or NULL: mon__response.header for libcurl. */
+static const char *header_value(void *easy, const char *name)
 {
     struct curl_header *h = NULL;
     if (curl_easy_header(easy, name, 0, CURLH_HEADER, -1, &h) != CURLHE_OK || !h)
@@ -211,7 +211,7 @@ struct body_json {
     json_t *root;
 };
 
-static json_t *body_json(struct body_json *bj, const struct mon__attempt *a)
+static json_t *body_json(struct body_json *bj, const struct mon__response *a)
 {
     if (!bj->tried) {
         bj->tried = 1;
@@ -231,7 +231,7 @@ static char *json_text(const json_t *value)
 
 /* Check one condition; on failure write the message and return 0. */
 static int condition_holds(struct mon__verdict *v, const struct mon__condition *c,
-                           const struct mon__attempt *a, struct body_json *bj)
+                           const struct mon__response *a, struct body_json *bj)
 {
     char what[SHOWN_MAX + 8], got[SHOWN_MAX + 8];
     const char *body = a->body ? a->body : "";
@@ -293,7 +293,7 @@ static int condition_holds(struct mon__verdict *v, const struct mon__condition *
     }
     case MON__COND_HEADER_PRESENT:
     case MON__COND_HEADER_EQUALS: {
-        const char *value = header_value(a->easy, c->path);
+        const char *value = a->header(a->payload, c->path);
         shown(what, sizeof(what), c->path, strlen(c->path));
         if (!value) {
             say(v, "header condition failed: no header %s", what);
@@ -362,6 +362,17 @@ void mon__check_judge(mon_check_result *r, struct mon__verdict *v, const struct 
         transport_message(v, a);
         return;
     }
+    struct mon__response response = {code, a->body, a->body_len, a->truncated, header_value, a->easy};
+    mon__check_judge_response(r, v, spec, &response, a->now);
+}
+
+void mon__check_judge_response(mon_check_result *r, struct mon__verdict *v, const struct mon__check_spec *spec,
+                               const struct mon__response *a, mon_time now)
+{
+    long code = a->status;
+    v->message[0] = '\0';
+    r->error_message = v->message;
+    r->status = MON_STATUS_DOWN;
     if (code != spec->expected_status) {
         say(v, "expected %d, got %ld", spec->expected_status, code);
         return;
@@ -373,7 +384,7 @@ void mon__check_judge(mon_check_result *r, struct mon__verdict *v, const struct 
     json_decref(bj.root);
     if (!held)
         return;
-    if (degraded(v, r, spec, a->now)) {
+    if (degraded(v, r, spec, now)) {
         r->status = MON_STATUS_DEGRADED;
         return;
     }

@@ -47,6 +47,27 @@ struct mon__verdict {
     char remote_ip[64];
 };
 
+/* What the judgement reads of an answer that arrived (the transfer succeeded). */
+struct mon__response {
+    long status;      /* HTTP status of the final response */
+    const char *body; /* what was kept of the body; NULL when none */
+    size_t body_len;
+    int truncated; /* body longer than the limit and cut there */
+    /* Value of response header name (final response), or NULL when absent. */
+    const char *(*header)(void *payload, const char *name);
+    void *payload;
+};
+
+/*
+ * Judge an answer against spec: expected status, response conditions, then
+ * the DEGRADED rules (which read result's latency_ms and cert_expires_at).
+ * Sets result's status and error_message (into verdict). The part of
+ * mon__check_judge() that needs no libcurl: tests/fuzz/fuzz_checker.c calls it.
+ */
+void mon__check_judge_response(mon_check_result *result, struct mon__verdict *verdict,
+                               const struct mon__check_spec *spec, const struct mon__response *response,
+                               mon_time now);
+
 /*
  * Fill result's status, status_code, latency_ms, error_message, timings,
  * cert_expires_at and remote_ip from the attempt of a check of spec, by the rules of
