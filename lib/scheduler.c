@@ -23,8 +23,8 @@
  * Claim up to $2 endpoints whose slot has come and whose lease (if any) has
  * expired, oldest slot first, skipping rows another replica is claiming at
  * this moment. Each gets a lease for $1 and moves to its next slot. Returns
- * the slot (epoch ms), the endpoint as the model's JSON, and its latest
- * recorded status.
+ * the slot (epoch ms), the endpoint as the model's JSON, its latest
+ * recorded status and when that check ran (epoch us).
  */
 static const char CLAIM_SQL[] =
     "WITH due AS ("
@@ -34,15 +34,16 @@ static const char CLAIM_SQL[] =
     " UPDATE endpoint_schedule s SET lease_owner = $1,"
     " lease_until = now() + make_interval(secs => e.timeout * (e.retries + 1) / 1000.0 + $3::float8),"
     " next_check_at = mon_schedule_next(s.endpoint_id, e.check_interval, now())"
-    " FROM due, endpoints e"
-    " WHERE s.endpoint_id = due.endpoint_id AND e.id = s.endpoint_id AND e.enabled"
+    " FROM due JOIN endpoints e ON e.id = due.endpoint_id"
+    " LEFT JOIN endpoint_status st ON st.endpoint_id = due.endpoint_id"
+    " WHERE s.endpoint_id = due.endpoint_id AND e.enabled"
     " RETURNING extract(epoch FROM due.next_check_at)::float8 * 1000,"
     " json_build_object('id', e.id, 'name', e.name, 'type', e.type, 'url', e.url,"
     " 'check_interval', e.check_interval, 'timeout', e.timeout, 'expected_status', e.expected_status,"
     " 'headers', coalesce(e.headers, '{}'), 'enabled', e.enabled, 'method', e.method,"
     " 'degraded_ms', e.degraded_ms, 'retries', e.retries, 'conditions', e.conditions,"
     " 'cert_warn_days', e.cert_warn_days, 'follow_redirects', e.follow_redirects)::text,"
-    " (SELECT status::text FROM endpoint_status st WHERE st.endpoint_id = s.endpoint_id)";
+    " st.status::text, (extract(epoch FROM st.checked_at) * 1000000)::int8";
 
 /* One claimed check, the payload of its checker callback; linked in the
  * scheduler's list until it finishes, so that mon_scheduler_free() can free
@@ -50,7 +51,7 @@ static const char CLAIM_SQL[] =
 struct mon__claim {
     mon_scheduler *s;
     mon_endpoint *ep;
-    mon_status old_status;
+    mon_status old_status; /* of the newest check known at the claim */
     struct mon__claim *prev, *next;
 };
 
@@ -165,16 +166,18 @@ static int setup(mon_scheduler *s, const char *database_url, const mon_scheduler
     if ((rc = mon_checker_new(&s->checker, &copts)) != MON_OK)
         return rc;
     s->epfd = epoll_create1(EPOLL_CLOEXEC);
-    s->stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (s->epfd < 0 || s->stopfd < 0)
+    s->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (s->epfd < 0 || s->wakefd < 0)
         return mon__error(MON_EIO, NULL, "cannot create the event descriptors: %s", strerror(errno));
     ev.events = EPOLLIN;
-    ev.data.fd = s->stopfd;
-    if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->stopfd, &ev) != 0)
-        return mon__error(MON_EIO, NULL, "cannot watch the stop descriptor: %s", strerror(errno));
+    ev.data.fd = s->wakefd;
+    if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->wakefd, &ev) != 0)
+        return mon__error(MON_EIO, NULL, "cannot watch the wake-up descriptor: %s", strerror(errno));
     if ((rc = mon_checker_set_socket_callback(s->checker, on_socket, s)) != MON_OK)
         return rc;
-    return open_database(s, database_url);
+    if ((rc = open_database(s, database_url)) != MON_OK)
+        return rc;
+    return mon__sched_writer_start(s, database_url);
 }
 
 int mon_scheduler_new(mon_scheduler **out, const char *database_url, const mon_scheduler_options *options)
@@ -193,7 +196,7 @@ int mon_scheduler_new(mon_scheduler **out, const char *database_url, const mon_s
         return mon__error_nomem();
     s->opt = *o;
     s->opt.checker = NULL;
-    s->epfd = s->stopfd = -1;
+    s->epfd = s->wakefd = -1;
     atomic_init(&s->stop, 0);
     pthread_mutex_init(&s->lock, NULL);
     s->stats.version = MON_SCHEDULER_STATS_VERSION;
@@ -210,15 +213,17 @@ void mon_scheduler_free(mon_scheduler *s)
 {
     if (!s)
         return;
+    mon__sched_writer_stop(s);
     mon_checker_free(s->checker);
     while (s->claims)
         claim_free(s->claims);
     mon_store_close(s->store);
     mon__ring_free(&s->ring);
+    mon__status_map_free(&s->seen);
     if (s->epfd >= 0)
         close(s->epfd);
-    if (s->stopfd >= 0)
-        close(s->stopfd);
+    if (s->wakefd >= 0)
+        close(s->wakefd);
     pthread_mutex_destroy(&s->lock);
     free(s->owner);
     free(s);
@@ -236,7 +241,7 @@ void mon_scheduler_stop(mon_scheduler *s)
         return;
     atomic_store(&s->stop, 1);
     /* Wakes a step blocked in epoll_wait(); a full counter means it is awake anyway. */
-    ssize_t n = write(s->stopfd, &one, sizeof(one));
+    ssize_t n = write(s->wakefd, &one, sizeof(one));
     (void)n;
 }
 
@@ -269,6 +274,8 @@ static void on_result(mon_checker *checker, const mon_check_result *result, void
     /* A result that cannot be kept (out of memory) is lost: counted, not silent. */
     int kept = mon_check_result_to_record(&record, result) == MON_OK &&
                mon__sched_buffer_result(s, &record) == MON_OK;
+    /* Without the entry (out of memory) a change may be reported twice: harmless. */
+    mon__status_remember(&s->seen, result->endpoint_id, result->status, result->checked_at);
     pthread_mutex_lock(&s->lock);
     s->stats.dropped += !kept;
     s->stats.checks_done++;
@@ -298,14 +305,16 @@ static void start_claimed(mon_scheduler *s, const PGresult *res, int row)
 {
     struct mon__claim *c = calloc(1, sizeof(*c));
     mon_status old = MON_STATUS_UNKNOWN;
+    mon_time old_at = 0;
     int rc;
 
     if (!c)
         return;
     c->s = s;
-    if (!PQgetisnull(res, row, 2))
+    if (!PQgetisnull(res, row, 2)) {
         mon_status_parse(&old, PQgetvalue(res, row, 2));
-    c->old_status = old;
+        old_at = PQgetisnull(res, row, 3) ? 0 : strtoll(PQgetvalue(res, row, 3), NULL, 10);
+    }
     if ((rc = mon_endpoint_from_json(&c->ep, PQgetvalue(res, row, 1))) != MON_OK) {
         /* The id is the first member of the JSON object json_build_object made. */
         const char *id = strstr(PQgetvalue(res, row, 1), "\"id\"");
@@ -315,6 +324,7 @@ static void start_claimed(mon_scheduler *s, const PGresult *res, int row)
         free(c);
         return;
     }
+    c->old_status = mon__status_seen(&s->seen, mon_endpoint_get_id(c->ep), old, old_at);
     if (mon_checker_submit(s->checker, c->ep, on_result, c) != MON_OK) {
         mon_endpoint_free(c->ep);
         free(c);
@@ -341,7 +351,7 @@ static void claim_due(mon_scheduler *s, int64_t now)
     snprintf(limit_text, sizeof(limit_text), "%d", limit);
     const char *params[3] = {s->owner, limit_text, s->margin_text};
     PGresult *res = mon__store_exec(s->store, "claim due endpoints", CLAIM_SQL, 3, params, 0, &rc);
-    mon__sched_db_outcome(s, res ? MON_OK : rc);
+    mon__sched_db_outcome(s, &s->claim_backoff, res ? MON_OK : rc);
     if (!res)
         return;
     rows = PQntuples(res);
@@ -362,29 +372,20 @@ static int64_t max64(int64_t a, int64_t b)
     return a > b ? a : b;
 }
 
-/* One round: claim (unless draining), flush when due, wait for I/O at most
- * timeout_ms, drive the checker. */
+/* One round: claim (unless draining), wait for I/O at most timeout_ms, drive
+ * the checker. Results go to the writer thread. */
 static int step_once(mon_scheduler *s, int timeout_ms)
 {
     struct epoll_event events[EVENTS_PER_WAIT];
     int64_t now = mon__sched_now_ms(), wait = timeout_ms;
     int rc = MON_OK, n;
 
-    if (!s->draining && now >= s->next_claim_ms && now >= s->db_retry_ms)
+    if (!s->draining && now >= s->next_claim_ms && now >= s->claim_backoff.retry_at)
         claim_due(s, now);
-    if (s->ring.count && now >= s->db_retry_ms &&
-        (s->ring.count >= (size_t)s->opt.batch_size || now >= s->next_flush_ms)) {
-        mon__sched_flush(s);
-        s->next_flush_ms = now + s->opt.flush_interval_ms;
-    }
-    if (!s->ring.count)
-        s->next_flush_ms = now + s->opt.flush_interval_ms;
 
-    /* Database work waits for its own time and for the end of a backoff. */
+    /* A claim waits for its time and for the end of a backoff. */
     if (!s->draining)
-        wait = min64(wait, max64(s->next_claim_ms, s->db_retry_ms) - now);
-    if (s->ring.count)
-        wait = min64(wait, max64(s->next_flush_ms, s->db_retry_ms) - now);
+        wait = min64(wait, max64(s->next_claim_ms, s->claim_backoff.retry_at) - now);
     long checker_wait = mon_checker_timeout_ms(s->checker);
     if (checker_wait >= 0)
         wait = min64(wait, checker_wait);
@@ -394,9 +395,9 @@ static int step_once(mon_scheduler *s, int timeout_ms)
     n = epoll_wait(s->epfd, events, EVENTS_PER_WAIT, (int)wait);
     for (int i = 0; i < n && rc == MON_OK; i++) {
         int fd = events[i].data.fd;
-        if (fd == s->stopfd) {
+        if (fd == s->wakefd) {
             uint64_t count;
-            ssize_t got = read(s->stopfd, &count, sizeof(count));
+            ssize_t got = read(s->wakefd, &count, sizeof(count));
             (void)got;
             continue;
         }
@@ -429,21 +430,25 @@ int mon_scheduler_drain(mon_scheduler *s, int timeout_ms)
     if (!s)
         return mon__error(MON_EINVAL, "scheduler", "must not be NULL");
     s->draining = 1;
+    /* Results go out as soon as the database takes them. */
+    mon__sched_flush_now(s, 1);
     for (;;) {
         int64_t now = mon__sched_now_ms();
-        if ((!s->in_flight && !s->ring.count) || now >= deadline || rc != MON_OK)
+        if ((!s->in_flight && mon__sched_results_idle(s)) || now >= deadline || rc != MON_OK)
             break;
-        /* Results go out as soon as the database takes them. */
-        s->next_flush_ms = now;
         rc = step_once(s, (int)min64(100, deadline - now));
     }
+    mon__sched_flush_now(s, 0);
     s->draining = 0;
     if (rc != MON_OK)
         return rc;
-    if (s->in_flight || s->ring.count)
+    if (s->in_flight || !mon__sched_results_idle(s)) {
+        mon_scheduler_stats st;
+        mon_scheduler_stats_get(&st, s);
         return mon__error(MON_ETIMEOUT, NULL,
                           "%zu check(s) in flight and %zu result(s) unwritten after %d ms", s->in_flight,
-                          s->ring.count, timeout_ms);
+                          st.buffered, timeout_ms);
+    }
     return MON_OK;
 }
 

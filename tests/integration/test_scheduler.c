@@ -161,6 +161,59 @@ START_TEST(status_changes_are_reported_once_with_step)
 }
 END_TEST
 
+/* A change seen by this replica whose result is not written yet (the database
+ * was away, or the batch waits for its flush) is not reported again by the
+ * next check: the database's latest status is stale until the write. */
+START_TEST(status_change_is_reported_once_while_results_are_unwritten)
+{
+    mon_scheduler_options opts = MON_SCHEDULER_OPTIONS_INIT;
+    mon_check_record up = MON_CHECK_RECORD_INIT;
+    const mon_check_record *rows[1] = {&up};
+    struct changes changes = {0, 0};
+    mon_store *store = NULL;
+    mon_scheduler *s;
+    char *id;
+
+    kit_add_endpoints(1, "flaky", "/status/503", 10, 2000, 0);
+    id = pgtest_query_value(kit_url, "SELECT id::text FROM endpoints");
+    snprintf(up.endpoint_id, sizeof(up.endpoint_id), "%s", id);
+    up.status = MON_STATUS_UP;
+    ck_assert_int_eq(mon_store_open(&store, kit_url), MON_OK);
+    ck_assert_int_eq(mon_store_history_insert(store, rows, 1), MON_OK);
+    mon_store_close(store);
+    kit_all_due_now();
+    /* Results stay unwritten until the drain. */
+    opts.flush_interval_ms = 60000;
+    opts.batch_size = 1000;
+    opts.on_status = count_change;
+    opts.status_payload = &changes;
+    s = kit_scheduler(kit_url, "unwritten", &opts);
+    for (int i = 0; i < 200 && kit_stats(s).checks_done < 1; i++)
+        ck_assert_int_eq(mon_scheduler_step(s, 50), MON_OK);
+    ck_assert_int_eq(changes.count, 1); /* UP -> DOWN */
+    ck_assert_int_eq(changes.to_down, 1);
+
+    /* Due again with its lease expired, as after an outage longer than the lease. */
+    pgtest_exec(kit_url, "UPDATE endpoint_schedule SET next_check_at = now(), lease_until = now()");
+    for (int i = 0; i < 200 && kit_stats(s).checks_done < 2; i++)
+        ck_assert_int_eq(mon_scheduler_step(s, 50), MON_OK);
+    ck_assert_uint_eq(kit_stats(s).checks_done, 2);
+    ck_assert_uint_eq(kit_stats(s).results_written, 0);
+    ck_assert_int_eq(changes.count, 1);
+
+    /* Once written, the database agrees: still no second report. */
+    ck_assert_int_eq(mon_scheduler_drain(s, 5000), MON_OK);
+    kit_all_due_now();
+    for (int i = 0; i < 200 && kit_stats(s).checks_done < 3; i++)
+        ck_assert_int_eq(mon_scheduler_step(s, 50), MON_OK);
+    ck_assert_int_eq(mon_scheduler_drain(s, 5000), MON_OK);
+    ck_assert_int_eq(changes.count, 1);
+    ck_assert_int_eq(kit_count("SELECT count(*) FROM health_history WHERE status = 'DOWN'"), 3);
+    free(id);
+    mon_scheduler_free(s);
+}
+END_TEST
+
 START_TEST(bad_options_are_refused_clearly)
 {
     mon_scheduler_options opts = MON_SCHEDULER_OPTIONS_INIT;
@@ -210,6 +263,7 @@ int main(void)
     tcase_add_test(tc, slots_are_spread_over_the_interval);
     tcase_add_test(tc, two_replicas_check_each_endpoint_once_per_interval);
     tcase_add_test(tc, status_changes_are_reported_once_with_step);
+    tcase_add_test(tc, status_change_is_reported_once_while_results_are_unwritten);
     tcase_add_test(tc, bad_options_are_refused_clearly);
     tcase_add_test(tc, outdated_schema_is_refused);
     suite_add_tcase(suite, tc);

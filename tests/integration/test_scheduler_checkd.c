@@ -181,14 +181,17 @@ END_TEST
 
 int main(void)
 {
-    Suite *suite = suite_create("scheduler_checkd");
-    TCase *tc = tcase_create("checkd");
+    Suite *suite;
+    TCase *tc;
     int failed;
 
+    /* Before anything is allocated: LeakSanitizer checks the skip too. */
     if (access(CHECKD, X_OK) != 0) {
         fprintf(stderr, "%s not built (configure with MONITORAGE_BUILD_SERVER=ON): skipped\n", CHECKD);
         return 77;
     }
+    suite = suite_create("scheduler_checkd");
+    tc = tcase_create("checkd");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, refuses_an_outdated_schema_unless_asked_to_migrate);
