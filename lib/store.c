@@ -78,7 +78,10 @@ static int connection_lost(PGconn *conn, const PGresult *res)
     if (PQstatus(conn) != CONNECTION_OK)
         return 1;
     state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-    return !res || (state && strncmp(state, "08", 2) == 0);
+    /* An error made by libpq itself has no SQLSTATE: after the server was
+     * killed the first query fails with "server closed the connection
+     * unexpectedly" while PQstatus still says CONNECTION_OK. */
+    return !state || strncmp(state, "08", 2) == 0;
 }
 
 int mon__store_result_error(PGconn *conn, const PGresult *res, const char *what)
@@ -90,8 +93,8 @@ int mon__store_result_error(PGconn *conn, const PGresult *res, const char *what)
 
     snprintf(message, sizeof(message), "%s", primary ? primary : PQerrorMessage(conn));
     message[strcspn(message, "\n")] = '\0';
-    if (!state || connection_lost(conn, res))
-        code = (PQstatus(conn) != CONNECTION_OK || !res) ? MON_ECONN : MON_EDB;
+    if (connection_lost(conn, res))
+        code = MON_ECONN;
     else if (strcmp(state, "23505") == 0)
         code = MON_EEXISTS;
     else if (strcmp(state, "23503") == 0)
