@@ -49,5 +49,6 @@ MON_END_DECLS
 #include "connector.h"
 #include "checker.h"
 #include "scheduler.h"
+#include "notify.h"
 
 #endif

@@ -1,0 +1,821 @@
+/*
+ * Notifications against the private PostgreSQL and loopback stubs: incidents
+ * and their events are written as the engine of migration 007 writes them,
+ * rules and the outbox are migration 008's, deliveries go to tests/stubs/
+ * webhook_stub.py (which checks the HMAC), jira_stub.py and glpi_stub.py.
+ */
+#include <monitorage/monitorage.h>
+#include <monitorage/notify.h>
+
+#include "checkmain.h"
+#include "notify_priv.h"
+#include "pgtest.h"
+#include "stubproc.h"
+
+#include <check.h>
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define KEY_HEX "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+#define HOOK_SECRET "hook-Shared-Secret-7f3a9c21"
+#define JIRA_TOKEN "jira-ApiToken-Secret-4455"
+#define GLPI_TOKEN "glpi-UserToken-Secret-8866"
+#define GLPI_APP "glpi-app-token-1234"
+
+static struct {
+    char db_url[1024];
+    struct stubproc hook, jira, glpi;
+    char hook_control[128], hook_url[128];
+    mon_store *store;
+    mon_secret_key *key;
+    mon_connectors *reg;
+    mon_notifier *notifier;
+} t;
+
+/* ------------------------------------------------------------ helpers */
+
+struct buffer {
+    char *data;
+    size_t len;
+};
+
+static size_t collect(char *data, size_t size, size_t nmemb, void *userdata)
+{
+    struct buffer *b = userdata;
+    char *grown = realloc(b->data, b->len + size * nmemb + 1);
+    if (!grown)
+        return 0;
+    memcpy(grown + b->len, data, size * nmemb);
+    b->data = grown;
+    b->len += size * nmemb;
+    b->data[b->len] = '\0';
+    return size * nmemb;
+}
+
+/* GET (body NULL) or POST JSON to url; returns the reply body (free()). */
+static char *http(const char *url, const char *body)
+{
+    CURL *curl = curl_easy_init();
+    struct buffer b = {NULL, 0};
+    struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
+    long status = 0;
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    if (body)
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 10000L);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &b);
+    ck_assert_int_eq(curl_easy_perform(curl), CURLE_OK);
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    ck_assert_int_eq(status, 200);
+    curl_slist_free_all(headers);
+    curl_easy_cleanup(curl);
+    if (!b.data)
+        b.data = strdup("");
+    return b.data;
+}
+
+static void control(const struct stubproc *stub, const char *json)
+{
+    char url[160];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/__control", stub->port);
+    free(http(url, json));
+}
+
+static char *stub_log(const struct stubproc *stub)
+{
+    char url[160];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/__log", stub->port);
+    return http(url, NULL);
+}
+
+static int count(const char *haystack, const char *needle)
+{
+    int n = 0;
+    for (const char *p = haystack; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+        n++;
+    return n;
+}
+
+static void assert_clean(const char *text)
+{
+    if (!text)
+        return;
+    ck_assert_msg(!strstr(text, HOOK_SECRET), "webhook secret leaked into: %s", text);
+    ck_assert_msg(!strstr(text, JIRA_TOKEN), "Jira token leaked into: %s", text);
+    ck_assert_msg(!strstr(text, GLPI_TOKEN), "GLPI token leaked into: %s", text);
+}
+
+__attribute__((format(printf, 1, 2))) static long long sql_ll(const char *fmt, ...)
+{
+    char sql[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(sql, sizeof(sql), fmt, ap);
+    va_end(ap);
+    return pgtest_query_ll(t.db_url, sql);
+}
+
+__attribute__((format(printf, 1, 2))) static char *sql_text(const char *fmt, ...)
+{
+    char sql[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(sql, sizeof(sql), fmt, ap);
+    va_end(ap);
+    return pgtest_query_value(t.db_url, sql);
+}
+
+static char *make_endpoint(const char *name, const char *type)
+{
+    char sql[512];
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO endpoints (name, type, url) VALUES ('%s', '%s', 'https://%s.example.com/health')"
+             " RETURNING id",
+             name, type, name);
+    return pgtest_query_value(t.db_url, sql);
+}
+
+/* Incidents as the engine of migration 007 records them: the incident row
+ * and, in the same statement, its event with the payload of the contract. */
+static void incident_event(const char *change, const char *kind)
+{
+    char sql[2048];
+    snprintf(sql, sizeof(sql),
+             "WITH i AS (%s RETURNING *) INSERT INTO incident_events (incident_id, endpoint_id, kind, payload)"
+             " SELECT i.id, i.endpoint_id, '%s', jsonb_build_object('endpoint', jsonb_build_object('id', e.id,"
+             " 'name', e.name, 'url', e.url, 'type', e.type), 'incident', jsonb_build_object('id', i.id, 'kind',"
+             " i.kind, 'started_at', i.started_at, 'resolved_at', i.resolved_at, 'first_error', i.first_error,"
+             " 'failed_checks', i.failed_checks, 'last_status', i.last_status))"
+             " FROM i JOIN endpoints e ON e.id = i.endpoint_id",
+             change, kind);
+    pgtest_exec(t.db_url, sql);
+}
+
+static void go_down(const char *endpoint_id)
+{
+    char sql[512];
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO incidents (endpoint_id, kind, started_at, first_error, failed_checks, last_status)"
+             " VALUES ('%s', 'down', now(), 'connect: connection refused', 3, 'DOWN')",
+             endpoint_id);
+    incident_event(sql, "opened");
+}
+
+static void recover(const char *endpoint_id)
+{
+    char sql[512];
+    snprintf(sql, sizeof(sql),
+             "UPDATE incidents SET resolved_at = now(), last_status = 'UP' WHERE endpoint_id = '%s'"
+             " AND resolved_at IS NULL",
+             endpoint_id);
+    incident_event(sql, "resolved");
+}
+
+/* Create a rule; returns its id (free()). */
+static char *rule(const char *json)
+{
+    char *out = NULL, *id;
+    const char *p;
+    int rc = mon_notify_rule_create(&out, t.store, t.key, json, NULL);
+    ck_assert_msg(rc == MON_OK, "create rule: %s", mon_error_last());
+    assert_clean(out);
+    p = strstr(out, "\"id\": \"") ? strstr(out, "\"id\": \"") + 7 : strstr(out, "\"id\":\"") + 6;
+    id = strndup(p, 36);
+    mon_free(out);
+    return id;
+}
+
+static char *webhook_rule_json(const char *name, const char *secret, const char *extra)
+{
+    static char json[1024];
+    snprintf(json, sizeof(json),
+             "{\"name\":\"%s\",\"channel\":\"webhook\",\"webhook\":{\"url\":\"%s/hooks/ops\",\"timeout_ms\":1000,"
+             "\"secret\":\"%s\"}%s}",
+             name, t.hook_url, secret, extra ? extra : "");
+    return json;
+}
+
+static mon_notify_stats dispatch(mon_notifier *n)
+{
+    mon_notify_stats st = MON_NOTIFY_STATS_INIT;
+    ck_assert_msg(mon_notify_dispatch(&st, n) == MON_OK, "dispatch: %s", mon_error_last());
+    return st;
+}
+
+static mon_notifier *notifier(const char *owner, mon_store *store, int lease_ms, int base_ms, int attempts)
+{
+    mon_notify_options o = MON_NOTIFY_OPTIONS_INIT;
+    mon_notifier *n = NULL;
+    o.owner = owner;
+    o.lease_ms = lease_ms;
+    o.backoff_base_ms = base_ms;
+    o.backoff_max_ms = base_ms * 4;
+    o.max_attempts = attempts;
+    ck_assert_int_eq(mon_notifier_new(&n, store, t.reg, t.key, &o), MON_OK);
+    return n;
+}
+
+static long long outbox(const char *where)
+{
+    return sql_ll("SELECT count(*) FROM notification_outbox WHERE %s", where);
+}
+
+/* ----------------------------------------------------------- fixtures */
+
+static void configure(const char *name, const struct stubproc *stub, const char *options, const char *creds)
+{
+    mon_connector_config config = MON_CONNECTOR_CONFIG_INIT;
+    char base[128];
+    snprintf(base, sizeof(base), "http://127.0.0.1:%d", stub->port);
+    config.base_url = base;
+    config.options_json = options;
+    config.credentials_json = creds;
+    config.enabled = 1;
+    ck_assert_msg(mon_connector_configure(t.reg, name, &config) == MON_OK, "%s: %s", name, mon_error_last());
+}
+
+static void suite_start(void)
+{
+    const char *hook_argv[] = {"python3", NULL, HOOK_SECRET, NULL};
+    const char *jira_argv[] = {"python3", NULL, JIRA_TOKEN, "ops@example.com", NULL};
+    const char *glpi_argv[] = {"python3", NULL, GLPI_TOKEN, GLPI_APP, NULL};
+    char path[3][1024], *port;
+
+    snprintf(t.db_url, sizeof(t.db_url), "%s", pgtest_fresh_database("notify"));
+    ck_assert_int_eq(mon_global_init(), MON_OK);
+    ck_assert_int_eq(mon_store_open(&t.store, t.db_url), MON_OK);
+    ck_assert_msg(mon_store_migrate(t.store, NULL) == MON_OK, "migrate: %s", mon_error_last());
+    snprintf(path[0], sizeof(path[0]), "%s", stubproc_source_path("stubs/webhook_stub.py"));
+    snprintf(path[1], sizeof(path[1]), "%s", stubproc_source_path("stubs/jira_stub.py"));
+    snprintf(path[2], sizeof(path[2]), "%s", stubproc_source_path("stubs/glpi_stub.py"));
+    hook_argv[1] = path[0];
+    jira_argv[1] = path[1];
+    glpi_argv[1] = path[2];
+    stubproc_start(&t.hook, hook_argv);
+    stubproc_start(&t.jira, jira_argv);
+    stubproc_start(&t.glpi, glpi_argv);
+    snprintf(t.hook_control, sizeof(t.hook_control), "http://127.0.0.1:%d/__port", t.hook.port);
+    port = http(t.hook_control, NULL);
+    snprintf(t.hook_url, sizeof(t.hook_url), "http://127.0.0.1:%d", atoi(strstr(port, ":") + 1));
+    free(port);
+    ck_assert_int_eq(mon_secret_key_from_hex(&t.key, KEY_HEX), MON_OK);
+    ck_assert_int_eq(mon_connectors_new(&t.reg, t.store, t.key), MON_OK);
+    configure("JIRA", &t.jira,
+              "{\"deployment\":\"cloud\",\"email\":\"ops@example.com\",\"project_key\":\"OPS\",\"timeout_ms\":2000}",
+              "{\"api_token\":\"" JIRA_TOKEN "\"}");
+    configure("GLPI", &t.glpi, "{\"timeout_ms\":2000}",
+              "{\"user_token\":\"" GLPI_TOKEN "\",\"app_token\":\"" GLPI_APP "\"}");
+    mon_connectors_free(t.reg);
+    mon_secret_key_free(t.key);
+    mon_store_close(t.store);
+    t.reg = NULL;
+    t.key = NULL;
+    t.store = NULL;
+}
+
+static void suite_stop(void)
+{
+    stubproc_stop(&t.hook);
+    stubproc_stop(&t.jira);
+    stubproc_stop(&t.glpi);
+    mon_global_cleanup();
+}
+
+static void setup(void)
+{
+    ck_assert_int_eq(mon_store_open(&t.store, t.db_url), MON_OK);
+    ck_assert_int_eq(mon_secret_key_from_hex(&t.key, KEY_HEX), MON_OK);
+    ck_assert_int_eq(mon_connectors_new(&t.reg, t.store, t.key), MON_OK);
+    pgtest_exec(t.db_url, "DELETE FROM notification_rules; DELETE FROM endpoints");
+    t.notifier = notifier("test-a", t.store, 1000, 200, 5);
+    control(&t.hook, "{\"mode\":\"normal\",\"down\":false,\"clear\":true}");
+    control(&t.jira, "{\"mode\":\"normal\"}");
+    control(&t.glpi, "{\"mode\":\"normal\"}");
+}
+
+static void teardown(void)
+{
+    mon_notifier_free(t.notifier);
+    mon_connectors_free(t.reg);
+    mon_secret_key_free(t.key);
+    mon_store_close(t.store);
+    t.notifier = NULL;
+    t.reg = NULL;
+    t.key = NULL;
+    t.store = NULL;
+}
+
+/* -------------------------------------------------------------- rules */
+
+static void assert_rule_error(const char *json, int code, const char *field)
+{
+    char *out = NULL;
+    int rc = mon_notify_rule_create(&out, t.store, t.key, json, NULL);
+    ck_assert_msg(rc == code, "%s: got %s (%s)", json, mon_error_name(rc), mon_error_last());
+    ck_assert_ptr_null(out);
+    ck_assert_msg(strcmp(mon_error_field(), field) == 0, "%s: field %s, expected %s (%s)", json,
+                  mon_error_field(), field, mon_error_last());
+    assert_clean(mon_error_last());
+}
+
+START_TEST(rule_errors_name_the_field)
+{
+    char *ep = make_endpoint("api1", "APIM");
+    char json[512];
+    assert_rule_error("[1]", MON_EINVAL, "rule");
+    assert_rule_error("{\"channel\":\"jira\"}", MON_EINVAL, "name");
+    assert_rule_error("{\"name\":\"x\",\"channel\":\"sms\"}", MON_EINVAL, "channel");
+    assert_rule_error("{\"name\":\"x\",\"channel\":\"jira\",\"colour\":1}", MON_EINVAL, "rule");
+    assert_rule_error("{\"name\":\"x\",\"channel\":\"jira\",\"events\":[\"opened\",\"closed\"]}", MON_EINVAL,
+                      "events[1]");
+    assert_rule_error("{\"name\":\"x\",\"channel\":\"jira\",\"events\":[]}", MON_EINVAL, "events");
+    assert_rule_error("{\"name\":\"x\",\"channel\":\"jira\",\"endpoint_type\":\"FTP\"}", MON_EINVAL,
+                      "endpoint_type");
+    assert_rule_error("{\"name\":\"x\",\"channel\":\"jira\",\"endpoint_id\":\"nope\"}", MON_EINVAL, "endpoint_id");
+    assert_rule_error("{\"name\":\"x\",\"channel\":\"jira\",\"endpoint_id\":\"00000000-0000-0000-0000-000000000001\"}",
+                      MON_ENOTFOUND, "endpoint_id");
+    snprintf(json, sizeof(json), "{\"name\":\"x\",\"channel\":\"jira\",\"endpoint_id\":\"%s\",\"endpoint_type\":\"APIM\"}",
+             ep);
+    assert_rule_error(json, MON_EINVAL, "endpoint_type");
+    assert_rule_error("{\"name\":\"x\",\"channel\":\"jira\",\"glpi\":{}}", MON_EINVAL, "glpi");
+    assert_rule_error("{\"name\":\"x\",\"channel\":\"jira\",\"jira\":{\"labels\":[\"a b\"]}}", MON_EINVAL,
+                      "jira.labels");
+    assert_rule_error("{\"name\":\"x\",\"channel\":\"glpi\",\"glpi\":{\"urgency\":9}}", MON_EINVAL, "glpi.urgency");
+    assert_rule_error("{\"name\":\"x\",\"channel\":\"webhook\"}", MON_EINVAL, "webhook");
+    assert_rule_error("{\"name\":\"x\",\"channel\":\"webhook\",\"webhook\":{\"url\":\"ftp://h/x\",\"secret\":\""
+                      HOOK_SECRET "\"}}",
+                      MON_EINVAL, "webhook.url");
+    assert_rule_error("{\"name\":\"x\",\"channel\":\"webhook\",\"webhook\":{\"url\":\"http://h/x\"}}", MON_EINVAL,
+                      "webhook.secret");
+    assert_rule_error("{\"name\":\"x\",\"channel\":\"webhook\",\"webhook\":{\"url\":\"http://h/x\",\"secret\":\"short\"}}",
+                      MON_EINVAL, "webhook.secret");
+    assert_rule_error("{\"name\":\"x\",\"channel\":\"webhook\",\"webhook\":{\"url\":\"http://h/x\",\"timeout_ms\":5,"
+                      "\"secret\":\"" HOOK_SECRET "\"}}",
+                      MON_EINVAL, "webhook.timeout_ms");
+    free(rule("{\"name\":\"dup\",\"channel\":\"jira\"}"));
+    assert_rule_error("{\"name\":\"dup\",\"channel\":\"glpi\"}", MON_EEXISTS, "name");
+    free(ep);
+}
+END_TEST
+
+START_TEST(rule_crud_keeps_the_secret_write_only_and_is_audited)
+{
+    char *id = rule(webhook_rule_json("ops hook", HOOK_SECRET, ",\"events\":[\"opened\"],\"endpoint_type\":\"APIM\""));
+    char *out = NULL, *stored;
+    long long audits = pgtest_query_ll(t.db_url, "SELECT count(*) FROM action_logs WHERE action LIKE 'notification_rule.%'");
+
+    ck_assert_int_eq(mon_notify_rule_get_json(&out, t.store, id), MON_OK);
+    assert_clean(out);
+    ck_assert_ptr_nonnull(strstr(out, "\"secret_set\":true"));
+    ck_assert_ptr_nonnull(strstr(out, "\"events\":[\"opened\"]"));
+    ck_assert_ptr_nonnull(strstr(out, "\"endpoint_type\":\"APIM\""));
+    mon_free(out);
+    /* Stored encrypted. */
+    stored = sql_text("SELECT secret FROM notification_rules WHERE id = '%s'", id);
+    ck_assert_ptr_nonnull(strstr(stored, "mon1:"));
+    assert_clean(stored);
+    free(stored);
+
+    /* Change the timeout only: the secret stays. */
+    ck_assert_msg(mon_notify_rule_update(&out, t.store, t.key, id, "{\"webhook\":{\"timeout_ms\":2500},\"enabled\":false}",
+                                         NULL) == MON_OK,
+                  "%s", mon_error_last());
+    ck_assert_ptr_nonnull(strstr(out, "\"timeout_ms\":2500"));
+    ck_assert_ptr_nonnull(strstr(out, "\"secret_set\":true"));
+    ck_assert_ptr_nonnull(strstr(out, "\"enabled\":false"));
+    mon_free(out);
+    /* Switching to Jira drops the webhook block and the secret. */
+    ck_assert_int_eq(mon_notify_rule_update(&out, t.store, t.key, id, "{\"channel\":\"jira\"}", NULL), MON_OK);
+    ck_assert_ptr_null(strstr(out, "webhook"));
+    ck_assert_ptr_nonnull(strstr(out, "\"resolve_transition\":\"Done\""));
+    mon_free(out);
+    ck_assert_int_eq(sql_ll("SELECT count(*) FROM notification_rules WHERE id = '%s' AND secret IS NULL", id), 1);
+    ck_assert_int_eq(mon_notify_rule_update(&out, t.store, t.key, id, "{\"channel\":\"webhook\"}", NULL), MON_EINVAL);
+    ck_assert_str_eq(mon_error_field(), "webhook");
+
+    ck_assert_int_eq(mon_notify_rule_list_json(&out, t.store), MON_OK);
+    ck_assert_int_eq(count(out, "\"channel\""), 1);
+    mon_free(out);
+    ck_assert_int_eq(mon_notify_rule_delete(t.store, id, NULL), MON_OK);
+    ck_assert_int_eq(mon_notify_rule_delete(t.store, id, NULL), MON_ENOTFOUND);
+    ck_assert_int_eq(mon_notify_rule_get_json(&out, t.store, id), MON_ENOTFOUND);
+
+    /* 3 updates (one refused) and 2 deletes (one refused) since the create: every one in the audit log. */
+    ck_assert_int_eq(pgtest_query_ll(t.db_url, "SELECT count(*) FROM action_logs WHERE action LIKE 'notification_rule.%'"),
+                     audits + 5);
+    stored = pgtest_query_value(t.db_url, "SELECT string_agg(parameters::text || coalesce(error_message, ''), ' ')"
+                                          " FROM action_logs");
+    assert_clean(stored);
+    free(stored);
+    free(id);
+}
+END_TEST
+
+/* ---------------------------------------------------------- delivery */
+
+START_TEST(opened_incident_sends_one_signed_webhook_and_one_jira_issue)
+{
+    char *ep = make_endpoint("billing", "APIM");
+    char *hook = rule(webhook_rule_json("hook", HOOK_SECRET, NULL));
+    char *jira = rule("{\"name\":\"jira\",\"channel\":\"jira\",\"jira\":{\"labels\":[\"billing\"]}}");
+    char *log, *refs, *delivery, expected[64];
+    mon_notify_stats st;
+
+    go_down(ep);
+    ck_assert_int_eq(outbox("true"), 2);
+    st = dispatch(t.notifier);
+    ck_assert_int_eq(st.claimed, 2);
+    ck_assert_int_eq(st.sent, 2);
+    st = dispatch(t.notifier);
+    ck_assert_int_eq(st.claimed, 0);
+
+    log = stub_log(&t.hook);
+    ck_assert_int_eq(count(log, "\"signature_ok\": true"), 1);
+    ck_assert_int_eq(count(log, "\"signature_ok\": false"), 0);
+    ck_assert_int_eq(count(log, "\"event\": \"opened\""), 1);
+    delivery = sql_text("SELECT id::text FROM notification_outbox WHERE rule_id = '%s'", hook);
+    snprintf(expected, sizeof(expected), "\"delivery\": \"%s\"", delivery);
+    ck_assert_msg(strstr(log, expected), "%s not in %s", expected, log);
+    ck_assert_ptr_nonnull(strstr(log, "billing"));
+    ck_assert_ptr_nonnull(strstr(log, "connect: connection refused"));
+    assert_clean(log);
+    free(log);
+
+    log = stub_log(&t.jira);
+    ck_assert_int_eq(count(log, "\"path\": \"/rest/api/2/issue\""), 1);
+    ck_assert_ptr_nonnull(strstr(log, "[Monitorage] billing is down"));
+    ck_assert_ptr_nonnull(strstr(log, "monitorage"));
+    ck_assert_ptr_nonnull(strstr(log, "\\\"billing\\\"]")); /* the rule's label, inside the logged body */
+    free(log);
+    refs = sql_text("SELECT ticket_refs::text FROM incidents WHERE endpoint_id = '%s'", ep);
+    ck_assert_ptr_nonnull(strstr(refs, "\"key\": \"OPS-24\""));
+    ck_assert_ptr_nonnull(strstr(refs, jira));
+    ck_assert_ptr_nonnull(strstr(refs, "\"system\": \"jira\""));
+    free(refs);
+    ck_assert_int_eq(sql_ll("SELECT count(*) FROM notification_outbox WHERE rule_id = '%s' AND status = 'sent'"
+                            " AND ticket_key = 'OPS-24' AND attempts = 1",
+                            jira),
+                     1);
+    ck_assert_int_eq(pgtest_query_ll(t.db_url, "SELECT count(*) FROM action_logs WHERE action ="
+                                               " 'notification.ticket.open' AND result = 'SUCCESS'"),
+                     1);
+    free(delivery);
+    free(hook);
+    free(jira);
+    free(ep);
+}
+END_TEST
+
+START_TEST(resolved_incident_comments_and_closes_jira_and_glpi_tickets)
+{
+    char *ep = make_endpoint("crm", "TALEND");
+    char *jira = rule("{\"name\":\"jira\",\"channel\":\"jira\",\"endpoint_type\":\"TALEND\"}");
+    char *glpi = rule("{\"name\":\"glpi\",\"channel\":\"glpi\",\"glpi\":{\"urgency\":4}}");
+    char *log, *refs;
+    mon_notify_stats st;
+
+    go_down(ep);
+    st = dispatch(t.notifier);
+    ck_assert_int_eq(st.sent, 2);
+    refs = sql_text("SELECT ticket_refs::text FROM incidents WHERE endpoint_id = '%s'", ep);
+    ck_assert_ptr_nonnull(strstr(refs, "\"key\": \"15\""));
+    ck_assert_ptr_nonnull(strstr(refs, "\"key\": \"OPS-24\""));
+    free(refs);
+    control(&t.jira, "{\"mode\":\"normal\"}");
+    control(&t.glpi, "{\"mode\":\"normal\"}");
+
+    recover(ep);
+    ck_assert_int_eq(outbox("event_kind = 'resolved'"), 2);
+    st = dispatch(t.notifier);
+    ck_assert_int_eq(st.sent, 2);
+    log = stub_log(&t.jira);
+    ck_assert_int_eq(count(log, "\"path\": \"/rest/api/2/issue/OPS-24/comment\""), 1);
+    ck_assert_int_eq(count(log, "\"path\": \"/rest/api/2/issue/OPS-24/transitions\""), 2); /* GET then POST */
+    ck_assert_ptr_nonnull(strstr(log, "{\\\"transition\\\":{\\\"id\\\":\\\"31\\\"}}"));
+    ck_assert_ptr_nonnull(strstr(log, "recovered"));
+    free(log);
+    log = stub_log(&t.glpi);
+    ck_assert_int_eq(count(log, "\"path\": \"/apirest.php/ITILFollowup/\""), 1);
+    ck_assert_int_eq(count(log, "\"path\": \"/apirest.php/ITILSolution/\""), 1);
+    free(log);
+    ck_assert_int_eq(outbox("status = 'sent'"), 4);
+    ck_assert_int_eq(pgtest_query_ll(t.db_url, "SELECT count(*) FROM action_logs WHERE action IN"
+                                               " ('notification.ticket.comment', 'notification.ticket.close')"
+                                               " AND result = 'SUCCESS'"),
+                     4);
+    free(jira);
+    free(glpi);
+    free(ep);
+}
+END_TEST
+
+START_TEST(rules_match_their_scope_and_events)
+{
+    char *api = make_endpoint("api", "APIM"), *dom = make_endpoint("dom", "DOMAIN");
+    char json[512], *one, *talend, *resolved_only;
+
+    snprintf(json, sizeof(json), "{\"name\":\"one\",\"channel\":\"glpi\",\"endpoint_id\":\"%s\"}", dom);
+    one = rule(json);
+    talend = rule("{\"name\":\"talend\",\"channel\":\"glpi\",\"endpoint_type\":\"TALEND\"}");
+    resolved_only = rule("{\"name\":\"resolved\",\"channel\":\"jira\",\"events\":[\"resolved\"]}");
+    free(rule("{\"name\":\"off\",\"channel\":\"jira\",\"enabled\":false}"));
+    go_down(api);
+    go_down(dom);
+    ck_assert_int_eq(outbox("true"), 1);
+    ck_assert_int_eq(sql_ll("SELECT count(*) FROM notification_outbox WHERE rule_id = '%s'", one), 1);
+    recover(api);
+    ck_assert_int_eq(sql_ll("SELECT count(*) FROM notification_outbox WHERE rule_id = '%s'", resolved_only), 1);
+    ck_assert_int_eq(sql_ll("SELECT count(*) FROM notification_outbox WHERE rule_id = '%s'", talend), 0);
+    /* A resolve whose rule never opened a ticket has nothing to close. */
+    ck_assert_int_eq(dispatch(t.notifier).skipped, 1);
+    ck_assert_int_eq(sql_ll("SELECT count(*) FROM notification_outbox WHERE rule_id = '%s' AND status = 'skipped'"
+                            " AND last_error LIKE 'no ticket%%'",
+                            resolved_only),
+                     1);
+    free(one);
+    free(talend);
+    free(resolved_only);
+    free(api);
+    free(dom);
+}
+END_TEST
+
+/* Two replicas, each with its own store, dispatching the same outbox at once. */
+struct replica {
+    const char *owner;
+    int sent;
+};
+
+static void *replica_run(void *arg)
+{
+    struct replica *r = arg;
+    mon_store *store = NULL;
+    mon_connectors *reg = NULL;
+    mon_notify_options o = MON_NOTIFY_OPTIONS_INIT;
+    mon_notifier *n = NULL;
+    int idle = 0;
+
+    if (mon_store_open(&store, t.db_url) != MON_OK || mon_connectors_new(&reg, store, t.key) != MON_OK)
+        return NULL;
+    o.owner = r->owner;
+    o.batch = 3;
+    if (mon_notifier_new(&n, store, reg, t.key, &o) == MON_OK) {
+        while (idle < 3) {
+            mon_notify_stats st = MON_NOTIFY_STATS_INIT;
+            if (mon_notify_dispatch(&st, n) != MON_OK)
+                break;
+            r->sent += st.sent;
+            idle = st.claimed ? 0 : idle + 1;
+        }
+    }
+    mon_notifier_free(n);
+    mon_connectors_free(reg);
+    mon_store_close(store);
+    return NULL;
+}
+
+START_TEST(two_dispatchers_deliver_each_notification_once)
+{
+    struct replica a = {"replica-a", 0}, b = {"replica-b", 0};
+    pthread_t ta, tb;
+    char *log, *ids;
+    free(rule(webhook_rule_json("hook", HOOK_SECRET, NULL)));
+    for (int i = 0; i < 30; i++) {
+        char name[16], *ep;
+        snprintf(name, sizeof(name), "ep%02d", i);
+        ep = make_endpoint(name, "APIM");
+        go_down(ep);
+        free(ep);
+    }
+    ck_assert_int_eq(outbox("true"), 30);
+    pthread_create(&ta, NULL, replica_run, &a);
+    pthread_create(&tb, NULL, replica_run, &b);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    fprintf(stderr, "two dispatchers: replica-a sent %d, replica-b sent %d\n", a.sent, b.sent);
+    ck_assert_int_eq(a.sent + b.sent, 30);
+    ck_assert_int_eq(outbox("status = 'sent' AND attempts = 1"), 30);
+    log = stub_log(&t.hook);
+    ck_assert_int_eq(count(log, "\"signature_ok\": true"), 30);
+    /* Every outbox row was received exactly once. */
+    ids = pgtest_query_value(t.db_url, "SELECT string_agg(id::text, ',') FROM notification_outbox");
+    for (char *id = strtok(ids, ","); id; id = strtok(NULL, ",")) {
+        char needle[64];
+        snprintf(needle, sizeof(needle), "\"delivery\": \"%s\"", id);
+        ck_assert_int_eq(count(log, needle), 1);
+    }
+    free(ids);
+    free(log);
+}
+END_TEST
+
+START_TEST(receiver_down_is_retried_with_backoff_and_delivered_when_back)
+{
+    char *ep = make_endpoint("down", "APIM");
+    mon_notify_stats st;
+    char *log;
+    double wait_s;
+
+    free(rule(webhook_rule_json("hook", HOOK_SECRET, NULL)));
+    control(&t.hook, "{\"down\":true}");
+    go_down(ep);
+    st = dispatch(t.notifier);
+    ck_assert_int_eq(st.retried, 1);
+    ck_assert_int_eq(outbox("status = 'pending' AND attempts = 1 AND last_error LIKE 'MON_ENET: %'"), 1);
+    /* Not due again before the backoff (200 ms, then 400 ms). */
+    ck_assert_int_eq(dispatch(t.notifier).claimed, 0);
+    usleep(250 * 1000);
+    ck_assert_int_eq(dispatch(t.notifier).retried, 1);
+    wait_s = (double)pgtest_query_ll(t.db_url, "SELECT (extract(epoch FROM next_attempt_at - now()) * 1000)::bigint"
+                                               " FROM notification_outbox");
+    ck_assert_msg(wait_s > 250 && wait_s <= 400, "second backoff %.0f ms", wait_s);
+    control(&t.hook, "{\"down\":false}");
+    usleep(450 * 1000);
+    st = dispatch(t.notifier);
+    ck_assert_int_eq(st.sent, 1);
+    ck_assert_int_eq(outbox("status = 'sent' AND attempts = 3 AND last_error IS NULL"), 1);
+    log = stub_log(&t.hook);
+    ck_assert_int_eq(count(log, "\"signature_ok\": true"), 1);
+    free(log);
+    free(ep);
+}
+END_TEST
+
+START_TEST(failing_receiver_is_marked_failed_after_the_last_attempt)
+{
+    char *ep = make_endpoint("flaky", "APIM");
+    char *out = NULL;
+    mon_notifier *n = notifier("test-b", t.store, 1000, 50, 2);
+
+    free(rule(webhook_rule_json("hook", HOOK_SECRET, NULL)));
+    control(&t.hook, "{\"mode\":\"fail\",\"status\":503}");
+    go_down(ep);
+    ck_assert_int_eq(dispatch(n).retried, 1);
+    usleep(80 * 1000);
+    ck_assert_int_eq(dispatch(n).failed, 1); /* the last attempt */
+    ck_assert_int_eq(outbox("status = 'failed' AND attempts = 2 AND response_status = 503"
+                            " AND last_error LIKE '%HTTP 503%'"),
+                     1);
+    ck_assert_int_eq(mon_notify_outbox_json(&out, t.store, "failed", NULL, 10), MON_OK);
+    ck_assert_ptr_nonnull(strstr(out, "\"status\":\"failed\""));
+    ck_assert_ptr_nonnull(strstr(out, "\"rule_name\":\"hook\""));
+    assert_clean(out);
+    mon_free(out);
+    ck_assert_int_eq(mon_notify_outbox_json(&out, t.store, "lost", NULL, 10), MON_EINVAL);
+    ck_assert_str_eq(mon_error_field(), "status");
+    mon_notifier_free(n);
+    free(ep);
+}
+END_TEST
+
+START_TEST(hanging_receiver_times_out_and_is_retried)
+{
+    char *ep = make_endpoint("slow", "APIM");
+    free(rule(webhook_rule_json("hook", HOOK_SECRET, NULL)));
+    control(&t.hook, "{\"mode\":\"hang\",\"seconds\":5}");
+    go_down(ep);
+    ck_assert_int_eq(dispatch(t.notifier).retried, 1);
+    ck_assert_int_eq(outbox("status = 'pending' AND last_error LIKE 'MON_ETIMEOUT: %'"), 1);
+    free(ep);
+}
+END_TEST
+
+START_TEST(dispatcher_dying_after_its_claim_is_replaced_after_the_lease)
+{
+    char *ep = make_endpoint("restart", "APIM");
+    struct mon__notify_claim claims[4];
+    mon_notifier *dead = notifier("dead-replica", t.store, 1000, 200, 5);
+    mon_store *store = NULL;
+    mon_notifier *other;
+    mon_notify_stats st;
+    char *log;
+    int claimed = 0;
+
+    free(rule(webhook_rule_json("hook", HOOK_SECRET, NULL)));
+    go_down(ep);
+    ck_assert_int_eq(mon__notify_claim(claims, 4, &claimed, dead), MON_OK);
+    ck_assert_int_eq(claimed, 1);
+    ck_assert_int_eq(outbox("claimed_by = 'dead-replica'"), 1);
+    /* ...and dies before sending. Another replica leaves it alone during the lease
+     * (1000 ms + the webhook's 1000 ms timeout), then delivers it. */
+    ck_assert_int_eq(mon_store_open(&store, t.db_url), MON_OK);
+    other = notifier("live-replica", store, 1000, 200, 5);
+    ck_assert_int_eq(dispatch(other).claimed, 0);
+    usleep(2100 * 1000);
+    st = dispatch(other);
+    ck_assert_int_eq(st.sent, 1);
+    ck_assert_int_eq(dispatch(other).claimed, 0);
+    ck_assert_int_eq(outbox("status = 'sent' AND claims = 2 AND claimed_by IS NULL"), 1);
+    log = stub_log(&t.hook);
+    ck_assert_int_eq(count(log, "\"signature_ok\": true"), 1);
+    free(log);
+    mon_notifier_free(other);
+    mon_store_close(store);
+    mon_notifier_free(dead);
+    free(ep);
+}
+END_TEST
+
+START_TEST(wrong_secret_is_detected_by_the_receiver)
+{
+    char *ep = make_endpoint("wrong", "APIM");
+    char *log;
+    free(rule(webhook_rule_json("hook", "not-the-shared-secret-0000", NULL)));
+    go_down(ep);
+    ck_assert_int_eq(dispatch(t.notifier).failed, 1);
+    log = stub_log(&t.hook);
+    ck_assert_int_eq(count(log, "\"signature_ok\": false"), 1);
+    ck_assert_ptr_nonnull(strstr(log, "\"x-monitorage-signature\": \"sha256="));
+    free(log);
+    /* 401 will not get better by retrying: failed at once, visibly. */
+    ck_assert_int_eq(outbox("status = 'failed' AND response_status = 401 AND attempts = 1"), 1);
+    free(ep);
+}
+END_TEST
+
+START_TEST(resolve_waits_for_its_ticket_and_jira_errors_are_recorded_without_secrets)
+{
+    char *ep = make_endpoint("wait", "APIM");
+    char *errors;
+    free(rule("{\"name\":\"jira\",\"channel\":\"jira\"}"));
+    control(&t.jira, "{\"mode\":\"html_error\",\"status\":502}");
+    go_down(ep);
+    recover(ep);
+    ck_assert_int_eq(outbox("true"), 2);
+    {
+        mon_notify_stats st = dispatch(t.notifier);
+        ck_assert_int_eq(st.retried, 1);
+        ck_assert_int_eq(st.deferred, 1);
+    }
+    ck_assert_int_eq(outbox("event_kind = 'resolved' AND status = 'pending' AND attempts = 0"), 1);
+    errors = pgtest_query_value(t.db_url, "SELECT string_agg(last_error, ' | ') FROM notification_outbox");
+    ck_assert_ptr_nonnull(strstr(errors, "waiting for the ticket"));
+    ck_assert_ptr_nonnull(strstr(errors, "HTTP 502"));
+    assert_clean(errors);
+    free(errors);
+    ck_assert_int_eq(pgtest_query_ll(t.db_url, "SELECT count(*) FROM action_logs WHERE action ="
+                                               " 'notification.ticket.open' AND result = 'FAILURE'"),
+                     1);
+    control(&t.jira, "{\"mode\":\"normal\"}");
+    usleep(450 * 1000);
+    ck_assert_int_eq(dispatch(t.notifier).sent, 2);
+    ck_assert_int_eq(outbox("status = 'sent'"), 2);
+    free(ep);
+}
+END_TEST
+
+START_TEST(notifier_options_are_checked)
+{
+    mon_notify_options o = MON_NOTIFY_OPTIONS_INIT;
+    mon_notify_stats st = MON_NOTIFY_STATS_INIT;
+    mon_notifier *n = NULL;
+    o.batch = 0;
+    ck_assert_int_eq(mon_notifier_new(&n, t.store, NULL, NULL, &o), MON_EINVAL);
+    ck_assert_str_eq(mon_error_field(), "batch");
+    o.batch = 5;
+    o.backoff_max_ms = 1;
+    ck_assert_int_eq(mon_notifier_new(&n, t.store, NULL, NULL, &o), MON_EINVAL);
+    ck_assert_str_eq(mon_error_field(), "backoff_max_ms");
+    o.version = 99;
+    ck_assert_int_eq(mon_notifier_new(&n, t.store, NULL, NULL, &o), MON_EVERSION);
+    ck_assert_int_eq(mon_notify_options_init(&o, MON_NOTIFY_OPTIONS_VERSION), MON_OK);
+    ck_assert_int_eq(mon_notifier_new(&n, t.store, NULL, NULL, &o), MON_OK);
+    ck_assert_ptr_nonnull(strchr(mon_notifier_owner(n), ':'));
+    st.version = 7;
+    ck_assert_int_eq(mon_notify_dispatch(&st, n), MON_EVERSION);
+    mon_notifier_free(n);
+    mon_notifier_free(NULL);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("notify");
+    TCase *tc = tcase_create("notify");
+    tcase_add_unchecked_fixture(tc, suite_start, suite_stop);
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, rule_errors_name_the_field);
+    tcase_add_test(tc, rule_crud_keeps_the_secret_write_only_and_is_audited);
+    tcase_add_test(tc, opened_incident_sends_one_signed_webhook_and_one_jira_issue);
+    tcase_add_test(tc, resolved_incident_comments_and_closes_jira_and_glpi_tickets);
+    tcase_add_test(tc, rules_match_their_scope_and_events);
+    tcase_add_test(tc, two_dispatchers_deliver_each_notification_once);
+    tcase_add_test(tc, receiver_down_is_retried_with_backoff_and_delivered_when_back);
+    tcase_add_test(tc, failing_receiver_is_marked_failed_after_the_last_attempt);
+    tcase_add_test(tc, hanging_receiver_times_out_and_is_retried);
+    tcase_add_test(tc, dispatcher_dying_after_its_claim_is_replaced_after_the_lease);
+    tcase_add_test(tc, wrong_secret_is_detected_by_the_receiver);
+    tcase_add_test(tc, resolve_waits_for_its_ticket_and_jira_errors_are_recorded_without_secrets);
+    tcase_add_test(tc, notifier_options_are_checked);
+    suite_add_tcase(s, tc);
+    return check_run_suite(s);
+}
