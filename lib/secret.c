@@ -446,6 +446,7 @@ static const struct {
 } encrypted_columns[] = {
     {"connectors", "type", "credentials"},
     {"custom_connectors", "name", "credentials"},
+    {"notification_rules", "name", "secret"},
 };
 
 int mon_secret_rotate(mon_store *store, const mon_secret_key *old_key, const mon_secret_key *new_key,

@@ -136,7 +136,8 @@ MON_EXTERN int mon_secret_key_id_of(char out[MON_SECRET_KEY_ID_LEN + 1], const c
 
 /**
  * Re-encrypt every stored credential (the `connectors` and
- * `custom_connectors` tables) from old_key to new_key in one transaction:
+ * `custom_connectors` tables, and the webhook secrets of
+ * `notification_rules`) from old_key to new_key in one transaction:
  * either every value is rotated or none is. Values already under new_key
  * are left alone, so running it twice is harmless; a value under a third
  * key aborts the rotation with MON_EWRONGKEY naming the row's connector.

@@ -772,6 +772,35 @@ START_TEST(resolve_waits_for_its_ticket_and_jira_errors_are_recorded_without_sec
 }
 END_TEST
 
+START_TEST(key_rotation_re_encrypts_webhook_secrets)
+{
+    char *ep = make_endpoint("rotated", "APIM");
+    mon_secret_key *next = NULL, *old = t.key;
+    mon_notifier *n;
+    char *log;
+    int rotated = 0;
+
+    free(rule(webhook_rule_json("hook", HOOK_SECRET, NULL)));
+    ck_assert_int_eq(mon_secret_key_from_hex(&next, "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100"),
+                     MON_OK);
+    ck_assert_msg(mon_secret_rotate(t.store, t.key, next, &rotated) == MON_OK, "%s", mon_error_last());
+    ck_assert_int_ge(rotated, 1);
+    t.key = next; /* the notifier below reads the secret with the new key */
+    n = notifier("rotated", t.store, 1000, 200, 5);
+    go_down(ep);
+    ck_assert_int_eq(dispatch(n).sent, 1);
+    log = stub_log(&t.hook);
+    ck_assert_int_eq(count(log, "\"signature_ok\": true"), 1);
+    free(log);
+    mon_notifier_free(n);
+    /* Back to the suite's key for the connectors' credentials of the next tests. */
+    ck_assert_int_eq(mon_secret_rotate(t.store, next, old, NULL), MON_OK);
+    t.key = old;
+    mon_secret_key_free(next);
+    free(ep);
+}
+END_TEST
+
 START_TEST(notifier_options_are_checked)
 {
     mon_notify_options o = MON_NOTIFY_OPTIONS_INIT;
@@ -815,6 +844,7 @@ int main(void)
     tcase_add_test(tc, dispatcher_dying_after_its_claim_is_replaced_after_the_lease);
     tcase_add_test(tc, wrong_secret_is_detected_by_the_receiver);
     tcase_add_test(tc, resolve_waits_for_its_ticket_and_jira_errors_are_recorded_without_secrets);
+    tcase_add_test(tc, key_rotation_re_encrypts_webhook_secrets);
     tcase_add_test(tc, notifier_options_are_checked);
     suite_add_tcase(s, tc);
     return check_run_suite(s);
