@@ -49,6 +49,7 @@ MON_END_DECLS
 #include "connector.h"
 #include "checker.h"
 #include "scheduler.h"
+#include "incident.h"
 #include "notify.h"
 
 #endif
