@@ -3,7 +3,6 @@
 
 #include <cjose/cjose.h>
 #include <curl/curl.h>
-#include <jansson.h>
 #include <sodium.h>
 
 #include <stdio.h>
@@ -14,6 +13,7 @@
 
 #include "auth.h"
 #include "http_json.h"
+#include "jwt.h"
 #include "server.h"
 
 #define TOKEN_MAX 16384        /* longest Authorization value accepted */
@@ -36,13 +36,8 @@ static struct {
     char *metrics_token;
 } cfg;
 
-struct jwk_entry {
-    char *kid;
-    cjose_jwk_t *jwk;
-};
-
 /* Per worker (each worker is one thread). */
-static struct jwk_entry *keys;
+static struct srv_jwk *keys;
 static size_t key_count;
 static time_t keys_fetched_at;   /* last successful fetch */
 static time_t keys_attempted_at; /* last refresh attempt; 0 after the start-up fetch */
@@ -159,17 +154,6 @@ const char *srv_auth_role_name(unsigned int need)
 
 /* ----------------------------------------------------------------- JWKS */
 
-static void keys_free(struct jwk_entry *list, size_t count)
-{
-    size_t i;
-
-    for (i = 0; i < count; i++) {
-        free(list[i].kid);
-        cjose_jwk_release(list[i].jwk);
-    }
-    free(list);
-}
-
 struct fetch_buf {
     char *data;
     size_t len;
@@ -192,54 +176,11 @@ static size_t fetch_write(char *ptr, size_t size, size_t nmemb, void *userdata)
     return n;
 }
 
-/* Parse a JWKS document into a key list: RSA keys with a kid only. */
-static int jwks_parse(const char *text, size_t len, struct jwk_entry **out, size_t *count)
-{
-    json_error_t jerr;
-    json_t *doc = json_loadb(text, len, 0, &jerr), *arr, *key;
-    struct jwk_entry *list;
-    size_t i, n = 0;
-
-    arr = json_object_get(doc, "keys");
-    if (!json_is_array(arr)) {
-        json_decref(doc);
-        return -1;
-    }
-    if (!(list = calloc(json_array_size(arr) + 1, sizeof(*list)))) {
-        json_decref(doc);
-        return -1;
-    }
-    json_array_foreach(arr, i, key)
-    {
-        const char *kid = json_string_value(json_object_get(key, "kid"));
-        const char *kty = json_string_value(json_object_get(key, "kty"));
-        const char *use = json_string_value(json_object_get(key, "use"));
-        char *one;
-        cjose_err cerr;
-        cjose_jwk_t *jwk;
-
-        if (!kid || !kty || strcmp(kty, "RSA") != 0 || (use && strcmp(use, "sig") != 0))
-            continue;
-        if (!(one = json_dumps(key, JSON_COMPACT)))
-            continue;
-        jwk = cjose_jwk_import(one, strlen(one), &cerr);
-        free(one);
-        if (!jwk)
-            continue;
-        list[n].kid = strdup(kid);
-        list[n++].jwk = jwk;
-    }
-    json_decref(doc);
-    *out = list;
-    *count = n;
-    return 0;
-}
-
 /* Fetch the JWKS; on success replace the worker's keys. */
 static void jwks_fetch(void)
 {
     struct fetch_buf b = {NULL, 0};
-    struct jwk_entry *list;
+    struct srv_jwk *list;
     size_t count;
     long status = 0;
     CURLcode cc;
@@ -261,10 +202,10 @@ static void jwks_fetch(void)
     if (cc != CURLE_OK || status != 200) {
         srv_log("auth: JWKS fetch from %s failed: %s (HTTP %ld)", cfg.jwks_url,
                 cc != CURLE_OK ? curl_easy_strerror(cc) : "bad status", status);
-    } else if (jwks_parse(b.data, b.len, &list, &count) < 0) {
+    } else if (srv_jwks_parse(b.data, b.len, &list, &count) < 0) {
         srv_log("auth: JWKS from %s is not a JSON object with a \"keys\" array", cfg.jwks_url);
     } else {
-        keys_free(keys, key_count);
+        srv_jwks_free(keys, key_count);
         keys = list;
         key_count = count;
         keys_fetched_at = keys_attempted_at;
@@ -301,7 +242,7 @@ static int refresh_allowed(time_t now)
 
 void srv_auth_worker_cleanup(void)
 {
-    keys_free(keys, key_count);
+    srv_jwks_free(keys, key_count);
     keys = NULL;
     key_count = 0;
     free(cache);
@@ -315,140 +256,13 @@ static void copy_str(char *dst, size_t size, const char *src)
     snprintf(dst, size, "%s", src ? src : "");
 }
 
-static unsigned int perms_of(json_t *roles)
-{
-    unsigned int perms = 0;
-    size_t i;
-    json_t *r;
-
-    json_array_foreach(roles, i, r)
-    {
-        const char *name = json_string_value(r);
-        if (!name)
-            continue;
-        if (strcmp(name, cfg.roles[2]) == 0)
-            perms |= SRV_PERM_ADMIN | SRV_PERM_OPERATE | SRV_PERM_READ;
-        else if (strcmp(name, cfg.roles[1]) == 0)
-            perms |= SRV_PERM_OPERATE | SRV_PERM_READ;
-        else if (strcmp(name, cfg.roles[0]) == 0)
-            perms |= SRV_PERM_READ;
-    }
-    return perms;
-}
-
-static int audience_ok(json_t *aud)
-{
-    size_t i, j;
-    json_t *one;
-
-    if (json_is_string(aud)) {
-        for (j = 0; j < cfg.audience_count; j++)
-            if (strcmp(json_string_value(aud), cfg.audiences[j]) == 0)
-                return 1;
-        return 0;
-    }
-    json_array_foreach(aud, i, one)
-    {
-        for (j = 0; j < cfg.audience_count && json_is_string(one); j++)
-            if (strcmp(json_string_value(one), cfg.audiences[j]) == 0)
-                return 1;
-    }
-    return 0;
-}
-
-/* Check the claims and fill *who; NULL or the reason for a 401. */
-static const char *claims_check(const uint8_t *payload, size_t len, struct srv_principal *who)
-{
-    json_t *claims = json_loadb((const char *)payload, len, 0, NULL), *exp, *nbf, *roles, *keep;
-    const char *reason = NULL, *uid, *email;
-    time_t now = time(NULL);
-    char *roles_text;
-
-    if (!json_is_object(claims)) {
-        reason = "the token's payload is not a JSON object";
-        goto done;
-    }
-    if (!json_is_string(json_object_get(claims, "iss")) ||
-        strcmp(json_string_value(json_object_get(claims, "iss")), cfg.issuer) != 0) {
-        reason = "the token was not issued by the configured issuer";
-        goto done;
-    }
-    if (!audience_ok(json_object_get(claims, "aud"))) {
-        reason = "the token is not meant for this API (aud)";
-        goto done;
-    }
-    exp = json_object_get(claims, "exp");
-    if (!json_is_number(exp)) {
-        reason = "the token has no exp";
-        goto done;
-    }
-    if ((double)now >= json_number_value(exp) + (double)cfg.skew) {
-        reason = "the token has expired";
-        goto done;
-    }
-    nbf = json_object_get(claims, "nbf");
-    if (nbf && (!json_is_number(nbf) || (double)now + (double)cfg.skew < json_number_value(nbf))) {
-        reason = "the token is not valid yet (nbf)";
-        goto done;
-    }
-    uid = json_string_value(json_object_get(claims, "oid"));
-    if (!uid || !*uid)
-        uid = json_string_value(json_object_get(claims, "sub"));
-    if (!uid || !*uid || strlen(uid) >= sizeof(who->user_id)) {
-        reason = "the token has no usable oid or sub";
-        goto done;
-    }
-    email = json_string_value(json_object_get(claims, "preferred_username"));
-    if (!email)
-        email = json_string_value(json_object_get(claims, "email"));
-    if (!email)
-        email = json_string_value(json_object_get(claims, "upn"));
-    memset(who, 0, sizeof(*who));
-    copy_str(who->user_id, sizeof(who->user_id), uid);
-    copy_str(who->email, sizeof(who->email), email);
-    copy_str(who->name, sizeof(who->name), json_string_value(json_object_get(claims, "name")));
-    who->exp = (int64_t)json_number_value(exp);
-    roles = json_object_get(claims, "roles");
-    keep = json_array();
-    if (json_is_array(roles)) {
-        size_t i;
-        json_t *r;
-        json_array_foreach(roles, i, r)
-        {
-            if (json_is_string(r))
-                json_array_append(keep, r);
-        }
-    }
-    who->perms = perms_of(keep);
-    roles_text = json_dumps(keep, JSON_COMPACT);
-    /* An oversized roles claim is cut to the roles this server knows. */
-    if (roles_text && strlen(roles_text) < sizeof(who->roles_json)) {
-        copy_str(who->roles_json, sizeof(who->roles_json), roles_text);
-    } else {
-        size_t i;
-        json_t *known = json_array();
-        for (i = 0; i < 3; i++)
-            if (who->perms & (1u << i))
-                json_array_append_new(known, json_string(cfg.roles[i]));
-        free(roles_text);
-        roles_text = json_dumps(known, JSON_COMPACT);
-        json_decref(known);
-        copy_str(who->roles_json, sizeof(who->roles_json), roles_text ? roles_text : "[]");
-    }
-    free(roles_text);
-    json_decref(keep);
-done:
-    json_decref(claims);
-    return reason;
-}
-
 /* Verify a compact JWS; NULL or the reason for a 401. */
 static const char *token_verify(const char *token, size_t len, struct srv_principal *who)
 {
+    struct srv_jwt_rules rules = {cfg.issuer, cfg.audiences, cfg.audience_count, cfg.roles, cfg.skew};
     cjose_err cerr;
     cjose_jws_t *jws;
-    cjose_header_t *hdr;
-    const char *alg, *kid, *reason = NULL;
+    const char *kid, *reason = NULL;
     const cjose_jwk_t *jwk;
     uint8_t *payload = NULL;
     size_t plen = 0;
@@ -456,20 +270,8 @@ static const char *token_verify(const char *token, size_t len, struct srv_princi
 
     if (!cfg.issuer)
         return "only the dev token is accepted (no OIDC issuer configured)";
-    if (!(jws = cjose_jws_import(token, len, &cerr)))
-        return "the token is not a compact JWS";
-    hdr = cjose_jws_get_protected(jws);
-    alg = hdr ? cjose_header_get(hdr, CJOSE_HDR_ALG, &cerr) : NULL;
-    kid = hdr ? cjose_header_get(hdr, CJOSE_HDR_KID, &cerr) : NULL;
-    /* The algorithm is fixed before any key is used: none, HMAC and others are refused. */
-    if (!alg || strcmp(alg, "RS256") != 0) {
-        reason = "the token's algorithm must be RS256";
-        goto done;
-    }
-    if (!kid) {
-        reason = "the token has no kid";
-        goto done;
-    }
+    if ((reason = srv_jwt_open(token, len, &jws, &kid)) != NULL)
+        return reason;
     now = time(NULL);
     if (key_count > 0 && now - keys_fetched_at >= JWKS_MAX_AGE && refresh_allowed(now))
         jwks_fetch();
@@ -489,7 +291,7 @@ static const char *token_verify(const char *token, size_t len, struct srv_princi
         reason = "the token has no payload";
         goto done;
     }
-    reason = claims_check(payload, plen, who);
+    reason = srv_jwt_claims(payload, plen, &rules, time(NULL), who);
 done:
     cjose_jws_release(jws);
     return reason;
