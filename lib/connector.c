@@ -398,7 +398,7 @@ int mon__param_int(long long *out, mon_connector_call *call, json_t *params, con
     return MON_OK;
 }
 
-static void call_free(mon_connector_call *call)
+void mon__call_free(mon_connector_call *call)
 {
     if (!call)
         return;
@@ -410,11 +410,8 @@ static void call_free(mon_connector_call *call)
     free(call);
 }
 
-/* Build a call from a stored (or about to be stored) configuration. The
- * credentials come from plain (already decrypted or given by the caller) or
- * are decrypted from stored->credentials. */
-static int call_new(mon_connector_call **out, mon_connectors *reg, const struct mon__registered *rt,
-                    const struct mon__stored *stored, const char *plain, size_t plain_len)
+int mon__call_new(mon_connector_call **out, mon_connectors *reg, const struct mon__registered *rt,
+                  const struct mon__stored *stored, const char *plain, size_t plain_len)
 {
     mon_connector_call *call = calloc(1, sizeof(*call));
     json_error_t error;
@@ -428,7 +425,7 @@ static int call_new(mon_connector_call **out, mon_connectors *reg, const struct 
     call->type = &rt->type;
     call->base_url = strdup(stored->base_url ? stored->base_url : "");
     if (!call->base_url) {
-        call_free(call);
+        mon__call_free(call);
         return mon__error_nomem();
     }
     len = strlen(call->base_url);
@@ -436,17 +433,17 @@ static int call_new(mon_connector_call **out, mon_connectors *reg, const struct 
         call->base_url[--len] = '\0';
     call->options = json_loads(stored->options ? stored->options : "{}", 0, &error);
     if (!json_is_object(call->options)) {
-        call_free(call);
+        mon__call_free(call);
         return mon__error(MON_EINVAL, "options", "must be a JSON object");
     }
     if (!(call->options_text = json_dumps(call->options, JSON_COMPACT))) {
-        call_free(call);
+        mon__call_free(call);
         return mon__error_nomem();
     }
     if ((rc = mon__check_opt_int(call, "timeout_ms", 1, 300000)) != MON_OK ||
         (rc = mon__check_opt_int(call, "max_pages", 1, 1000)) != MON_OK ||
         (rc = mon__check_opt_int(call, "rate_limit_max_wait_s", 0, 300)) != MON_OK) {
-        call_free(call);
+        mon__call_free(call);
         return rc;
     }
     call->timeout_ms = (int)mon__opt_int(call, "timeout_ms", DEFAULT_TIMEOUT_MS);
@@ -464,7 +461,7 @@ static int call_new(mon_connector_call **out, mon_connectors *reg, const struct 
         mon_secret_plain_free(secret);
     }
     if (rc != MON_OK) {
-        call_free(call);
+        mon__call_free(call);
         return rc;
     }
     *out = call;
@@ -476,7 +473,7 @@ int mon__config_validate(mon_connectors *reg, const struct mon__registered *rt,
                          size_t credentials_len)
 {
     mon_connector_call *call = NULL;
-    int rc = call_new(&call, reg, rt, stored, credentials_plain, credentials_len);
+    int rc = mon__call_new(&call, reg, rt, stored, credentials_plain, credentials_len);
 
     if (rc != MON_OK)
         return rc;
@@ -492,7 +489,7 @@ int mon__config_validate(mon_connectors *reg, const struct mon__registered *rt,
     }
     if (rc == MON_OK && rt->type.validate)
         rc = rt->type.validate(call, rt->type.payload);
-    call_free(call);
+    mon__call_free(call);
     return rc;
 }
 
@@ -724,7 +721,7 @@ static int run(char **result_json, mon_connectors *reg, const char *name, const 
         rc = mon__error(MON_EDISABLED, "connector", "%s connector is disabled: enable it before use", name);
         goto audit;
     }
-    if ((rc = call_new(&call, reg, rt, &stored, NULL, 0)) != MON_OK)
+    if ((rc = mon__call_new(&call, reg, rt, &stored, NULL, 0)) != MON_OK)
         goto audit;
     if (rt->type.validate && (rc = rt->type.validate(call, rt->type.payload)) != MON_OK)
         goto audit;
@@ -763,7 +760,7 @@ audit:
         reg->hook(&event, reg->hook_payload);
         free(params_text);
     }
-    call_free(call);
+    mon__call_free(call);
     mon__stored_clear(&stored);
     /* The hook may have made library calls: this call's error stays the thread's last. */
     return rc == MON_OK ? MON_OK : mon__error_restore(&saved);

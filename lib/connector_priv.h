@@ -43,6 +43,15 @@ int mon__stored_load(struct mon__stored *out, mon_connectors *reg, const struct 
 int mon__stored_save(mon_connectors *reg, const struct mon__registered *rt, const struct mon__stored *stored);
 void mon__stored_clear(struct mon__stored *stored);
 
+/* Build a call from a stored (or about to be stored) configuration: common
+ * options checked, credentials from plain (already decrypted or given by the
+ * caller, plain_len bytes) or else decrypted from stored->credentials. Free
+ * with mon__call_free(). connector.c runs every test and action through it;
+ * tests/fuzz/fuzz_connector.c too. */
+int mon__call_new(mon_connector_call **out, mon_connectors *reg, const struct mon__registered *rt,
+                  const struct mon__stored *stored, const char *plain, size_t plain_len);
+void mon__call_free(mon_connector_call *call);
+
 /* Check the merged configuration: common options, credential names, the type's validate(). */
 int mon__config_validate(mon_connectors *reg, const struct mon__registered *rt,
                          const struct mon__stored *stored, const char *credentials_plain,
