@@ -15,16 +15,22 @@
  *   MONITORAGE_POLL_INTERVAL_MS      pause between claims when nothing is due (default 100)
  *   MONITORAGE_LEASE_MARGIN_MS       lease beyond timeout x (retries + 1) (default 10000)
  *   MONITORAGE_DRAIN_TIMEOUT_MS      how long a stop waits for checks and writes (default 30000)
+ *   MONITORAGE_NOTIFY_INTERVAL_MS    pause of the notification dispatcher when its outbox has nothing
+ *                                    due (default 1000; 0 turns notifications off in this replica)
+ *   ENCRYPTION_KEY                   reads webhook secrets and connector credentials (notifications)
  *
  * Output: one line per status change on stdout,
  *   <time> <endpoint name> <old> -> <new> <error message>
- * and start/stop/error lines on stderr. Endpoint headers may hold keys and
+ * and start/stop/error lines on stderr. A second thread dispatches the
+ * notification outbox (mon_notify_dispatch, docs/notifications.md) and
+ * prints a line on stderr for each pass that sent or failed something. Endpoint headers may hold keys and
  * are never printed.
  */
 #include <monitorage/monitorage.h>
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,11 +39,58 @@
 #include <time.h>
 
 static mon_scheduler *running;
+static volatile sig_atomic_t stopping;
 
 static void on_signal(int sig)
 {
     (void)sig;
+    stopping = 1;
     mon_scheduler_stop(running);
+}
+
+struct notify_loop {
+    const char *url;
+    long interval_ms;
+    pthread_t thread;
+};
+
+/* The notification dispatcher: its own store and registry, until a stop. */
+static void *notify_run(void *arg)
+{
+    struct notify_loop *loop = arg;
+    mon_store *store = NULL;
+    mon_secret_key *key = NULL;
+    mon_connectors *reg = NULL;
+    mon_notify_options opts = MON_NOTIFY_OPTIONS_INIT;
+    mon_notifier *n = NULL;
+    int failing = 0;
+
+    if (mon_secret_key_from_env(&key, NULL) != MON_OK)
+        fprintf(stderr, "monitorage-checkd: notify: %s: webhooks and tickets will wait for a key\n", mon_error_last());
+    opts.owner = running ? mon_scheduler_owner(running) : NULL;
+    if (mon_store_open(&store, loop->url) != MON_OK || mon_connectors_new(&reg, store, key) != MON_OK ||
+        mon_notifier_new(&n, store, reg, key, &opts) != MON_OK) {
+        fprintf(stderr, "monitorage-checkd: notify: not started: %s\n", mon_error_last());
+        stopping = 1;
+    }
+    while (!stopping) {
+        mon_notify_stats st = MON_NOTIFY_STATS_INIT;
+        int rc = mon_notify_dispatch(&st, n);
+        if (rc != MON_OK && !failing)
+            fprintf(stderr, "monitorage-checkd: notify: %s: %s\n", mon_strerror(rc), mon_error_last());
+        failing = rc != MON_OK;
+        if (st.sent || st.failed || st.retried)
+            fprintf(stderr, "monitorage-checkd: notify: %d sent, %d to retry, %d failed\n", st.sent, st.retried,
+                    st.failed);
+        for (long waited = 0; !stopping && (rc != MON_OK || st.claimed == 0) && waited < loop->interval_ms;
+             waited += 50)
+            nanosleep(&(struct timespec){0, 50 * 1000000L}, NULL);
+    }
+    mon_notifier_free(n);
+    mon_connectors_free(reg);
+    mon_secret_key_free(key);
+    mon_store_close(store);
+    return NULL;
 }
 
 static void format_now(char *out, size_t size)
@@ -119,6 +172,7 @@ int main(void)
     long in_flight = copts.max_in_flight, batch = opts.batch_size, flush = opts.flush_interval_ms;
     long capacity = (long)opts.buffer_capacity, claim = opts.claim_batch, poll = opts.poll_interval_ms;
     long margin = opts.lease_margin_ms, drain = 30000;
+    struct notify_loop notify = {url, 1000, 0};
     int rc;
 
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -133,7 +187,8 @@ int main(void)
         env_int("MONITORAGE_CLAIM_BATCH", 1, 10000, &claim) ||
         env_int("MONITORAGE_POLL_INTERVAL_MS", 10, 10000, &poll) ||
         env_int("MONITORAGE_LEASE_MARGIN_MS", 0, 3600000, &margin) ||
-        env_int("MONITORAGE_DRAIN_TIMEOUT_MS", 0, INT_MAX, &drain))
+        env_int("MONITORAGE_DRAIN_TIMEOUT_MS", 0, INT_MAX, &drain) ||
+        env_int("MONITORAGE_NOTIFY_INTERVAL_MS", 0, 3600000, &notify.interval_ms))
         return 2;
     copts.max_in_flight = (int)in_flight;
     opts.owner = getenv("MONITORAGE_REPLICA_ID") && *getenv("MONITORAGE_REPLICA_ID")
@@ -171,7 +226,14 @@ int main(void)
 
     fprintf(stderr, "monitorage-checkd %s: replica %s started\n", mon_version(),
             mon_scheduler_owner(running));
+    if (notify.interval_ms > 0 && pthread_create(&notify.thread, NULL, notify_run, &notify) != 0) {
+        fprintf(stderr, "monitorage-checkd: cannot start the notification thread\n");
+        notify.interval_ms = 0;
+    }
     rc = mon_scheduler_run(running, (int)drain);
+    stopping = 1;
+    if (notify.interval_ms > 0)
+        pthread_join(notify.thread, NULL);
     mon_scheduler_stats_get(&st, running);
     fprintf(stderr,
             "monitorage-checkd: stopped: %llu checks, %llu results written, %zu unwritten, %llu dropped"
