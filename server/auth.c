@@ -147,6 +147,16 @@ int srv_auth_dev_mode(void)
     return cfg.dev_token != NULL;
 }
 
+const char *srv_auth_issuer(void)
+{
+    return cfg.issuer;
+}
+
+const char *srv_auth_audience(void)
+{
+    return cfg.audience_count ? cfg.audiences[0] : NULL;
+}
+
 const char *srv_auth_role_name(unsigned int need)
 {
     return need & SRV_PERM_ADMIN ? cfg.roles[2] : need & SRV_PERM_OPERATE ? cfg.roles[1] : cfg.roles[0];

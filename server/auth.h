@@ -51,6 +51,12 @@ int srv_auth_configure(char *err, size_t errlen);
 /* Whether MONITORAGE_DEV_TOKEN is set. */
 int srv_auth_dev_mode(void);
 
+/* The configured issuer, or NULL (dev mode without OIDC). */
+const char *srv_auth_issuer(void);
+
+/* The first accepted audience, or NULL. */
+const char *srv_auth_audience(void);
+
 /* Per worker: fetch the JWKS (failure is logged, retried on use). */
 void srv_auth_worker_init(void);
 

@@ -1,7 +1,9 @@
 /*
  * POST /api/v1/endpoints/{id}/check: check one endpoint now (operator role),
  * record the result in its history and return it. The check runs as a job
- * on a task thread; the request is audited as endpoint.check.
+ * on a task thread; the request is audited as endpoint.check. A TALEND
+ * endpoint is checked with the TALEND connector's bearer token when one is
+ * configured (mon_connectors_talend_token).
  */
 
 #include <kore/kore.h>
@@ -12,6 +14,7 @@
 #include <string.h>
 
 #include "auth.h"
+#include "connectors.h"
 #include "http_json.h"
 #include "job.h"
 #include "request_audit.h"
@@ -21,6 +24,7 @@
 struct check_arg {
     char id[37];
     struct srv_principal who;
+    const mon_secret_key *key; /* of the TALEND connector's credentials; may be NULL */
 };
 
 static void keep_result(mon_checker *checker, const mon_check_result *result, void *payload)
@@ -68,15 +72,22 @@ static char *result_json(const mon_check_result *r)
 static void check_run(struct srv_job_result *result, mon_store *store, void *payload)
 {
     const struct check_arg *arg = payload;
+    mon_checker_options options = MON_CHECKER_OPTIONS_INIT;
     mon_check_record record = MON_CHECK_RECORD_INIT;
     const mon_check_record *records[1] = {&record};
     mon_check_result *checked = NULL;
+    mon_connectors *connectors = NULL;
     mon_checker *checker = NULL;
     mon_endpoint *ep = NULL;
     int rc;
 
-    if ((rc = mon_store_endpoint_get(&ep, store, arg->id)) != MON_OK ||
-        (rc = mon_checker_new(&checker, NULL)) != MON_OK ||
+    if ((rc = mon_store_endpoint_get(&ep, store, arg->id)) == MON_OK &&
+        mon_endpoint_get_type(ep) == MON_ENDPOINT_TALEND &&
+        (rc = mon_connectors_new(&connectors, store, arg->key)) == MON_OK) {
+        options.token_cb = mon_connectors_talend_token;
+        options.token_payload = connectors;
+    }
+    if (rc != MON_OK || (rc = mon_checker_new(&checker, &options)) != MON_OK ||
         (rc = mon_checker_submit(checker, ep, keep_result, &checked)) != MON_OK ||
         (rc = mon_checker_run(checker, -1)) != MON_OK) {
         srv_job_fail(result, rc);
@@ -90,6 +101,7 @@ static void check_run(struct srv_job_result *result, mon_store *store, void *pay
     }
     mon_check_result_free(checked);
     mon_checker_free(checker);
+    mon_connectors_free(connectors);
     mon_endpoint_free(ep);
 }
 
@@ -121,5 +133,6 @@ int page_endpoint_check(struct http_request *req)
     }
     memcpy(arg->id, id, sizeof(arg->id));
     arg->who = who;
+    arg->key = srv_connectors_key();
     return srv_job_start(req, check_run, arg, check_audit);
 }

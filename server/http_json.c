@@ -94,8 +94,38 @@ void srv_reply_code_error(struct http_request *req, int rc, const char *detail, 
     case MON_ECONN:
         srv_reply_error(req, 503, "database_unavailable", NULL, "the database is unreachable");
         break;
+    case MON_EFULL:
+        srv_reply_error(req, 503, "storage_full", NULL, "the database is out of disk space");
+        break;
+    case MON_EBUSY:
+        srv_reply_error(req, 503, "database_busy", NULL, "the database is out of resources; retry later");
+        break;
     case MON_EVERSION:
         srv_reply_error(req, 503, "schema_mismatch", NULL, "%s", detail);
+        break;
+    case MON_EDISABLED:
+        srv_reply_error(req, 409, "disabled", field, "%s", detail);
+        break;
+    case MON_ESTATE:
+        srv_reply_error(req, 409, "not_configured", field, "%s", detail);
+        break;
+    case MON_EKEY:
+        srv_reply_error(req, 503, "encryption_key_unavailable", NULL,
+                        "the server has no usable ENCRYPTION_KEY for credentials");
+        break;
+    case MON_EAUTH:
+        srv_reply_error(req, 502, "upstream_auth", NULL, "%s", detail);
+        break;
+    case MON_EUPSTREAM:
+    case MON_ENET:
+    case MON_EPROTO:
+        srv_reply_error(req, 502, "upstream_error", NULL, "%s", detail);
+        break;
+    case MON_ERATELIMITED:
+        srv_reply_error(req, 503, "upstream_rate_limited", NULL, "%s", detail);
+        break;
+    case MON_ETIMEOUT:
+        srv_reply_error(req, 504, "upstream_timeout", NULL, "%s", detail);
         break;
     default:
         srv_log("%s %s: %s: %s", http_method_text(req->method), req->path, mon_error_name(rc), detail);

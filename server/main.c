@@ -144,6 +144,8 @@ void kore_parent_configure(int argc, char **argv)
         die("%s", err);
     if (srv_metrics_init() < 0)
         die("cannot map the shared metrics counters");
+    if (srv_www_configure(err, sizeof(err)) < 0)
+        die("%s", err);
     if (srv_auth_dev_mode()) {
         if (!listeners_are_loopback())
             die("MONITORAGE_DEV_TOKEN is set but the server listens beyond loopback: "

@@ -49,4 +49,14 @@ int page_audit_verify(struct http_request *req);
 int page_metrics(struct http_request *req);
 int page_not_found(struct http_request *req);
 
+/*
+ * The dashboard (www.c): parent, before the fork, load the files of
+ * MONITORAGE_WWW_DIR (none when unset) and build the public sign-in settings.
+ * 0, or -1 with a message in err.
+ */
+int srv_www_configure(char *err, size_t errlen);
+int page_www(struct http_request *req);
+int page_www_root(struct http_request *req);
+int page_config(struct http_request *req);
+
 #endif
