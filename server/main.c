@@ -24,8 +24,10 @@
  * epoll_create1 for the checker's own event loop, and mremap, which glibc's
  * realloc() uses to grow a large block (a 3 MB /metrics page), and
  * readlinkat, which libcurl's first connection makes when HOME is unset for a
- * user without a passwd entry (uid 1001 in the image). Anything else
- * kills the thread that makes the call. */
+ * user without a passwd entry (uid 1001 in the image), and mlock/munlock,
+ * with which libsodium locks decrypted connector credentials and the
+ * encryption key in memory (sodium_malloc). Anything else kills the thread
+ * that makes the call. */
 // clang-format off
 KORE_SECCOMP_FILTER("monitorage",
     KORE_SYSCALL_ALLOW(clone3), KORE_SYSCALL_ALLOW(rseq),
@@ -37,6 +39,7 @@ KORE_SECCOMP_FILTER("monitorage",
     KORE_SYSCALL_ALLOW_ARG(socket, 0, AF_NETLINK),
     KORE_SYSCALL_ALLOW(epoll_create1), KORE_SYSCALL_ALLOW(mremap),
     KORE_SYSCALL_ALLOW(readlinkat),
+    KORE_SYSCALL_ALLOW(mlock), KORE_SYSCALL_ALLOW(munlock),
 )
 // clang-format on
 

@@ -47,6 +47,11 @@ int page_status(struct http_request *req);
 int page_audit(struct http_request *req);
 int page_audit_verify(struct http_request *req);
 int page_metrics(struct http_request *req);
+int page_connectors(struct http_request *req);
+int page_connector(struct http_request *req);
+int page_connector_test(struct http_request *req);
+int page_connector_actions(struct http_request *req);
+int page_connector_action(struct http_request *req);
 int page_not_found(struct http_request *req);
 
 /*
