@@ -65,8 +65,9 @@ struct mon_checker {
     struct check *running;
     size_t in_flight, pending;
 
-    CURL **pool;
+    CURL **pool; /* idle easy handles, their constant options set (handle_new()) */
     size_t pool_len;
+    struct curl_slist *close_header; /* "Connection: close", for checks without headers */
 
     long long curl_deadline_us; /* monotonic; -1 when libcurl wants no timeout */
     int *fd_events;             /* MON_POLL_* wanted, indexed by descriptor */
@@ -96,16 +97,23 @@ int mon_checker_options_init(mon_checker_options *options, unsigned int version)
 
 /* ---- descriptors ---- */
 
-/* Tell the epoll set that fd went from events `before` to `events` (0: not watched). */
+/* Tell the epoll set that fd went from events `before` to `events` (0: not
+ * watched). A socket libcurl stops watching is nearly always closed right
+ * after, which takes it out of the set: it is not removed here (one system
+ * call per check less) but when an event shows it is still open
+ * (mon_checker_run()). So a watched descriptor may still be in the set: ADD
+ * falls back to MOD. */
 static void epoll_apply(mon_checker *c, int fd, int before, int events)
 {
     struct epoll_event ev = {0};
     ev.data.fd = fd;
     ev.events = ((events & MON_POLL_IN) ? EPOLLIN : 0u) | ((events & MON_POLL_OUT) ? EPOLLOUT : 0u);
     if (!events)
-        epoll_ctl(c->epfd, EPOLL_CTL_DEL, fd, &ev); /* fails harmlessly if already closed */
-    else if (!before || epoll_ctl(c->epfd, EPOLL_CTL_MOD, fd, &ev) != 0)
-        epoll_ctl(c->epfd, EPOLL_CTL_ADD, fd, &ev);
+        return;
+    if (before)
+        epoll_ctl(c->epfd, EPOLL_CTL_MOD, fd, &ev);
+    else if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, fd, &ev) != 0 && errno == EEXIST)
+        epoll_ctl(c->epfd, EPOLL_CTL_MOD, fd, &ev);
 }
 
 static int on_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
@@ -260,11 +268,12 @@ int mon_checker_new(mon_checker **out, const mon_checker_options *options)
             c->resolve = grown;
     }
     c->pool = calloc(POOL_KEEP, sizeof(*c->pool));
-    c->multi = failed || !c->pool ? NULL : curl_multi_init();
+    c->close_header = curl_slist_append(NULL, "Connection: close");
+    failed |= !c->pool || !c->close_header;
+    c->multi = failed ? NULL : curl_multi_init();
     if (!c->multi) {
         mon_checker_free(c);
-        return failed || !c->pool ? mon__error_nomem()
-                                  : mon__error(MON_ENET, NULL, "libcurl multi handle failed");
+        return failed ? mon__error_nomem() : mon__error(MON_ENET, NULL, "libcurl multi handle failed");
     }
     curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
     curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
@@ -392,14 +401,42 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
     return n;
 }
 
+/* A new easy handle with the options every check shares. Handles are reused
+ * without curl_easy_reset() (which costs as much as setting everything
+ * again): setup() sets every option that differs between checks. */
+static CURL *handle_new(mon_checker *c)
+{
+    CURL *e = curl_easy_init();
+    if (!e)
+        return NULL;
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    /* Every check measures a whole connection: nothing reused, nothing cached. */
+    curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
+    curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
+    curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, 0L);
+    /* The request goes out in one write and nothing follows it on the
+     * connection, so Nagle's algorithm never delays anything: leaving it on
+     * saves the TCP_NODELAY system call. */
+    curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 0L);
+    /* The direct path is what is measured: proxy environment variables are ignored. */
+    curl_easy_setopt(e, CURLOPT_PROXY, "");
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
+    curl_easy_setopt(e, CURLOPT_USERAGENT, c->user_agent);
+    if (c->ca_file)
+        curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
+    if (c->resolve)
+        curl_easy_setopt(e, CURLOPT_RESOLVE, c->resolve);
+    if (c->ip_version)
+        curl_easy_setopt(e, CURLOPT_IPRESOLVE, c->ip_version == 4 ? CURL_IPRESOLVE_V4 : CURL_IPRESOLVE_V6);
+    return e;
+}
+
 static CURL *pool_get(mon_checker *c)
 {
-    if (c->pool_len) {
-        CURL *easy = c->pool[--c->pool_len];
-        curl_easy_reset(easy);
-        return easy;
-    }
-    return curl_easy_init();
+    return c->pool_len ? c->pool[--c->pool_len] : handle_new(c);
 }
 
 static void pool_put(mon_checker *c, CURL *easy)
@@ -414,6 +451,8 @@ static void pool_put(mon_checker *c, CURL *easy)
  * Returns NULL on success or a message for an UNKNOWN result. */
 static const char *build_headers(mon_checker *c, struct check *k)
 {
+    if (!k->spec->header_count && !k->ep)
+        return NULL; /* setup() sends the shared close_header */
     for (size_t i = 0; i < k->spec->header_count; i++) {
         struct curl_slist *grown = curl_slist_append(k->headers, k->spec->header_lines[i]);
         if (!grown)
@@ -450,8 +489,12 @@ static const char *build_headers(mon_checker *c, struct check *k)
     return NULL;
 }
 
+/* The method, undoing what an earlier check of the same handle set. */
 static void set_method(CURL *easy, const char *method)
 {
+    /* HTTPGET also clears NOBODY and the POST data of an earlier check. */
+    curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
+    curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, NULL);
     if (strcmp(method, "GET") == 0)
         return;
     if (strcmp(method, "HEAD") == 0) {
@@ -466,6 +509,7 @@ static void set_method(CURL *easy, const char *method)
     curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, method);
 }
 
+/* The options of this check (the shared ones were set by handle_new()). */
 static void setup(mon_checker *c, struct check *k)
 {
     CURL *e = k->easy;
@@ -474,34 +518,13 @@ static void setup(mon_checker *c, struct check *k)
     curl_easy_setopt(e, CURLOPT_URL, k->url);
     curl_easy_setopt(e, CURLOPT_PRIVATE, k);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, k->errbuf);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, k);
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, timeout);
-    /* Every check measures a whole connection: nothing reused, nothing cached. */
-    curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
-    curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
-    curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, 0L);
-    /* The direct path is what is measured: proxy environment variables are ignored. */
-    curl_easy_setopt(e, CURLOPT_PROXY, "");
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(e, CURLOPT_USERAGENT, c->user_agent);
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, k->headers);
-    if (k->spec->follow_redirects) {
-        curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-        curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
-    }
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, k->headers ? k->headers : c->close_header);
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, k->spec->follow_redirects ? 1L : 0L);
     set_method(e, k->spec->method);
-    if (strncasecmp(k->url, "https:", 6) == 0)
-        curl_easy_setopt(e, CURLOPT_CERTINFO, 1L);
-    if (c->ca_file)
-        curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
-    if (c->resolve)
-        curl_easy_setopt(e, CURLOPT_RESOLVE, c->resolve);
-    if (c->ip_version)
-        curl_easy_setopt(e, CURLOPT_IPRESOLVE, c->ip_version == 4 ? CURL_IPRESOLVE_V4 : CURL_IPRESOLVE_V6);
+    curl_easy_setopt(e, CURLOPT_CERTINFO, strncasecmp(k->url, "https:", 6) == 0 ? 1L : 0L);
 }
 
 static void running_remove(mon_checker *c, struct check *k)
@@ -757,9 +780,15 @@ int mon_checker_run(mon_checker *c, int timeout_ms)
             return mon__error(MON_EIO, NULL, "epoll_wait: %s", strerror(errno));
         for (int i = 0; i < n; i++) {
             uint32_t e = events[i].events;
+            int fd = events[i].data.fd;
             int ev = ((e & EPOLLIN) ? MON_POLL_IN : 0) | ((e & EPOLLOUT) ? MON_POLL_OUT : 0) |
                      ((e & (EPOLLERR | EPOLLHUP)) ? MON_POLL_ERR : 0);
-            if ((rc = act(c, events[i].data.fd, ev)) != MON_OK)
+            if ((size_t)fd >= c->fd_cap || !c->fd_events[fd]) {
+                /* No longer watched but still open (see epoll_apply()). */
+                epoll_ctl(c->epfd, EPOLL_CTL_DEL, fd, NULL);
+                continue;
+            }
+            if ((rc = act(c, fd, ev)) != MON_OK)
                 return rc;
         }
         if (n <= 0 || timeout_us(c) == 0) {
@@ -800,6 +829,7 @@ void mon_checker_free(mon_checker *c)
     if (c->epfd >= 0)
         close(c->epfd);
     curl_slist_free_all(c->resolve);
+    curl_slist_free_all(c->close_header);
     free(c->pool);
     free(c->fd_events);
     free(c->user_agent);
