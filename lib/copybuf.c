@@ -1,5 +1,6 @@
 #include "copybuf.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,4 +48,62 @@ void mon__copybuf_field(struct mon__copybuf *b, const char *value, char sep)
     else
         mon__copybuf_add(b, "\\N", 2);
     mon__copybuf_add(b, &sep, 1);
+}
+
+void mon__copybuf_json_string(struct mon__copybuf *b, const char *text)
+{
+    const unsigned char *p = (const unsigned char *)text;
+
+    mon__copybuf_add(b, "\"", 1);
+    for (;;) {
+        const unsigned char *run = p;
+        char esc[8];
+
+        while (*p >= 0x20 && *p != '"' && *p != '\\')
+            p++;
+        mon__copybuf_add(b, (const char *)run, (size_t)(p - run));
+        if (!*p)
+            break;
+        switch (*p) {
+        case '"':
+            mon__copybuf_add(b, "\\\"", 2);
+            break;
+        case '\\':
+            mon__copybuf_add(b, "\\\\", 2);
+            break;
+        case '\b':
+            mon__copybuf_add(b, "\\b", 2);
+            break;
+        case '\f':
+            mon__copybuf_add(b, "\\f", 2);
+            break;
+        case '\n':
+            mon__copybuf_add(b, "\\n", 2);
+            break;
+        case '\r':
+            mon__copybuf_add(b, "\\r", 2);
+            break;
+        case '\t':
+            mon__copybuf_add(b, "\\t", 2);
+            break;
+        default:
+            snprintf(esc, sizeof(esc), "\\u%04X", (unsigned int)*p);
+            mon__copybuf_add(b, esc, 6);
+        }
+        p++;
+    }
+    mon__copybuf_add(b, "\"", 1);
+}
+
+void mon__copybuf_int(struct mon__copybuf *b, long long value)
+{
+    char digits[24], *end = digits + sizeof(digits), *p = end;
+    unsigned long long v = value < 0 ? 0ULL - (unsigned long long)value : (unsigned long long)value;
+
+    do
+        *--p = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    if (value < 0)
+        *--p = '-';
+    mon__copybuf_add(b, p, (size_t)(end - p));
 }

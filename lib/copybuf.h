@@ -2,9 +2,9 @@
 #define MON_LIB_COPYBUF_H
 
 /* A growing buffer for PostgreSQL COPY text-format data (history batches,
- * audit batches). Once an allocation fails, `failed` is set and further
- * additions are ignored, so callers check once before sending. Free data
- * with free(). */
+ * audit batches) and for JSON text written directly (the status list). Once
+ * an allocation fails, `failed` is set and further additions are ignored, so
+ * callers check once before sending. Free data with free(). */
 
 #include <stddef.h>
 
@@ -22,5 +22,12 @@ void mon__copybuf_text(struct mon__copybuf *b, const char *text);
 
 /* One field followed by sep ('\t' or '\n'); NULL is written as \N. */
 void mon__copybuf_field(struct mon__copybuf *b, const char *value, char sep);
+
+/* text as a JSON string literal, quotes included, escaped as Jansson's
+ * json_dumps() does (", \\, control characters; UTF-8 copied as is). */
+void mon__copybuf_json_string(struct mon__copybuf *b, const char *text);
+
+/* value in decimal. */
+void mon__copybuf_int(struct mon__copybuf *b, long long value);
 
 #endif

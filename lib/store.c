@@ -10,6 +10,15 @@
 /* Chosen once; every process that migrates takes the same lock. */
 #define MIGRATION_LOCK_KEY 0x6d6f6e69746f72LL
 
+/* libpq prints the server's NOTICE and WARNING messages ("relation already
+ * exists, skipping" during migrations) to stderr; a library must not write
+ * to its host's stderr, so they are dropped. Errors still reach the caller. */
+static void ignore_notice(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
 int mon_store_open(mon_store **out, const char *database_url)
 {
     mon_store *store;
@@ -43,6 +52,8 @@ int mon_store_open(mon_store **out, const char *database_url)
         return mon__error_nomem();
     }
     store->conn = PQconnectdb(database_url);
+    /* Kept by PQreset: set once per PGconn. */
+    PQsetNoticeProcessor(store->conn, ignore_notice, NULL);
     if (PQstatus(store->conn) != CONNECTION_OK) {
         int rc = mon__store_result_error(store->conn, NULL, "connect to database");
         mon_store_close(store);
@@ -65,6 +76,8 @@ PGconn *mon__store_conn(mon_store *store)
 {
     if (PQstatus(store->conn) == CONNECTION_OK)
         return store->conn;
+    /* A new session: the statements prepared on the old one are gone. */
+    store->prepared_count = 0;
     PQreset(store->conn);
     if (PQstatus(store->conn) == CONNECTION_OK)
         return store->conn;
@@ -103,13 +116,58 @@ int mon__store_result_error(PGconn *conn, const PGresult *res, const char *what)
         code = MON_EINVAL;
     else if (strcmp(state, "57014") == 0)
         code = MON_ETIMEOUT;
+    else if (strcmp(state, "53100") == 0)
+        code = MON_EFULL; /* disk full */
+    else if (strncmp(state, "53", 2) == 0)
+        code = MON_EBUSY; /* out of memory, connections or another resource */
     else if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)
         code = MON_ECONN;
     return mon__error(code, NULL, "%s: %s", what, message);
 }
 
-PGresult *mon__store_exec(mon_store *store, const char *what, const char *sql, int nparams,
-                          const char *const *params, int flags, int *rc)
+/* Whether stmt is prepared on the current connection. */
+static int is_prepared(const mon_store *store, const struct mon__stmt *stmt)
+{
+    for (size_t i = 0; i < store->prepared_count; i++)
+        if (store->prepared[i] == stmt)
+            return 1;
+    return 0;
+}
+
+/* Prepare stmt on conn unless done; NULL, or the failed result. */
+static PGresult *prepare(mon_store *store, PGconn *conn, const struct mon__stmt *stmt, int nparams)
+{
+    PGresult *res;
+
+    if (is_prepared(store, stmt))
+        return NULL;
+    res = PQprepare(conn, stmt->name, stmt->sql, nparams, NULL);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK)
+        return res;
+    PQclear(res);
+    store->prepared[store->prepared_count++] = stmt;
+    return NULL;
+}
+
+/* One attempt: run sql, or stmt prepared. */
+static PGresult *exec_once(mon_store *store, PGconn *conn, const char *sql, const struct mon__stmt *stmt,
+                           int nparams, const char *const *params, int flags)
+{
+    int format = (flags & MON__EXEC_BINARY) ? 1 : 0;
+    PGresult *res;
+
+    /* Past the table's size (not reached by the library's statements) a
+     * statement simply runs unprepared. */
+    if (!stmt || (!is_prepared(store, stmt) && store->prepared_count == MON__STORE_PREPARED_MAX))
+        return PQexecParams(conn, stmt ? stmt->sql : sql, nparams, NULL, params, NULL, NULL, format);
+    if ((res = prepare(store, conn, stmt, nparams)) != NULL)
+        return res;
+    return PQexecPrepared(conn, stmt->name, nparams, params, NULL, NULL, format);
+}
+
+static PGresult *exec_retrying(mon_store *store, const char *what, const char *sql,
+                               const struct mon__stmt *stmt, int nparams, const char *const *params,
+                               int flags, int *rc)
 {
     for (int attempt = 0; attempt < 2; attempt++) {
         PGconn *conn = mon__store_conn(store);
@@ -120,7 +178,7 @@ PGresult *mon__store_exec(mon_store *store, const char *what, const char *sql, i
             *rc = MON_ECONN;
             return NULL;
         }
-        res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, (flags & MON__EXEC_BINARY) ? 1 : 0);
+        res = exec_once(store, conn, sql, stmt, nparams, params, flags);
         st = PQresultStatus(res);
         if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
             *rc = MON_OK;
@@ -136,6 +194,18 @@ PGresult *mon__store_exec(mon_store *store, const char *what, const char *sql, i
     }
     *rc = MON_ECONN;
     return NULL;
+}
+
+PGresult *mon__store_exec(mon_store *store, const char *what, const char *sql, int nparams,
+                          const char *const *params, int flags, int *rc)
+{
+    return exec_retrying(store, what, sql, NULL, nparams, params, flags, rc);
+}
+
+PGresult *mon__store_exec_prepared(mon_store *store, const char *what, const struct mon__stmt *stmt,
+                                   int nparams, const char *const *params, int flags, int *rc)
+{
+    return exec_retrying(store, what, NULL, stmt, nparams, params, flags, rc);
 }
 
 int mon__store_command(mon_store *store, const char *what, const char *sql)

@@ -176,6 +176,10 @@ int mon_store_endpoint_create(mon_store *store, mon_endpoint *ep)
     return rc;
 }
 
+/* The hot reads run prepared: no parse and plan per call. */
+static const struct mon__stmt get_stmt = {"mon_endpoint_get",
+                                          "SELECT " ENDPOINT_COLUMNS " FROM endpoints e WHERE e.id = $1"};
+
 int mon_store_endpoint_get(mon_endpoint **out, mon_store *store, const char *id)
 {
     const char *params[1] = {id};
@@ -187,9 +191,7 @@ int mon_store_endpoint_get(mon_endpoint **out, mon_store *store, const char *id)
     *out = NULL;
     if ((rc = check_id(id)) != MON_OK)
         return rc;
-    res = mon__store_exec(store, "read endpoint",
-                          "SELECT " ENDPOINT_COLUMNS " FROM endpoints e WHERE e.id = $1", 1, params,
-                          MON__EXEC_RETRY, &rc);
+    res = mon__store_exec_prepared(store, "read endpoint", &get_stmt, 1, params, MON__EXEC_RETRY, &rc);
     if (!res)
         return rc;
     if (PQntuples(res) == 0)
@@ -277,6 +279,11 @@ static int check_filter(const mon_endpoint_filter *f)
     " WHERE ($1::endpoint_type IS NULL OR e.type = $1) AND ($2::boolean IS NULL OR e.enabled = $2)"          \
     " AND ($3::health_status IS NULL OR COALESCE(s.status, 'UNKNOWN') = $3)"
 
+static const struct mon__stmt list_stmt = {"mon_endpoint_list",
+                                           "SELECT " ENDPOINT_COLUMNS ", count(*) OVER ()" LIST_FROM
+                                           " ORDER BY e.name, e.id LIMIT $4 OFFSET $5"};
+static const struct mon__stmt count_stmt = {"mon_endpoint_count", "SELECT count(*)" LIST_FROM};
+
 int mon_store_endpoint_list(mon_endpoint_list **out, mon_store *store, const mon_endpoint_filter *filter)
 {
     mon_endpoint_filter defaults = MON_ENDPOINT_FILTER_INIT;
@@ -299,10 +306,7 @@ int mon_store_endpoint_list(mon_endpoint_list **out, mon_store *store, const mon
     params[2] = f->status == -1 ? NULL : mon_status_name((mon_status)f->status);
     params[3] = limit;
     params[4] = offset;
-    res = mon__store_exec(store, "list endpoints",
-                          "SELECT " ENDPOINT_COLUMNS ", count(*) OVER ()" LIST_FROM
-                          " ORDER BY e.name, e.id LIMIT $4 OFFSET $5",
-                          5, params, MON__EXEC_RETRY, &rc);
+    res = mon__store_exec_prepared(store, "list endpoints", &list_stmt, 5, params, MON__EXEC_RETRY, &rc);
     if (!res)
         return rc;
     rows = PQntuples(res);
@@ -322,8 +326,8 @@ int mon_store_endpoint_list(mon_endpoint_list **out, mon_store *store, const mon
     PQclear(res);
     if (rc == MON_OK && rows == 0 && f->offset > 0) {
         /* A page past the end has no row to carry the total: count apart. */
-        res = mon__store_exec(store, "count endpoints", "SELECT count(*)" LIST_FROM, 3, params,
-                              MON__EXEC_RETRY, &rc);
+        res =
+            mon__store_exec_prepared(store, "count endpoints", &count_stmt, 3, params, MON__EXEC_RETRY, &rc);
         if (res)
             list->total = (size_t)strtoull(PQgetvalue(res, 0, 0), NULL, 10);
         PQclear(res);

@@ -8,9 +8,22 @@
 
 #include <libpq-fe.h>
 
+/* A statement the store prepares on a connection the first time it runs there
+ * (mon__store_exec_prepared): defined once, static, by the file that runs it. */
+struct mon__stmt {
+    const char *name; /* server-side name, unique in the library ("mon_endpoint_get") */
+    const char *sql;
+};
+
+/* Most statements a connection keeps prepared. */
+#define MON__STORE_PREPARED_MAX 16
+
 struct mon_store {
     PGconn *conn;
     char *url;
+    /* Prepared on the current connection; emptied when it is reset. */
+    const struct mon__stmt *prepared[MON__STORE_PREPARED_MAX];
+    size_t prepared_count;
 };
 
 /* Flags of mon__store_exec(). */
@@ -38,13 +51,23 @@ PGconn *mon__store_conn(mon_store *store);
 PGresult *mon__store_exec(mon_store *store, const char *what, const char *sql, int nparams,
                           const char *const *params, int flags, int *rc);
 
+/*
+ * mon__store_exec() of a prepared statement: prepared on the connection the
+ * first time (PQprepare), then executed with PQexecPrepared (no parse or plan
+ * per call). After a reconnect it is prepared again. Do not run DISCARD ALL or
+ * DEALLOCATE on a store's connection.
+ */
+PGresult *mon__store_exec_prepared(mon_store *store, const char *what, const struct mon__stmt *stmt,
+                                   int nparams, const char *const *params, int flags, int *rc);
+
 /* Run a statement without parameters and discard its rows; MON_OK or an error code. */
 int mon__store_command(mon_store *store, const char *what, const char *sql);
 
 /*
  * Map a failed result (or connection) to a library error and record it:
  * 23505 -> MON_EEXISTS, 23503 -> MON_ENOTFOUND, 22xxx/23514 -> MON_EINVAL,
- * 08xxx / broken connection -> MON_ECONN, 57014 -> MON_ETIMEOUT, else MON_EDB.
+ * 08xxx / broken connection -> MON_ECONN, 57014 -> MON_ETIMEOUT, 53100 (disk full) -> MON_EFULL,
+ * other 53xxx (out of resources) -> MON_EBUSY, else MON_EDB.
  */
 int mon__store_result_error(PGconn *conn, const PGresult *res, const char *what);
 

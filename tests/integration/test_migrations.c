@@ -5,8 +5,10 @@
 
 #include <check.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *url;
 
@@ -36,6 +38,35 @@ START_TEST(migrate_applies_all_then_is_a_no_op)
     ck_assert_int_eq(pgtest_query_ll(url, "SELECT count(*) FROM pg_views WHERE viewname = 'current_endpoint_status'"),
                      1);
     mon_store_close(store);
+}
+END_TEST
+
+/* PostgreSQL sends NOTICEs during migrations ("relation ... already exists,
+ * skipping" on every later run); the library must not print them. */
+START_TEST(migrate_writes_nothing_to_stderr)
+{
+    mon_store *store = NULL;
+    FILE *capture = tmpfile();
+    int saved = dup(STDERR_FILENO), applied = -1;
+    long written;
+
+    ck_assert_ptr_nonnull(capture);
+    ck_assert_int_ge(saved, 0);
+    url = pgtest_fresh_database("migrations_quiet");
+    fflush(stderr);
+    ck_assert_int_ge(dup2(fileno(capture), STDERR_FILENO), 0);
+    ck_assert_int_eq(mon_store_open(&store, url), MON_OK);
+    ck_assert_int_eq(mon_store_migrate(store, &applied), MON_OK);
+    ck_assert_int_eq(mon_store_migrate(store, &applied), MON_OK);
+    ck_assert_int_eq(applied, 0);
+    mon_store_close(store);
+    fflush(stderr);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    fseek(capture, 0, SEEK_END);
+    written = ftell(capture);
+    fclose(capture);
+    ck_assert_int_eq(written, 0);
 }
 END_TEST
 
@@ -103,6 +134,7 @@ int main(void)
     mon_global_init();
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, migrate_applies_all_then_is_a_no_op);
+    tcase_add_test(tc, migrate_writes_nothing_to_stderr);
     tcase_add_test(tc, concurrent_migrations_apply_once);
     tcase_add_test(tc, unknown_migration_in_database_is_reported);
     tcase_add_test(tc, unreachable_database_is_a_connection_error);

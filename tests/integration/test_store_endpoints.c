@@ -318,6 +318,38 @@ START_TEST(lost_connection_reconnects_once)
 }
 END_TEST
 
+/* The hot reads are prepared per connection: a new session prepares them again. */
+START_TEST(prepared_reads_are_prepared_again_after_a_reconnect)
+{
+    mon_endpoint *ep = new_endpoint("prepared", MON_ENDPOINT_APIM), *got = NULL;
+    mon_endpoint_list *list = NULL;
+    mon_status_list *status = NULL;
+    mon_endpoint_filter page = MON_ENDPOINT_FILTER_INIT;
+
+    ck_assert_int_eq(mon_store_endpoint_create(store, ep), MON_OK);
+    page.offset = 5;
+    for (int round = 0; round < 2; round++) {
+        ck_assert_int_eq(mon_store_endpoint_get(&got, store, mon_endpoint_get_id(ep)), MON_OK);
+        ck_assert_str_eq(mon_endpoint_get_name(got), "prepared");
+        mon_endpoint_free(got);
+        ck_assert_int_eq(mon_store_endpoint_list(&list, store, NULL), MON_OK);
+        ck_assert_uint_eq(mon_endpoint_list_total(list), 1);
+        mon_endpoint_list_free(list);
+        /* A page past the end: the count runs apart. */
+        ck_assert_int_eq(mon_store_endpoint_list(&list, store, &page), MON_OK);
+        ck_assert_uint_eq(mon_endpoint_list_count(list), 0);
+        ck_assert_uint_eq(mon_endpoint_list_total(list), 1);
+        mon_endpoint_list_free(list);
+        ck_assert_int_eq(mon_store_status_list(&status, store), MON_OK);
+        ck_assert_uint_eq(mon_status_list_count(status), 1);
+        mon_status_list_free(status);
+        pgtest_exec(url, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                         "WHERE datname = current_database() AND pid <> pg_backend_pid()");
+    }
+    mon_endpoint_free(ep);
+}
+END_TEST
+
 int main(void)
 {
     Suite *suite = suite_create("store_endpoints");
@@ -337,6 +369,7 @@ int main(void)
     tcase_add_test(tc, list_pages_filters_and_counts);
     tcase_add_test(tc, list_refuses_bad_filters);
     tcase_add_test(tc, lost_connection_reconnects_once);
+    tcase_add_test(tc, prepared_reads_are_prepared_again_after_a_reconnect);
     suite_add_tcase(suite, tc);
     failed = check_run_suite(suite) != EXIT_SUCCESS;
     mon_global_cleanup();

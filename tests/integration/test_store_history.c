@@ -5,6 +5,7 @@
 #include "pgtest.h"
 
 #include <check.h>
+#include <jansson.h>
 #include <math.h> /* NAN */
 #include <stdarg.h>
 #include <stdio.h>
@@ -258,6 +259,40 @@ static void assert_close(double got, double want, double relative)
     double diff = got > want ? got - want : want - got;
     ck_assert_msg(diff <= relative * want, "got %.3f, want %.3f within %.1f %%", got, want, relative * 100);
 }
+
+/* The status list's JSON is written as text: it must be exactly what Jansson
+ * dumps for the same values, escapes included. */
+START_TEST(status_json_is_jansson_compact_text)
+{
+    mon_status_list *list = NULL;
+    char *json = NULL, *again;
+    json_t *parsed;
+    json_error_t err;
+
+    pgtest_exec(url, "INSERT INTO endpoints (name, type, url, enabled) VALUES "
+                     "(E'quote \" back \\\\ slash / \u00e9 \u2603 \x7f', 'DOMAIN', "
+                     "'https://a.example.test/?q=\"x\"', false), "
+                     "('never checked', 'TALEND', 'https://b.example.test/', true)");
+    pgtest_exec(url, "INSERT INTO health_history (endpoint_id, status, status_code, latency_ms,"
+                     " error_message) SELECT id, 'DOWN', 503, 0, E'tab\\there\\nnew line \\r \\b \\f \x01 \x1f end' "
+                     "FROM endpoints WHERE type = 'DOMAIN'");
+    ck_assert_int_eq(mon_store_status_list(&list, store), MON_OK);
+    ck_assert_int_eq(mon_status_list_to_json(&json, list), MON_OK);
+    parsed = json_loads(json, 0, &err);
+    ck_assert_msg(parsed != NULL, "%s: %s", err.text, json);
+    ck_assert_uint_eq(json_array_size(parsed), 2);
+    again = json_dumps(parsed, JSON_COMPACT);
+    ck_assert_str_eq(json, again);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(parsed, 1), "error_message")),
+                     "tab\there\nnew line \r \b \f \x01 \x1f end");
+    ck_assert_ptr_nonnull(strstr(json, "\"latency_ms\":0,"));
+    ck_assert_ptr_nonnull(strstr(json, "\\u0001"));
+    free(again);
+    json_decref(parsed);
+    mon_free(json);
+    mon_status_list_free(list);
+}
+END_TEST
 
 START_TEST(uptime_maths_on_known_data)
 {
@@ -529,6 +564,7 @@ int main(void)
     tcase_add_test(tc, batch_insert_round_trips_and_reads_a_range_newest_first);
     tcase_add_test(tc, batch_with_unknown_endpoint_writes_nothing);
     tcase_add_test(tc, latest_status_follows_every_writer);
+    tcase_add_test(tc, status_json_is_jansson_compact_text);
     tcase_add_test(tc, uptime_maths_on_known_data);
     tcase_add_test(tc, uptime_windows_cover_sparse_hours);
     tcase_add_test(tc, histograms_keep_only_the_buckets_used_in_any_order);
