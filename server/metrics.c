@@ -15,16 +15,41 @@
 
 /* Handlers counted, by their name in the configuration. */
 static const char *const handlers[] = {
-    "page_health",          "page_ready",          "page_metrics",  "page_me",
-    "page_status",          "page_endpoints",      "page_endpoint", "page_endpoint_history",
-    "page_endpoint_uptime", "page_endpoint_check", "page_audit",    "page_audit_verify",
+    "page_health",
+    "page_ready",
+    "page_metrics",
+    "page_me",
+    "page_status",
+    "page_endpoints",
+    "page_endpoint",
+    "page_endpoint_history",
+    "page_endpoint_uptime",
+    "page_endpoint_check",
+    "page_audit",
+    "page_audit_verify",
+    "page_connectors",
+    "page_connector",
+    "page_connector_test",
+    "page_connector_actions",
+    "page_connector_action",
+    "page_www",
+    "page_www_root",
+    "page_config",
     "page_not_found",
 };
 #define HANDLER_COUNT (sizeof(handlers) / sizeof(handlers[0]))
 #define CLASS_COUNT 5 /* 1xx .. 5xx */
 
+/* Upper bounds (ms) of the request duration buckets; +Inf is implied. Kore
+ * times requests in whole milliseconds, so the first bucket is "under 1 ms". */
+static const unsigned int bucket_ms[] = {1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000};
+#define BUCKET_COUNT (sizeof(bucket_ms) / sizeof(bucket_ms[0]))
+
 struct shared_counters {
     _Atomic uint64_t answers[HANDLER_COUNT][CLASS_COUNT];
+    /* Request durations: per bucket (not cumulative), and their sum in ms. */
+    _Atomic uint64_t duration[HANDLER_COUNT][CLASS_COUNT][BUCKET_COUNT + 1];
+    _Atomic uint64_t duration_ms_sum[HANDLER_COUNT][CLASS_COUNT];
 };
 
 static struct shared_counters *counters;
@@ -41,13 +66,18 @@ int srv_metrics_init(void)
 
 void srv_metrics_count(const struct http_request *req, int status)
 {
-    size_t i;
+    uint64_t now = kore_time_ms(), ms = now > req->start ? now - req->start : 0;
+    size_t i, b, c = (size_t)(status / 100 - 1);
 
     if (!counters || !req->hdlr || status < 100 || status > 599)
         return;
+    for (b = 0; b < BUCKET_COUNT && ms >= bucket_ms[b]; b++)
+        ;
     for (i = 0; i < HANDLER_COUNT; i++)
         if (strcmp(req->hdlr->func, handlers[i]) == 0) {
-            atomic_fetch_add_explicit(&counters->answers[i][status / 100 - 1], 1, memory_order_relaxed);
+            atomic_fetch_add_explicit(&counters->answers[i][c], 1, memory_order_relaxed);
+            atomic_fetch_add_explicit(&counters->duration[i][c][b], 1, memory_order_relaxed);
+            atomic_fetch_add_explicit(&counters->duration_ms_sum[i][c], ms, memory_order_relaxed);
             return;
         }
 }
@@ -117,6 +147,68 @@ static void put_endpoints(FILE *b, const mon_status_list *list)
     }
 }
 
+/* Entries of list ordered by endpoint id, for the merge with the phases. */
+static int by_id(const void *a, const void *b)
+{
+    return strcmp((*(const mon_status_entry *const *)a)->endpoint_id,
+                  (*(const mon_status_entry *const *)b)->endpoint_id);
+}
+
+static void put_phase(FILE *b, const mon_status_entry *e, json_t *item, const char *key, const char *phase)
+{
+    json_t *v = json_object_get(item, key);
+
+    if (!json_is_number(v))
+        return;
+    fprintf(b, "monitorage_endpoint_phase_seconds{id=\"%s\",name=\"", e->endpoint_id);
+    put_label(b, e->name);
+    fprintf(b, "\",type=\"%s\",phase=\"%s\"} %.4f\n", mon_endpoint_type_name(e->type), phase,
+            json_number_value(v) / 1000.0);
+}
+
+/* Checks by status and the latest check's phases (mon_store_check_metrics_json). */
+static void put_checks(FILE *b, const mon_status_list *list, const char *json)
+{
+    static const char *const statuses[] = {"UP", "DOWN", "DEGRADED", "UNKNOWN"};
+    static const char *const phases[][2] = {{"dns_ms", "dns"},
+                                            {"connect_ms", "connect"},
+                                            {"tls_ms", "tls"},
+                                            {"ttfb_ms", "ttfb"},
+                                            {"total_ms", "total"}};
+    size_t i, j, n = mon_status_list_count(list);
+    json_t *all = json_loads(json, 0, NULL), *totals = json_object_get(all, "checks_total"), *item;
+    const mon_status_entry **sorted = calloc(n ? n : 1, sizeof(*sorted));
+
+    fprintf(b, "# HELP monitorage_checks_total Checks recorded, by status, all endpoints (cumulative "
+               "counts of the hourly rollups).\n# TYPE monitorage_checks_total counter\n");
+    for (i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
+        fprintf(b, "monitorage_checks_total{status=\"%s\"} %lld\n", statuses[i],
+                (long long)json_integer_value(json_object_get(totals, statuses[i])));
+    fprintf(b, "# HELP monitorage_endpoint_phase_seconds Phase timings of the latest check (dns, "
+               "connect, tls, ttfb, total); a phase not reached is absent.\n"
+               "# TYPE monitorage_endpoint_phase_seconds gauge\n");
+    if (sorted) {
+        for (i = 0; i < n; i++)
+            sorted[i] = mon_status_list_at(list, i);
+        qsort(sorted, n, sizeof(*sorted), by_id);
+        /* Both in endpoint id order (PostgreSQL orders UUIDs as their lower-case text). */
+        j = 0;
+        json_array_foreach(json_object_get(all, "phases"), i, item)
+        {
+            const char *id = json_string_value(json_object_get(item, "endpoint_id"));
+            size_t k;
+            while (id && j < n && strcmp(sorted[j]->endpoint_id, id) < 0)
+                j++;
+            if (!id || j == n || strcmp(sorted[j]->endpoint_id, id) != 0)
+                continue;
+            for (k = 0; k < sizeof(phases) / sizeof(phases[0]); k++)
+                put_phase(b, sorted[j], item, phases[k][0], phases[k][1]);
+        }
+    }
+    free(sorted);
+    json_decref(all);
+}
+
 static void put_counters(FILE *b)
 {
     size_t i, c;
@@ -131,12 +223,37 @@ static void put_counters(FILE *b)
                 fprintf(b, "monitorage_http_responses_total{handler=\"%s\",code=\"%zuxx\"} %llu\n",
                         handlers[i] + 5, c + 1, (unsigned long long)v);
         }
+    fprintf(b, "# HELP monitorage_http_request_duration_seconds Time from the request's arrival to its "
+               "answer by handler and status class, all workers (Kore's millisecond clock).\n"
+               "# TYPE monitorage_http_request_duration_seconds histogram\n");
+    for (i = 0; i < HANDLER_COUNT; i++)
+        for (c = 0; c < CLASS_COUNT; c++) {
+            uint64_t cumulative = 0;
+            size_t k;
+            if (!atomic_load_explicit(&counters->answers[i][c], memory_order_relaxed))
+                continue;
+            for (k = 0; k <= BUCKET_COUNT; k++) {
+                cumulative += atomic_load_explicit(&counters->duration[i][c][k], memory_order_relaxed);
+                fprintf(b,
+                        "monitorage_http_request_duration_seconds_bucket{handler=\"%s\",code=\"%zuxx\",le=\"",
+                        handlers[i] + 5, c + 1);
+                if (k < BUCKET_COUNT)
+                    fprintf(b, "%g\"} %llu\n", bucket_ms[k] / 1000.0, (unsigned long long)cumulative);
+                else
+                    fprintf(b, "+Inf\"} %llu\n", (unsigned long long)cumulative);
+            }
+            fprintf(b, "monitorage_http_request_duration_seconds_sum{handler=\"%s\",code=\"%zuxx\"} %.3f\n",
+                    handlers[i] + 5, c + 1,
+                    atomic_load_explicit(&counters->duration_ms_sum[i][c], memory_order_relaxed) / 1000.0);
+            fprintf(b, "monitorage_http_request_duration_seconds_count{handler=\"%s\",code=\"%zuxx\"} %llu\n",
+                    handlers[i] + 5, c + 1, (unsigned long long)cumulative);
+        }
 }
 
 int page_metrics(struct http_request *req)
 {
     mon_status_list *list = NULL;
-    char *text = NULL;
+    char *text = NULL, *checks = NULL;
     size_t len = 0;
     FILE *b;
     mon_store *store;
@@ -148,17 +265,22 @@ int page_metrics(struct http_request *req)
         srv_reply_error(req, 503, "database_unavailable", NULL, "the database is unreachable");
         return KORE_RESULT_OK;
     }
-    if ((rc = mon_store_status_list(&list, store)) != MON_OK) {
+    if ((rc = mon_store_status_list(&list, store)) != MON_OK ||
+        (rc = mon_store_check_metrics_json(&checks, store)) != MON_OK) {
+        mon_status_list_free(list);
         srv_reply_lib_error(req, rc);
         return KORE_RESULT_OK;
     }
     /* A stream that grows geometrically: at 10,000 endpoints the text is 3 MB. */
     if (!(b = open_memstream(&text, &len))) {
+        mon_free(checks);
         mon_status_list_free(list);
         srv_reply_error(req, 500, "internal", NULL, "out of memory");
         return KORE_RESULT_OK;
     }
     put_endpoints(b, list);
+    put_checks(b, list, checks);
+    mon_free(checks);
     mon_status_list_free(list);
     /* Counted before it is sent, so a scrape sees itself. */
     srv_metrics_count(req, 200);

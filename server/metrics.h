@@ -2,10 +2,11 @@
 #define MON_SERVER_METRICS_H
 
 /*
- * GET /metrics in the Prometheus text format: the latest status of every
- * endpoint, and the server's answers counted per handler and status class
- * across all workers (counters in memory shared by the parent before the
- * fork, updated atomically).
+ * GET /metrics in the Prometheus text format: the latest status and phase
+ * timings of every endpoint, checks counted by status (from the store), and
+ * the server's answers counted and timed (histogram) per handler and status
+ * class across all workers (counters in memory shared by the parent before
+ * the fork, updated atomically).
  */
 
 struct http_request;

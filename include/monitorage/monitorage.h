@@ -51,5 +51,6 @@ MON_END_DECLS
 #include "scheduler.h"
 #include "incident.h"
 #include "notify.h"
+#include "metrics.h"
 
 #endif
