@@ -42,6 +42,16 @@ static char *parameters_of(const char *body)
     return text;
 }
 
+void srv_audit_actor(mon_audit_entry *e, char ip[46], struct http_request *req, const struct srv_principal *who)
+{
+    client_ip(req, ip);
+    e->user_id = who->user_id;
+    e->user_email = *who->email ? who->email : who->user_id;
+    e->user_roles_json = who->roles_json;
+    e->ip_address = *ip ? ip : NULL;
+    e->user_agent = req->agent;
+}
+
 void srv_audit_request(struct http_request *req, const struct srv_principal *who, const char *action,
                        const char *target, const char *body)
 {
@@ -50,14 +60,9 @@ void srv_audit_request(struct http_request *req, const struct srv_principal *who
     mon_store *store = srv_store();
     int rc;
 
-    client_ip(req, ip);
+    srv_audit_actor(&e, ip, req, who);
     e.action = action;
     e.target = target;
-    e.user_id = who->user_id;
-    e.user_email = *who->email ? who->email : who->user_id;
-    e.user_roles_json = who->roles_json;
-    e.ip_address = *ip ? ip : NULL;
-    e.user_agent = req->agent;
     e.parameters_json = params;
     e.result = req->status < 400 ? MON_AUDIT_SUCCESS : MON_AUDIT_FAILURE;
     e.error_message = req->status < 400 ? NULL : srv_last_error_message();

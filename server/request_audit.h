@@ -10,6 +10,8 @@
  * verified identity to record.
  */
 
+#include "monitorage/audit.h"
+
 struct http_request;
 struct srv_principal;
 
@@ -20,5 +22,12 @@ struct srv_principal;
  */
 void srv_audit_request(struct http_request *req, const struct srv_principal *who, const char *action,
                        const char *target, const char *body);
+
+/*
+ * Fill the user fields of *e (user id, e-mail, roles, client address into
+ * ip, user agent) for a library call that writes its own audit row with
+ * this actor (mon_notify_rule_*). Borrowed from who, ip and req.
+ */
+void srv_audit_actor(mon_audit_entry *e, char ip[46], struct http_request *req, const struct srv_principal *who);
 
 #endif

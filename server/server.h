@@ -52,6 +52,9 @@ int page_connector(struct http_request *req);
 int page_connector_test(struct http_request *req);
 int page_connector_actions(struct http_request *req);
 int page_connector_action(struct http_request *req);
+int page_notification_rules(struct http_request *req);
+int page_notification_rule(struct http_request *req);
+int page_notifications(struct http_request *req);
 int page_not_found(struct http_request *req);
 
 /*
