@@ -1,0 +1,309 @@
+// Browser half of dashboard_e2e (driven by test_dashboard.py, which starts the
+// server and prepares the data): headless Chromium through playwright-core.
+// Environment: MONITORAGE_URL, MONITORAGE_DASHBOARD_OUT, MONITORAGE_OIDC_ORIGIN, EXPECT (JSON name -> status),
+// DOWN_ID, DOWN_ERROR, READER_TOKEN, OPERATOR_TOKEN, ADMIN_TOKEN.
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const base = process.env.MONITORAGE_URL;
+const out = process.env.MONITORAGE_DASHBOARD_OUT;
+const expect = JSON.parse(process.env.EXPECT);
+const downId = process.env.DOWN_ID;
+const downError = process.env.DOWN_ERROR;
+const DESKTOP = { width: 1280, height: 900 };
+const PHONE = { width: 390, height: 844 };
+let failures = 0;
+
+async function step(name, fn) {
+  try {
+    await fn();
+    console.log(`ok - ${name}`);
+  } catch (e) {
+    failures++;
+    console.log(`not ok - ${name}\n  ${String(e.stack || e).split('\n').join('\n  ')}`);
+  }
+}
+
+// --- HTTP: content types, caching and security headers -------------------------------
+await step('the page is served with a strict CSP, security headers and an ETag', async () => {
+  const r = await fetch(`${base}/ui/`);
+  assert.equal(r.status, 200);
+  assert.match(r.headers.get('content-type'), /^text\/html; charset=utf-8/);
+  const csp = r.headers.get('content-security-policy');
+  assert.ok(csp, 'Content-Security-Policy missing');
+  for (const part of ["default-src 'self'", "script-src 'self'", "style-src 'self'", "frame-ancestors 'none'",
+    "object-src 'none'", "base-uri 'none'", `connect-src 'self' ${process.env.MONITORAGE_OIDC_ORIGIN}`]) {
+    assert.ok(csp.includes(part), `CSP lacks ${part}: ${csp}`);
+  }
+  assert.ok(!/unsafe-inline|unsafe-eval/.test(csp), csp);
+  assert.equal(r.headers.get('x-content-type-options'), 'nosniff');
+  assert.equal(r.headers.get('referrer-policy'), 'no-referrer');
+  assert.equal(r.headers.get('cache-control'), 'no-cache');
+  const etag = r.headers.get('etag');
+  assert.match(etag, /^"[0-9a-f]{32}"$/);
+  const again = await fetch(`${base}/ui/`, { headers: { 'If-None-Match': etag } });
+  assert.equal(again.status, 304);
+  const js = await fetch(`${base}/ui/app.js`);
+  assert.match(js.headers.get('content-type'), /^text\/javascript/);
+  assert.ok(js.headers.get('content-security-policy'));
+  assert.equal((await fetch(`${base}/ui/style.css`)).headers.get('content-type'), 'text/css; charset=utf-8');
+  assert.equal((await fetch(`${base}/ui/nope.js`)).status, 404);
+  const root = await fetch(`${base}/`, { redirect: 'manual' });
+  assert.equal(root.status, 302);
+  assert.equal(root.headers.get('location'), '/ui/');
+  const config = await (await fetch(`${base}/api/v1/config`)).json();
+  assert.equal(config.dev, true);
+  assert.equal(config.oidc, true);
+  assert.equal(config.redirect_path, '/ui/');
+  assert.ok(!JSON.stringify(config).includes('dev-token'), 'the config must not carry the dev token');
+});
+
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium' });
+const problems = []; // console errors, page errors, CSP violations, failed requests
+
+async function session(token, viewport, who) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`));
+  });
+  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`${who}: console ${m.type()}: ${m.text()}`); });
+  page.on('pageerror', (e) => problems.push(`${who}: page error: ${e.message}`));
+  page.on('response', (r) => { if (r.status() >= 400) problems.push(`${who}: HTTP ${r.status()} ${r.url()}`); });
+  await page.goto(`${base}/ui/`);
+  await page.getByLabel('Token').fill(token);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.locator('#nav').waitFor();
+  return { context, page };
+}
+
+async function overviewLoaded(page) {
+  await page.goto(`${base}/ui/#/`);
+  await page.locator('#view[data-loaded="true"] #endpoints').waitFor();
+}
+
+function row(page, name) {
+  return page.locator(`#endpoints tbody tr[data-name="${name}"]`);
+}
+
+const shot = (page, name) => page.screenshot({ path: path.join(out, `${name}.png`), fullPage: true });
+
+// --- reader ---------------------------------------------------------------------------
+const reader = await session(process.env.READER_TOKEN, DESKTOP, 'reader');
+await step('the token stays in memory: nothing in storage, a reload asks to sign in again', async () => {
+  const stored = await reader.page.evaluate(() => localStorage.length + sessionStorage.length + document.cookie.length);
+  assert.equal(stored, 0);
+  assert.equal(await reader.page.locator('#who-role').textContent(), 'reader');
+});
+
+await step('the overview shows each endpoint with its status in words and colour', async () => {
+  await overviewLoaded(reader.page);
+  for (const [name, status] of Object.entries(expect)) {
+    const badge = row(reader.page, name).locator('.badge');
+    assert.equal((await badge.textContent()).trim().slice(-status.length), status, name);
+    assert.equal(await badge.getAttribute('data-status'), status);
+  }
+  assert.match(await reader.page.locator('#summary').textContent(), /5 endpoints: 2 UP, 1 DEGRADED, 1 DOWN, 1 UNKNOWN/);
+  const alpha = row(reader.page, 'Alpha API');
+  assert.equal((await alpha.locator('td[data-label="Uptime 24 h"]').textContent()).trim(), '100 %');
+  assert.match(await alpha.locator('td[data-label="Latency"]').textContent(), /^\d+ ms$/);
+  assert.equal(await alpha.locator('svg.spark polyline').count(), 1, 'a sparkline of the recent latency');
+  assert.match(await alpha.locator('svg.spark').getAttribute('aria-label'), /Latency of the last 4 checks/);
+  await shot(reader.page, 'overview-desktop');
+});
+
+await step('a DOWN endpoint is red and shows its error', async () => {
+  const delta = row(reader.page, 'Delta closed port');
+  const colour = await delta.locator('.badge').evaluate((el) => getComputedStyle(el).color);
+  assert.equal(colour, 'rgb(176, 21, 31)');
+  const bg = await delta.locator('.badge').evaluate((el) => getComputedStyle(el).backgroundColor);
+  assert.equal(bg, 'rgb(253, 227, 228)');
+  assert.equal((await delta.locator('.row-error').textContent()).trim(), downError);
+  assert.equal(await delta.locator('svg.spark rect.mark-down').count(), 3, 'each failed check marked in red');
+  assert.equal(await row(reader.page, 'Alpha API').locator('.row-error').count(), 0);
+});
+
+await step('filters by type and status', async () => {
+  const names = async () => reader.page.locator('#endpoints tbody tr[data-name]').evaluateAll((rows) => rows.map((r) => r.dataset.name));
+  await reader.page.getByLabel('Type').selectOption('DOMAIN');
+  assert.deepEqual(await names(), ['Delta closed port', 'Gamma slow service']);
+  await reader.page.getByLabel('Status').selectOption('DOWN');
+  assert.deepEqual(await names(), ['Delta closed port']);
+  await reader.page.getByLabel('Type').selectOption('APIM');
+  assert.deepEqual(await names(), []);
+  assert.match(await reader.page.locator('#endpoints tbody').textContent(), /No endpoint matches the filters/);
+  await reader.page.getByLabel('Type').selectOption('');
+  await reader.page.getByLabel('Status').selectOption('UP');
+  assert.deepEqual(await names(), ['Alpha API', 'Beta JSON service']);
+  await shot(reader.page, 'overview-filtered');
+  await reader.page.getByLabel('Status').selectOption('');
+  assert.equal((await names()).length, 5);
+});
+
+await step('the endpoint page: latency chart per window, recent failures with their error, no check button for a reader', async () => {
+  await reader.page.locator('a', { hasText: 'Delta closed port' }).click();
+  await reader.page.locator('#view[data-loaded="true"] #latency-chart svg.chart').waitFor();
+  assert.equal(await reader.page.locator('h1 .badge').getAttribute('data-status'), 'DOWN');
+  const failures = reader.page.locator('#failures tbody tr.row-down');
+  assert.equal(await failures.count(), 3);
+  assert.equal((await failures.first().locator('td[data-label="Error"]').textContent()).trim(), downError);
+  assert.equal(await reader.page.locator('#check-now').count(), 0);
+  for (const w of ['7d', '30d', '24h']) {
+    await reader.page.getByRole('button', { name: w }).click();
+    assert.equal(await reader.page.getByRole('button', { name: w }).getAttribute('aria-pressed'), 'true');
+    await reader.page.locator('#latency-chart svg.chart').waitFor();
+  }
+  assert.equal(await reader.page.locator('#latency-chart rect.mark-down').count() > 0, true);
+  await shot(reader.page, 'endpoint-reader');
+});
+
+await step('a DEGRADED endpoint\'s page draws its latency', async () => {
+  await reader.page.goto(`${base}/ui/#/endpoint/${process.env.DEGRADED_ID}`);
+  await reader.page.locator('#view[data-loaded="true"] #latency-chart svg.chart circle.mark-degraded').waitFor();
+  assert.equal(await reader.page.locator('h1 .badge').getAttribute('data-status'), 'DEGRADED');
+  assert.ok(await reader.page.locator('#failures tbody tr.row-degraded').count() >= 1);
+  await shot(reader.page, 'endpoint-degraded');
+});
+
+await step('a reader has no audit page and no connector action buttons', async () => {
+  assert.equal(await reader.page.locator('#nav-audit').isHidden(), true);
+  await reader.page.goto(`${base}/ui/#/connectors`);
+  await reader.page.locator('#view[data-loaded="true"]').waitFor();
+  const domain = reader.page.locator('#connectors article[data-name="DOMAIN_HEALTH"]');
+  assert.equal((await domain.locator('.badge').textContent()).trim(), 'Enabled');
+  assert.equal(await reader.page.locator('#connectors article').count(), 8);
+  assert.equal(await reader.page.locator('button.action').count(), 0);
+  assert.equal(await reader.page.getByRole('button', { name: /Test connection/ }).count(), 0);
+  await shot(reader.page, 'connectors-reader');
+});
+
+await step('a reload forgets the token', async () => {
+  await reader.page.reload();
+  await reader.page.getByLabel('Token').waitFor();
+  assert.equal(await reader.page.locator('#nav').isHidden(), true);
+});
+await reader.context.close();
+
+// --- operator: check now with a confirmation ---------------------------------------------
+const operator = await session(process.env.OPERATOR_TOKEN, DESKTOP, 'operator');
+await step('an operator runs an action after confirming it', async () => {
+  const page = operator.page;
+  await page.goto(`${base}/ui/#/endpoint/${downId}`);
+  await page.locator('#view[data-loaded="true"] #check-now').waitFor();
+  await page.locator('#check-now').click();
+  const dialog = page.locator('dialog#confirm');
+  await dialog.waitFor();
+  assert.match(await dialog.textContent(), /Check now\?/);
+  await shot(page, 'confirm-dialog');
+  // Cancel first: nothing runs.
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'hidden' });
+  assert.equal((await page.locator('#check-result').textContent()).trim(), '');
+  await page.locator('#check-now').click();
+  await page.locator('#confirm-ok').click();
+  await page.locator('#check-result .badge[data-status="DOWN"]').waitFor({ timeout: 20000 });
+  assert.ok((await page.locator('#check-result').textContent()).includes(downError));
+  await page.locator('#failures tbody tr.row-down').nth(3).waitFor();
+  await shot(page, 'endpoint-operator');
+});
+await step('an operator runs a connector action after confirming it', async () => {
+  const page = operator.page;
+  await page.locator('#nav a', { hasText: 'Connectors' }).click();
+  await page.locator('#view[data-loaded="true"] #connectors').waitFor();
+  const card = page.locator('#connectors article[data-name="DOMAIN_HEALTH"]');
+  const button = card.locator('button.action[data-action="dns"]');
+  await button.click();
+  const dialog = page.locator('dialog#confirm');
+  await dialog.waitFor();
+  assert.match(await dialog.textContent(), /Run dns\?/);
+  await shot(page, 'connector-confirm');
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await dialog.waitFor({ state: 'hidden' });
+  assert.equal((await card.locator('.card-out').textContent()).trim(), '', 'cancelled: nothing ran');
+  await button.click();
+  await page.locator('#confirm-ok').click();
+  await card.locator('.card-out .ok').waitFor({ timeout: 20000 });
+  assert.equal((await card.locator('.card-out .ok').textContent()).trim(), 'dns: done');
+  assert.match(await card.locator('.card-out pre').textContent(), /127\.0\.0\.1|::1/);
+  assert.equal(await page.locator('#connectors article[data-name="GITHUB"] button.action').count(), 0, 'disabled: no action');
+  await shot(page, 'connectors-operator');
+});
+await operator.context.close();
+
+// --- admin: the audit page ------------------------------------------------------------------
+const admin = await session(process.env.ADMIN_TOKEN, DESKTOP, 'admin');
+await step('the admin sees the operator\'s action in the audit log', async () => {
+  const page = admin.page;
+  await page.locator('#nav-audit').click();
+  await page.locator('#view[data-loaded="true"] #audit').waitFor();
+  const rows = page.locator('#audit tbody tr[data-action="endpoint.check"]', { hasText: 'otto@example.test' });
+  assert.equal(await rows.count(), 1);
+  assert.ok((await rows.first().textContent()).includes(downId));
+  const run = page.locator('#audit tbody tr[data-action="connector.run"]', { hasText: 'otto@example.test' });
+  assert.equal(await run.count(), 1);
+  assert.ok((await run.textContent()).includes('DOMAIN_HEALTH.dns'));
+  await shot(page, 'audit-all');
+  await page.getByLabel('Action').fill('endpoint.check');
+  await page.getByLabel('Action').press('Enter');
+  await page.getByRole('button', { name: 'Verify chain' }).click();
+  await page.getByText(/Chain intact/).waitFor();
+  await shot(page, 'audit-admin');
+});
+await admin.context.close();
+
+// --- keyboard only -------------------------------------------------------------------------
+await step('keyboard: skip link, sign-in form, then the filters and an endpoint, without a mouse', async () => {
+  const context = await browser.newContext({ viewport: DESKTOP });
+  const page = await context.newPage();
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`keyboard: console error: ${m.text()}`); });
+  const focused = () => page.evaluate(() => document.activeElement.id || document.activeElement.textContent.trim());
+  await page.goto(`${base}/ui/`);
+  await page.getByLabel('Token').waitFor();
+  await page.keyboard.press('Tab');
+  assert.equal(await focused(), 'Skip to content');
+  await page.keyboard.press('Tab');
+  assert.equal(await focused(), 'signin-button', 'the OIDC sign-in button comes first');
+  await page.keyboard.press('Tab');
+  assert.equal(await focused(), 'signin-token');
+  await page.keyboard.type(process.env.READER_TOKEN);
+  await page.keyboard.press('Enter');
+  await page.locator('#view[data-loaded="true"] #endpoints').waitFor();
+  assert.equal(await focused(), 'main');
+  await page.keyboard.press('Tab');
+  assert.equal(await focused(), 'filter-type');
+  await page.keyboard.press('Shift+Tab');
+  assert.equal(await focused(), 'sign-out');
+  await page.locator('a', { hasText: 'Delta closed port' }).focus();
+  await page.keyboard.press('Enter');
+  await page.locator('#view[data-loaded="true"] #latency-chart svg.chart').waitFor();
+  assert.equal(await page.evaluate(() => window.location.hash), `#/endpoint/${downId}`);
+  await context.close();
+});
+
+// --- phone width ----------------------------------------------------------------------------
+const phone = await session(process.env.READER_TOKEN, PHONE, 'phone');
+await step('phone width: one card per endpoint, no horizontal scrolling', async () => {
+  const page = phone.page;
+  await overviewLoaded(page);
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= PHONE.width, `page is ${width}px wide`);
+  assert.equal(await page.locator('#endpoints thead').evaluate((el) => getComputedStyle(el).position), 'absolute');
+  const box = await row(page, 'Delta closed port').boundingBox();
+  assert.ok(box.width <= PHONE.width && box.width > PHONE.width - 40, `row is ${box.width}px wide`);
+  assert.ok(await row(page, 'Delta closed port').getByText(downError).isVisible());
+  await shot(page, 'overview-phone');
+  await page.goto(`${base}/ui/#/endpoint/${downId}`);
+  await page.locator('#view[data-loaded="true"] #latency-chart svg.chart').waitFor();
+  assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= PHONE.width);
+  await shot(page, 'endpoint-phone');
+});
+await phone.context.close();
+await browser.close();
+
+await step('no console errors, page errors, CSP violations or failed requests', async () => {
+  assert.deepEqual(problems, []);
+});
+
+console.log(`${failures ? 'FAILED' : 'PASSED'}: screenshots in ${out}`);
+process.exit(failures ? 1 : 0);

@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""End-to-end test of the web dashboard (CTest dashboard_e2e): the real REST
+server (tests/server/harness.py: kore + module, private PostgreSQL, JWKS stub,
+signed tokens), loopback check targets (tests/stubs/targets.py: fast, slow ->
+DEGRADED, a closed port -> DOWN), checks run through check-now, then
+e2e.mjs drives headless Chromium (/usr/bin/chromium, playwright-core from
+tests/dashboard/node_modules, installed by scripts/install-deps) through the
+pages with reader, operator and admin tokens pasted in the dev-mode sign-in
+form. Screenshots go to $MONITORAGE_DASHBOARD_OUT (the build tree).
+
+Exits 77 (skipped) without the private cluster, node_modules or chromium."""
+import json
+import os
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "server"))
+
+from harness import (DEV_TOKEN, SOURCE_DIR, ServerTestCase, die_with_parent, free_port, main,  # noqa: E402
+                     psql)
+
+CHROMIUM = "/usr/bin/chromium"
+UI_CLIENT_ID = "00000000-0000-4000-8000-0000000000c1"
+
+
+class Dashboard(ServerTestCase):
+    DB_PREFIX = "dashboard"
+
+    @classmethod
+    def server_env(cls):
+        # Dev mode (the paste-a-token form) and OIDC settings together, as on a developer's machine.
+        return {"MONITORAGE_DEV_TOKEN": DEV_TOKEN, "MONITORAGE_UI_CLIENT_ID": UI_CLIENT_ID}
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.targets = subprocess.Popen([sys.executable, os.path.join(SOURCE_DIR, "tests", "stubs", "targets.py")],
+                                       stdout=subprocess.PIPE, text=True, preexec_fn=die_with_parent)
+        line = cls.targets.stdout.readline().split()
+        assert line and line[0] == "PORT", "targets did not start"
+        cls.target_port = int(line[1])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.targets.terminate()
+        cls.targets.wait(10)
+        super().tearDownClass()
+
+    def add(self, name, type_, path, **over):
+        url = path if path.startswith("http") else "http://127.0.0.1:%d%s" % (self.target_port, path)
+        return self.create(name=name, type=type_, url=url, timeout=3000, check_interval=60, **over)
+
+    def check(self, ep, times):
+        for _ in range(times):
+            code, _, data = self.call("POST", "/api/v1/endpoints/%s/check" % ep["id"], body=b"",
+                                      token=self.token())
+            self.assertEqual(code, 200, data)
+        return data
+
+    def test_dashboard_in_chromium(self):
+        alpha = self.add("Alpha API", "APIM", "/ok")
+        beta = self.add("Beta JSON service", "TALEND", "/json")
+        gamma = self.add("Gamma slow service", "DOMAIN", "/slow?ms=600", degraded_ms=250)
+        delta = self.add("Delta closed port", "DOMAIN", "http://127.0.0.1:%d/" % free_port(), retries=0)
+        self.add("Epsilon never checked", "APIM", "/ok")
+        for ep in (alpha, beta, gamma):
+            self.check(ep, 4)
+        down = self.check(delta, 3)
+        self.assertEqual(down["status"], "DOWN", down)
+        self.assertEqual(self.check(gamma, 1)["status"], "DEGRADED")
+        # A connector whose actions need nothing beyond this machine: DOMAIN_HEALTH's dns on localhost.
+        code, _, data = self.call("PUT", "/api/v1/connectors/DOMAIN_HEALTH",
+                                  {"enabled": True, "options": {"domain": "localhost"}}, self.token())
+        self.assertEqual(code, 200, data)
+
+        out = os.environ.get("MONITORAGE_DASHBOARD_OUT") or os.path.join(os.getcwd(), "dashboard_e2e")
+        os.makedirs(out, exist_ok=True)
+        env = dict(os.environ)
+        env.update({
+            "MONITORAGE_URL": "http://127.0.0.1:%d" % self.server.port,
+            "MONITORAGE_DASHBOARD_OUT": out,
+            "MONITORAGE_OIDC_ORIGIN": "https://login.example.test",
+            "EXPECT": json.dumps({"Alpha API": "UP", "Beta JSON service": "UP", "Gamma slow service": "DEGRADED",
+                                  "Delta closed port": "DOWN", "Epsilon never checked": "UNKNOWN"}),
+            "DOWN_ID": delta["id"],
+            "DEGRADED_ID": gamma["id"],
+            "DOWN_ERROR": down["error_message"],
+            "READER_TOKEN": self.token(roles=["Monitorage.Reader"], oid="reader-1", name="Rita Reader",
+                                       preferred_username="rita@example.test"),
+            "OPERATOR_TOKEN": self.token(roles=["Monitorage.Operator"], oid="operator-1", name="Otto Operator",
+                                         preferred_username="otto@example.test"),
+            "ADMIN_TOKEN": self.token(roles=["Monitorage.Admin"], oid="admin-1", name="Ada Admin",
+                                      preferred_username="ada@example.test"),
+        })
+        started = time.time()
+        run = subprocess.run(["node", os.path.join(HERE, "e2e.mjs")], env=env, capture_output=True, text=True,
+                             timeout=300)
+        print(run.stdout)
+        print(run.stderr, file=sys.stderr)
+        self.assertEqual(run.returncode, 0, "browser checks failed (screenshots in %s)" % out)
+        # The operator's confirmed check is in the audit log, by the operator.
+        rows = psql(self.db, "SELECT count(*) FROM action_logs WHERE action = 'endpoint.check' AND user_id = "
+                             "'operator-1' AND target = '%s' AND created_at > to_timestamp(%d)" %
+                    (delta["id"], int(started) - 1))
+        self.assertEqual(rows, "1")
+        rows = psql(self.db, "SELECT count(*) FROM action_logs WHERE action = 'connector.run' AND user_id = "
+                             "'operator-1' AND target = 'DOMAIN_HEALTH.dns' AND result = 'SUCCESS'")
+        self.assertEqual(rows, "1")
+        self.assertEqual(self.audit_rows("action = 'connector.run' AND user_id = 'reader-1'"), "0")
+
+
+if __name__ == "__main__":
+    if not os.path.isdir(os.path.join(HERE, "node_modules", "playwright-core")):
+        print("tests/dashboard/node_modules missing: run scripts/install-deps (npm ci)")
+        sys.exit(77)
+    if not os.access(CHROMIUM, os.X_OK):
+        print("%s missing: run scripts/install-deps (Debian package chromium)" % CHROMIUM)
+        sys.exit(77)
+    main()
