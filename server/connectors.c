@@ -205,8 +205,8 @@ int page_connector_actions(struct http_request *req)
         if (!(t = type_entry(types, type)))
             srv_reply_error(req, 404, "not_found", "type", "no connector type named \"%s\"", type);
         else
-            srv_reply_value(req, 200,
-                            json_pack("{s:s, s:O}", "connector", type, "items", json_object_get(t, "actions")));
+            srv_reply_value(
+                req, 200, json_pack("{s:s, s:O}", "connector", type, "items", json_object_get(t, "actions")));
         json_decref(types);
     }
     mon_connectors_free(reg);
@@ -236,10 +236,18 @@ static void merge_patch(json_t *target, json_t *patch)
  * (ignored, so that a GET's answer can be sent back as a PUT). */
 static int known_field(const char *name)
 {
-    static const char *const fields[] = {"base_url",        "options",           "credentials",
-                                         "enabled",         "name",              "builtin",
-                                         "description",     "configured",        "credentials_set",
-                                         "credential_fields", "credentials_key_id", "created_at",
+    static const char *const fields[] = {"base_url",
+                                         "options",
+                                         "credentials",
+                                         "enabled",
+                                         "name",
+                                         "builtin",
+                                         "description",
+                                         "configured",
+                                         "credentials_set",
+                                         "credential_fields",
+                                         "credentials_key_id",
+                                         "created_at",
                                          "updated_at"};
     size_t i;
 
@@ -451,8 +459,9 @@ static void run_job(struct srv_job_result *result, mon_store *store, void *paylo
         run_fail(result, rc);
     } else {
         value = json_loads(out, JSON_DECODE_ANY, NULL);
-        reply = json_pack("{s:s, s:s, s:b, s:o}", "connector", arg->type, "action",
-                          *arg->action ? arg->action : "test", "ok", 1, "result", value ? value : json_null());
+        reply =
+            json_pack("{s:s, s:s, s:b, s:o}", "connector", arg->type, "action",
+                      *arg->action ? arg->action : "test", "ok", 1, "result", value ? value : json_null());
         if (reply && (result->json = json_dumps(reply, JSON_COMPACT)) != NULL)
             result->status = 200;
         json_decref(reply);

@@ -110,8 +110,9 @@ void srv_reply_code_error(struct http_request *req, int rc, const char *detail, 
         srv_reply_error(req, 409, "not_configured", field, "%s", detail);
         break;
     case MON_EKEY:
+    case MON_EWRONGKEY:
         srv_reply_error(req, 503, "encryption_key_unavailable", NULL,
-                        "the server has no usable ENCRYPTION_KEY for credentials");
+                        "the server has no usable ENCRYPTION_KEY for these credentials");
         break;
     case MON_EAUTH:
         srv_reply_error(req, 502, "upstream_auth", NULL, "%s", detail);

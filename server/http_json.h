@@ -40,7 +40,8 @@ void srv_reply_error(struct http_request *req, int status, const char *code, con
  * Send the error that a failed library call left on this thread, mapped to a
  * status: MON_EINVAL 400 (with mon_error_field()), MON_ENOTFOUND 404,
  * MON_EEXISTS 409, MON_ECONN and MON_EVERSION 503, MON_EFORBIDDEN 403;
- * for connector calls MON_EDISABLED and MON_ESTATE 409, MON_EKEY 503,
+ * for connector calls MON_EDISABLED and MON_ESTATE 409, MON_EKEY and
+ * MON_EWRONGKEY 503,
  * MON_EAUTH, MON_EUPSTREAM, MON_ENET and MON_EPROTO 502 (a remote system
  * failed), MON_ERATELIMITED 503, MON_ETIMEOUT 504; anything else 500
  * (logged; the client gets a generic message).
