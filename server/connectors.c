@@ -34,12 +34,13 @@ static int key_loaded;
 
 const mon_secret_key *srv_connectors_key(void)
 {
+    const char *hex = getenv("ENCRYPTION_KEY");
     int rc;
 
     /* Loaded once per worker, on the worker thread; task threads only read it. */
     if (!key_loaded) {
         key_loaded = 1;
-        if (getenv("ENCRYPTION_KEY") && (rc = mon_secret_key_from_env(&key, NULL)) != MON_OK)
+        if (hex && *hex && (rc = mon_secret_key_from_env(&key, NULL)) != MON_OK)
             srv_log("ENCRYPTION_KEY: %s: %s (connector credentials cannot be used)", mon_error_name(rc),
                     mon_error_last());
     }

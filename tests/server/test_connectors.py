@@ -216,6 +216,29 @@ class ConnectorsTest(harness.ServerTestCase):
                                          {"task_id": "missing"}, self.operator()), 502)
         self.assertIn("404", err["message"])
 
+    def test_upstream_failures_map_to_gateway_errors(self):
+        self.configure_talend(options={"timeout_ms": 1500, "rate_limit_max_wait_s": 0})
+        try:
+            self.talend.scenario(mode="ratelimit", count=1, retry_after=120)
+            err = self.assertError(self.call("POST", "/api/v1/connectors/TALEND/test", token=self.operator()),
+                                   503)
+            self.assertEqual(err["code"], "upstream_rate_limited")
+            self.talend.scenario(mode="malformed")
+            err = self.assertError(self.call("POST", "/api/v1/connectors/TALEND/test", token=self.operator()),
+                                   502)
+            self.assertEqual(err["code"], "upstream_error")
+        finally:
+            self.configure_talend()
+
+    def test_disabled_connector_is_409(self):
+        self.configure_talend(enabled=False)
+        try:
+            err = self.assertError(self.call("POST", "/api/v1/connectors/TALEND/actions/list_tasks", {},
+                                             self.operator()), 409)
+            self.assertEqual(err["code"], "disabled")
+        finally:
+            self.configure_talend()
+
     def test_reader_cannot_run_actions_and_the_refusal_is_audited(self):
         before = int(self.audit_rows("action = 'connector.run' AND user_id = 'reader-oid'"))
         err = self.assertError(self.call("POST", "/api/v1/connectors/TALEND/actions/list_tasks", {},
@@ -272,6 +295,25 @@ class ConnectorsTest(harness.ServerTestCase):
         hits = [e for e in self.talend.log() if e["path"] == "/orchestration/executables/tasks"]
         self.assertTrue(hits)
         self.assertNotIn("authorization", hits[0]["headers"])
+
+
+class ConnectorsWithoutKeyTest(harness.ServerTestCase):
+    """A server without ENCRYPTION_KEY: configuration without credentials only."""
+    DB_PREFIX = "server_connectors_nokey"
+
+    @classmethod
+    def server_env(cls):
+        return {"ENCRYPTION_KEY": ""}
+
+    def test_credentials_need_the_encryption_key(self):
+        err = self.assertError(self.call("PUT", "/api/v1/connectors/GITHUB",
+                                         {"credentials": {"token": TOKEN}}, self.token()), 503)
+        self.assertEqual(err["code"], "encryption_key_unavailable")
+        self.assertNotIn(TOKEN, err["message"])
+        code, _, data = self.call("PUT", "/api/v1/connectors/GITHUB",
+                                  {"base_url": "https://api.github.com", "options": {"owner": "o"}}, self.token())
+        self.assertEqual(code, 200, data)
+        self.assertFalse(data["credentials_set"])
 
 
 if __name__ == "__main__":
