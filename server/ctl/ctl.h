@@ -30,6 +30,7 @@ int ctl_endpoint(int argc, char **argv);
 int ctl_check(int argc, char **argv);
 int ctl_connector(int argc, char **argv);
 int ctl_audit(int argc, char **argv);
+int ctl_notify(int argc, char **argv);
 
 /* Print "monitoragectl: <what>: <detail> (<MON_E name>)" on stderr; returns CTL_EXIT_ERROR. */
 int ctl_fail(int rc, const char *what);
@@ -59,6 +60,13 @@ int ctl_load_key(mon_secret_key **out, const char *name);
  */
 int ctl_audit_record(mon_store *store, const char *action, const char *target, const char *params_json,
                      int rc, const char *detail);
+
+/*
+ * The user fields of a command's audit entries (the OS user, user@host in
+ * email, role admin, user agent "cli") into *entry, for library calls that
+ * write their own audit row with this actor (notification rules).
+ */
+void ctl_audit_actor(mon_audit_entry *entry, char email[400]);
 
 /* The OS user running the command ("uid<N>" when it has no name). Static buffer. */
 const char *ctl_os_user(void);

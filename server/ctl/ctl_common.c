@@ -65,25 +65,32 @@ const char *ctl_os_user(void)
     return name;
 }
 
-int ctl_audit_record(mon_store *store, const char *action, const char *target, const char *params_json,
-                     int rc, const char *detail)
+void ctl_audit_actor(mon_audit_entry *entry, char email[400])
 {
-    mon_audit_entry entry = MON_AUDIT_ENTRY_INIT;
-    char email[400], host[256] = "localhost";
+    char host[256] = "localhost";
     const char *user = ctl_os_user();
-    int arc;
 
     /* The audit model wants an e-mail: the local user at this host is what we know. */
     if (gethostname(host, sizeof(host)) != 0 || !*host)
         snprintf(host, sizeof(host), "localhost");
     host[sizeof(host) - 1] = '\0';
-    snprintf(email, sizeof(email), "%s@%s", user, host);
+    snprintf(email, 400, "%s@%s", user, host);
+    entry->user_id = user;
+    entry->user_email = email;
+    entry->user_roles_json = "[\"admin\"]";
+    entry->user_agent = "cli";
+}
+
+int ctl_audit_record(mon_store *store, const char *action, const char *target, const char *params_json,
+                     int rc, const char *detail)
+{
+    mon_audit_entry entry = MON_AUDIT_ENTRY_INIT;
+    char email[400];
+    int arc;
+
+    ctl_audit_actor(&entry, email);
     entry.action = action;
     entry.target = target;
-    entry.user_id = user;
-    entry.user_email = email;
-    entry.user_roles_json = "[\"admin\"]";
-    entry.user_agent = "cli";
     entry.parameters_json = params_json;
     entry.result = rc == MON_OK ? MON_AUDIT_SUCCESS : MON_AUDIT_FAILURE;
     entry.error_message = rc == MON_OK ? NULL : (detail && *detail ? detail : mon_strerror(rc));

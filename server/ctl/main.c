@@ -22,10 +22,12 @@ static const char usage[] =
     "  connector list|set|test|run     configure and use connectors\n"
     "  rotate-key                      re-encrypt stored credentials under ENCRYPTION_KEY\n"
     "  audit list|verify               read and verify the audit log\n"
+    "  notify rule add|list|rm, notify list\n"
+    "                                  notification rules and the notification outbox\n"
     "  version                         versions of the tool, the library and the schema\n"
     "\n"
     "Environment: DATABASE_URL (every command but check and version), ENCRYPTION_KEY\n"
-    "(connector set/test/run, rotate-key), ENCRYPTION_KEY_OLD (rotate-key).\n"
+    "(connector set/test/run, rotate-key, notify rule add), ENCRYPTION_KEY_OLD (rotate-key).\n"
     "Exit codes: 0 ok, 1 check: not all UP / audit verify: chain broken, 2 usage,\n"
     "3 runtime error, 4 configuration missing or malformed.\n"
     "Run 'monitoragectl COMMAND --help' for a command's options.\n";
@@ -154,7 +156,7 @@ static const struct {
 } commands[] = {
     {"migrate", ctl_migrate}, {"endpoint", ctl_endpoint},   {"check", ctl_check},
     {"status", ctl_status},   {"connector", ctl_connector}, {"rotate-key", ctl_rotate_key},
-    {"audit", ctl_audit},     {"version", ctl_version},
+    {"audit", ctl_audit},     {"notify", ctl_notify},       {"version", ctl_version},
 };
 
 int main(int argc, char **argv)

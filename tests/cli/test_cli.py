@@ -50,6 +50,7 @@ class MonitoragectlTest(clikit.unittest.TestCase):
                         ["endpoint", "add", "--help"],
                         ["check", "--help"], ["status", "--help"], ["connector", "--help"],
                         ["rotate-key", "--help"], ["audit", "--help"], ["audit", "verify", "--help"],
+                        ["notify", "--help"], ["notify", "rule", "add", "--help"],
                         ["version", "--help"]):
             out = self.ctl(*command, env={}).stdout
             self.assertIn("Usage", out, command)
@@ -228,6 +229,42 @@ class MonitoragectlTest(clikit.unittest.TestCase):
         result = self.ctl("rotate-key", "--old-key-env", "MY_OLD", env=dict(self.env, ENCRYPTION_KEY=KEY_B),
                           code=4)
         self.assertIn("MY_OLD", result.stderr)
+
+    # ------------------------------------------------------------ notify
+    def test_notify_rule_add_list_rm_audited_and_the_secret_never_printed(self):
+        env = dict(self.env, ENCRYPTION_KEY=KEY_A)
+        secret = "cli-webhook-secret-0123456789"
+        rule = {"name": "cli hook", "channel": "webhook", "events": ["opened"],
+                "webhook": {"url": "http://127.0.0.1:9/x", "secret": secret}}
+        added = self.ctl("notify", "rule", "add", "-", env=env, stdin=json.dumps(rule))
+        created = json.loads(added.stdout)
+        self.assertTrue(created["webhook"]["secret_set"])
+        listing = self.ctl("notify", "rule", "list").stdout
+        line = [l for l in listing.splitlines() if "cli hook" in l][0]
+        self.assertIn("webhook", line)
+        self.assertIn("opened", line)
+        listed = json.loads(self.ctl("notify", "rule", "list", "--json").stdout)
+        self.assertIn(created["id"], [r["id"] for r in listed])
+        self.assertIn("EVENT", self.ctl("notify", "list", "--status", "pending").stdout)
+        self.assertEqual(json.loads(self.ctl("notify", "list", "--json").stdout), [])
+        # Errors: no key for a webhook secret, a bad field, a bad filter, an unknown id.
+        nokey = self.ctl("notify", "rule", "add", "-", stdin=json.dumps(dict(rule, name="other")), code=3)
+        self.assertIn("MON_EKEY", nokey.stderr)
+        bad = self.ctl("notify", "rule", "add", "-", env=env, code=3,
+                       stdin=json.dumps(dict(rule, name="bad", webhook={"url": "ftp://x/", "secret": secret})))
+        self.assertIn("webhook.url", bad.stderr)
+        self.assertIn("status", self.ctl("notify", "list", "--status", "lost", code=3).stderr)
+        self.ctl("notify", "rule", "explode", code=2)
+        self.assertIn("removed", self.ctl("notify", "rule", "rm", created["id"]).stdout)
+        self.assertIn("MON_ENOTFOUND", self.ctl("notify", "rule", "rm", created["id"], code=3).stderr)
+        user = getpass.getuser()
+        creates = [r for r in self.audit_rows("notification_rule.create") if r["user_id"] == user]
+        self.assertEqual(sorted(r["result"] for r in creates), ["FAILURE", "FAILURE", "SUCCESS"])
+        self.assertEqual(sorted(r["result"] for r in self.audit_rows("notification_rule.delete")),
+                         ["FAILURE", "SUCCESS"])
+        outputs = added.stdout + added.stderr + listing + nokey.stderr + bad.stderr
+        outputs += self.ctl("audit", "list", "--json", "--limit", "1000").stdout
+        self.assertNotIn(secret, outputs)
 
     # ------------------------------------------------------------- audit
     def test_audit_list_filters_and_verify_intact(self):
