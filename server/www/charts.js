@@ -52,7 +52,9 @@ function timeLabel(ms, spanMs) {
 
 // checks: newest or oldest first, each {checked_at, status, latency_ms}; fromMs..toMs the window.
 // Checks are grouped in buckets (average latency; a bucket with a DOWN check gets a red mark).
-export function latencyChart(checks, fromMs, toMs, { width = 800, height = 260, buckets = 160 } = {}) {
+// width: the pixels the chart gets (text keeps its size); the bucket count follows it.
+export function latencyChart(checks, fromMs, toMs, { width = 800, height = 260 } = {}) {
+  const buckets = Math.max(24, Math.min(160, Math.floor(width / 5)));
   const pad = { left: 56, right: 12, top: 12, bottom: 30 };
   const w = width - pad.left - pad.right;
   const h = height - pad.top - pad.bottom;
@@ -75,7 +77,7 @@ export function latencyChart(checks, fromMs, toMs, { width = 800, height = 260, 
   const label = checks.length
     ? `Latency over the window: ${checks.length} checks, up to ${max} ms on the scale, ${downs} failed`
     : 'No checks in this window';
-  const root = svg('svg', { class: 'chart', viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': label, preserveAspectRatio: 'none' });
+  const root = svg('svg', { class: 'chart', viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': label });
   root.append(svg('title', {}, [label]));
   for (let k = 0; k <= 4; k++) {
     const v = (max * k) / 4;
@@ -83,9 +85,10 @@ export function latencyChart(checks, fromMs, toMs, { width = 800, height = 260, 
     const text = Number.isInteger(v) ? String(v) : v.toFixed(1);
     root.append(svg('text', { class: 'axis', x: pad.left - 6, y: Y(v) + 4, 'text-anchor': 'end' }, [`${text} ms`]));
   }
-  for (let k = 0; k <= 4; k++) {
-    const t = fromMs + (span * k) / 4;
-    root.append(svg('text', { class: 'axis', x: pad.left + (w * k) / 4, y: height - 8, 'text-anchor': k === 0 ? 'start' : k === 4 ? 'end' : 'middle' }, [timeLabel(t, span)]));
+  const steps = width < 500 ? 2 : 4; // time labels that fit
+  for (let k = 0; k <= steps; k++) {
+    const t = fromMs + (span * k) / steps;
+    root.append(svg('text', { class: 'axis', x: pad.left + (w * k) / steps, y: height - 8, 'text-anchor': k === 0 ? 'start' : k === steps ? 'end' : 'middle' }, [timeLabel(t, span)]));
   }
   let segment = [];
   const flush = () => {

@@ -81,7 +81,7 @@ export function render(view, { me }) {
     const [cls, label] = stateOf(c);
     const out = h('div', { class: 'card-out', 'aria-live': 'polite' });
     const actionsSlot = h('div', { class: 'actions' });
-    const el = h('article', { class: `card connector state-${cls}`, 'data-name': c.name, 'aria-labelledby': `c-${c.name}` }, [
+    const el = h('article', { class: `card connector connector-${cls}`, 'data-name': c.name, 'aria-labelledby': `c-${c.name}` }, [
       h('div', { class: 'card-head' }, [
         h('h2', { id: `c-${c.name}` }, [c.name]),
         h('span', { class: `badge state-${cls}` }, [label]),

@@ -95,7 +95,9 @@ export function render(view, { id, me }) {
       stats.replaceChildren(...[['Uptime', fmtPercent(uptime.uptime_percent)], ['Checks', String(uptime.checks)],
         ['Down', String(uptime.down)], ['p50', fmtMs(uptime.p50_ms)], ['p95', fmtMs(uptime.p95_ms)], ['p99', fmtMs(uptime.p99_ms)]]
         .map(([k, v]) => h('div', {}, [h('dt', {}, [k]), h('dd', {}, [v])])));
-      chartSlot.replaceChildren(latencyChart(checks, checks.length >= HISTORY_MAX ? Date.parse(checks[checks.length - 1].checked_at) : from, to));
+      const width = Math.max(320, Math.round(chartSlot.clientWidth - 16) || 800);
+      const height = width < 600 ? 220 : 260;
+      chartSlot.replaceChildren(latencyChart(checks, checks.length >= HISTORY_MAX ? Date.parse(checks[checks.length - 1].checked_at) : from, to, { width, height }));
       chartNote.hidden = checks.length < HISTORY_MAX;
       chartNote.textContent = `The chart shows the latest ${HISTORY_MAX} checks of the window.`;
       const bad = checks.filter((c) => c.status === 'DOWN' || c.status === 'DEGRADED').slice(0, 20);

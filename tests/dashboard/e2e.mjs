@@ -252,6 +252,24 @@ await step('the admin sees the operator\'s action in the audit log', async () =>
 });
 await admin.context.close();
 
+// --- OIDC: authorization code flow with PKCE against the loopback authorization server -----
+await step('OIDC sign-in: authorization code with PKCE, the code gone from the address bar, nothing stored', async () => {
+  const context = await browser.newContext({ viewport: DESKTOP });
+  const page = await context.newPage();
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`oidc: console error: ${m.text()}`); });
+  page.on('pageerror', (e) => problems.push(`oidc: page error: ${e.message}`));
+  await page.goto(`${base}/ui/#/connectors`);
+  await page.getByRole('button', { name: 'Sign in with Microsoft' }).click();
+  await page.locator('#nav').waitFor();
+  assert.equal(await page.locator('#who-name').textContent(), 'Sam Sso');
+  assert.equal(await page.locator('#who-role').textContent(), 'reader');
+  assert.equal(new URL(page.url()).search, '', 'the code left the address bar');
+  assert.equal(new URL(page.url()).hash, '#/connectors', 'back where the sign-in started');
+  assert.equal(await page.evaluate(() => localStorage.length + sessionStorage.length + document.cookie.length), 0);
+  await page.locator('#view[data-loaded="true"] #connectors').waitFor();
+  await context.close();
+});
+
 // --- keyboard only -------------------------------------------------------------------------
 await step('keyboard: skip link, sign-in form, then the filters and an endpoint, without a mouse', async () => {
   const context = await browser.newContext({ viewport: DESKTOP });

@@ -9,6 +9,7 @@ pages with reader, operator and admin tokens pasted in the dev-mode sign-in
 form. Screenshots go to $MONITORAGE_DASHBOARD_OUT (the build tree).
 
 Exits 77 (skipped) without the private cluster, node_modules or chromium."""
+import http.client
 import json
 import os
 import subprocess
@@ -30,23 +31,42 @@ class Dashboard(ServerTestCase):
 
     @classmethod
     def server_env(cls):
-        # Dev mode (the paste-a-token form) and OIDC settings together, as on a developer's machine.
-        return {"MONITORAGE_DEV_TOKEN": DEV_TOKEN, "MONITORAGE_UI_CLIENT_ID": UI_CLIENT_ID}
+        # Dev mode (the paste-a-token form) and OIDC sign-in together, the issuer being the loopback
+        # authorization server stub (the JWKS stays the harness's).
+        return {"MONITORAGE_DEV_TOKEN": DEV_TOKEN, "MONITORAGE_UI_CLIENT_ID": UI_CLIENT_ID,
+                "OIDC_ISSUER": cls.issuer}
+
+    @staticmethod
+    def start_stub(name):
+        proc = subprocess.Popen([sys.executable, os.path.join(SOURCE_DIR, "tests", "stubs", name)],
+                                stdout=subprocess.PIPE, text=True, preexec_fn=die_with_parent)
+        line = proc.stdout.readline().split()
+        assert line and line[0] == "PORT", "%s did not start" % name
+        return proc, int(line[1])
 
     @classmethod
     def setUpClass(cls):
+        cls.oidc, oidc_port = cls.start_stub("oidc_stub.py")
+        cls.issuer = "http://127.0.0.1:%d" % oidc_port
+        cls.targets, cls.target_port = cls.start_stub("targets.py")
         super().setUpClass()
-        cls.targets = subprocess.Popen([sys.executable, os.path.join(SOURCE_DIR, "tests", "stubs", "targets.py")],
-                                       stdout=subprocess.PIPE, text=True, preexec_fn=die_with_parent)
-        line = cls.targets.stdout.readline().split()
-        assert line and line[0] == "PORT", "targets did not start"
-        cls.target_port = int(line[1])
 
     @classmethod
     def tearDownClass(cls):
-        cls.targets.terminate()
-        cls.targets.wait(10)
+        for proc in (cls.targets, cls.oidc):
+            proc.terminate()
+            proc.wait(10)
         super().tearDownClass()
+
+    def claims(self, **over):
+        over.setdefault("iss", self.issuer)
+        return super().claims(**over)
+
+    def oidc_control(self, scenario):
+        c = http.client.HTTPConnection("127.0.0.1", int(self.issuer.rsplit(":", 1)[1]), timeout=10)
+        c.request("POST", "/__control", body=json.dumps(scenario))
+        self.assertEqual(c.getresponse().status, 200)
+        c.close()
 
     def add(self, name, type_, path, **over):
         url = path if path.startswith("http") else "http://127.0.0.1:%d%s" % (self.target_port, path)
@@ -75,13 +95,18 @@ class Dashboard(ServerTestCase):
                                   {"enabled": True, "options": {"domain": "localhost"}}, self.token())
         self.assertEqual(code, 200, data)
 
+        base = "http://127.0.0.1:%d" % self.server.port
+        # What the authorization server hands out after a PKCE sign-in: a reader's token.
+        self.oidc_control({"client_id": UI_CLIENT_ID, "redirect_uri": base + "/ui/",
+                           "access_token": self.token(roles=["Monitorage.Reader"], oid="sso-1", name="Sam Sso",
+                                                      preferred_username="sam@example.test")})
         out = os.environ.get("MONITORAGE_DASHBOARD_OUT") or os.path.join(os.getcwd(), "dashboard_e2e")
         os.makedirs(out, exist_ok=True)
         env = dict(os.environ)
         env.update({
-            "MONITORAGE_URL": "http://127.0.0.1:%d" % self.server.port,
+            "MONITORAGE_URL": base,
             "MONITORAGE_DASHBOARD_OUT": out,
-            "MONITORAGE_OIDC_ORIGIN": "https://login.example.test",
+            "MONITORAGE_OIDC_ORIGIN": self.issuer,
             "EXPECT": json.dumps({"Alpha API": "UP", "Beta JSON service": "UP", "Gamma slow service": "DEGRADED",
                                   "Delta closed port": "DOWN", "Epsilon never checked": "UNKNOWN"}),
             "DOWN_ID": delta["id"],
