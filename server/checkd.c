@@ -5,6 +5,9 @@
  *
  * Configuration is from the environment only (docs/scheduler.md):
  *   DATABASE_URL                     required; never printed
+ *   ENCRYPTION_KEY                   key of the stored connector credentials: TALEND endpoints
+ *                                    send the TALEND connector's token (without it, a TALEND
+ *                                    check with stored credentials is UNKNOWN)
  *   MONITORAGE_REPLICA_ID            lease owner name (default <host>:<pid>)
  *   MONITORAGE_MIGRATE=1             apply pending migrations instead of refusing to start
  *   MONITORAGE_MAX_IN_FLIGHT         checks running at once (default 1000)
@@ -167,6 +170,9 @@ int main(void)
     mon_scheduler_options opts = MON_SCHEDULER_OPTIONS_INIT;
     mon_checker_options copts = MON_CHECKER_OPTIONS_INIT;
     mon_scheduler_stats st;
+    mon_secret_key *key = NULL;
+    mon_store *token_store = NULL;
+    mon_connectors *connectors = NULL;
     struct sigaction sa;
     const char *url = getenv("DATABASE_URL");
     long in_flight = copts.max_in_flight, batch = opts.batch_size, flush = opts.flush_interval_ms;
@@ -211,8 +217,25 @@ int main(void)
         mon_global_cleanup();
         return 1;
     }
-    if ((rc = mon_scheduler_new(&running, url, &opts)) != MON_OK) {
+    /* TALEND tokens are read on the scheduler's thread through this registry and its own connection. */
+    if (getenv("ENCRYPTION_KEY") && *getenv("ENCRYPTION_KEY") &&
+        mon_secret_key_from_env(&key, NULL) != MON_OK) {
+        fprintf(stderr, "monitorage-checkd: %s\n", mon_error_last());
+        mon_global_cleanup();
+        return 2;
+    }
+    if ((rc = mon_store_open(&token_store, url)) == MON_OK)
+        rc = mon_connectors_new(&connectors, token_store, key);
+    if (rc == MON_OK) {
+        copts.token_cb = mon_checker_talend_token;
+        copts.token_payload = connectors;
+        rc = mon_scheduler_new(&running, url, &opts);
+    }
+    if (rc != MON_OK) {
         fprintf(stderr, "monitorage-checkd: %s: %s\n", mon_strerror(rc), mon_error_last());
+        mon_connectors_free(connectors);
+        mon_store_close(token_store);
+        mon_secret_key_free(key);
         mon_global_cleanup();
         return 1;
     }
@@ -247,6 +270,9 @@ int main(void)
     if (rc != MON_OK)
         fprintf(stderr, "monitorage-checkd: %s: %s\n", mon_strerror(rc), mon_error_last());
     mon_scheduler_free(running);
+    mon_connectors_free(connectors);
+    mon_store_close(token_store);
+    mon_secret_key_free(key);
     mon_global_cleanup();
     return rc == MON_OK ? 0 : 1;
 }

@@ -44,6 +44,19 @@ typedef struct mon_checker mon_checker;
  */
 typedef int (*mon_checker_token_cb)(char **token, const mon_endpoint *ep, void *payload);
 
+/**
+ * A mon_checker_token_cb for TALEND endpoints: payload is a mon_connectors
+ * registry (connector.h). Sets *token to a copy of the "token" credential of
+ * the TALEND connector, or NULL when that connector has no stored
+ * credentials or is disabled (the check is then sent without a token). Each
+ * call reads and decrypts the stored configuration (one database round trip
+ * on the registry's store), so an edited token is used from the next check.
+ * Errors: MON_EKEY (credentials stored but the registry has no key, or the
+ * wrong one), MON_ECONN, MON_EINVAL. The token never appears in a message.
+ * Thread safety: the registry's (one thread at a time).
+ */
+MON_EXTERN int mon_checker_talend_token(char **token, const mon_endpoint *ep, void *payload);
+
 /** Options of mon_checker_new(). */
 typedef struct mon_checker_options {
     unsigned int version;   /**< MON_CHECKER_OPTIONS_VERSION */

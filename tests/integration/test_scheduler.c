@@ -214,6 +214,74 @@ START_TEST(status_change_is_reported_once_while_results_are_unwritten)
 }
 END_TEST
 
+/* TALEND endpoints carry the TALEND connector's token (decrypted from its
+ * stored credentials at each check), other types never; a disabled connector
+ * gives none. The stub echoes the request headers; the token never reaches
+ * the history. */
+START_TEST(talend_endpoints_send_the_talend_connectors_token)
+{
+    mon_scheduler_options opts = MON_SCHEDULER_OPTIONS_INIT;
+    mon_checker_options copts = MON_CHECKER_OPTIONS_INIT;
+    mon_connector_config config = MON_CONNECTOR_CONFIG_INIT;
+    mon_secret_key *key = NULL;
+    mon_store *store = NULL;
+    mon_connectors *reg = NULL;
+    mon_scheduler *s;
+    char sql[1024];
+
+    ck_assert_int_eq(mon_secret_key_from_hex(&key, "00112233445566778899aabbccddeeff"
+                                                   "00112233445566778899aabbccddeeff"),
+                     MON_OK);
+    ck_assert_int_eq(mon_store_open(&store, kit_url), MON_OK);
+    ck_assert_int_eq(mon_connectors_new(&reg, store, key), MON_OK);
+    config.base_url = "https://api.eu.cloud.talend.com";
+    config.credentials_json = "{\"token\": \"talend-tok-51d2\"}";
+    config.enabled = 1;
+    ck_assert_int_eq(mon_connector_configure(reg, "TALEND", &config), MON_OK);
+    for (int i = 0; i < 2; i++) {
+        snprintf(sql, sizeof(sql),
+                 "INSERT INTO endpoints (name, type, url, check_interval, timeout, retries, conditions)"
+                 " VALUES ('%s', '%s', 'http://127.0.0.1:%d/headers', 10, 2000, 0,"
+                 " '[{\"type\": \"json_matches\", \"path\": \"authorization\","
+                 " \"value\": \"^Bearer talend-tok-[0-9a-f]{4}$\"}]')",
+                 i ? "apim" : "talend", i ? "APIM" : "TALEND", kit_target.port);
+        pgtest_exec(kit_url, sql);
+    }
+    kit_all_due_now();
+    copts.token_cb = mon_checker_talend_token;
+    copts.token_payload = reg;
+    opts.checker = &copts;
+    s = kit_scheduler(kit_url, "talend", &opts);
+    for (int i = 0; i < 200 && kit_stats(s).checks_done < 2; i++)
+        ck_assert_int_eq(mon_scheduler_step(s, 50), MON_OK);
+    ck_assert_int_eq(mon_scheduler_drain(s, 5000), MON_OK);
+    ck_assert_int_eq(kit_count("SELECT count(*) FROM health_history h JOIN endpoints e ON e.id = h.endpoint_id"
+                               " WHERE e.name = 'talend' AND h.status = 'UP'"),
+                     1);
+    ck_assert_int_eq(kit_count("SELECT count(*) FROM health_history h JOIN endpoints e ON e.id = h.endpoint_id"
+                               " WHERE e.name = 'apim' AND h.status = 'DOWN'"),
+                     1);
+
+    /* Disabled: the TALEND check goes without a token. */
+    config.credentials_json = NULL;
+    config.base_url = NULL;
+    config.enabled = 0;
+    ck_assert_int_eq(mon_connector_configure(reg, "TALEND", &config), MON_OK);
+    pgtest_exec(kit_url, "UPDATE endpoint_schedule SET next_check_at = now(), lease_until = NULL");
+    for (int i = 0; i < 200 && kit_stats(s).checks_done < 4; i++)
+        ck_assert_int_eq(mon_scheduler_step(s, 50), MON_OK);
+    ck_assert_int_eq(mon_scheduler_drain(s, 5000), MON_OK);
+    ck_assert_int_eq(kit_count("SELECT count(*) FROM health_history h JOIN endpoints e ON e.id = h.endpoint_id"
+                               " WHERE e.name = 'talend' AND h.status = 'DOWN'"),
+                     1);
+    ck_assert_int_eq(kit_count("SELECT count(*) FROM health_history WHERE error_message LIKE '%51d2%'"), 0);
+    mon_scheduler_free(s);
+    mon_connectors_free(reg);
+    mon_store_close(store);
+    mon_secret_key_free(key);
+}
+END_TEST
+
 START_TEST(bad_options_are_refused_clearly)
 {
     mon_scheduler_options opts = MON_SCHEDULER_OPTIONS_INIT;
@@ -264,6 +332,7 @@ int main(void)
     tcase_add_test(tc, two_replicas_check_each_endpoint_once_per_interval);
     tcase_add_test(tc, status_changes_are_reported_once_with_step);
     tcase_add_test(tc, status_change_is_reported_once_while_results_are_unwritten);
+    tcase_add_test(tc, talend_endpoints_send_the_talend_connectors_token);
     tcase_add_test(tc, bad_options_are_refused_clearly);
     tcase_add_test(tc, outdated_schema_is_refused);
     suite_add_tcase(suite, tc);
