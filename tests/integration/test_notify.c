@@ -1,6 +1,7 @@
 /*
  * Notifications against the private PostgreSQL and loopback stubs: incidents
- * and their events are written as the engine of migration 007 writes them,
+ * and their events are written as the engine of migration 007 writes them
+ * (and, in the engine_* tests, by the engine itself from check results),
  * rules and the outbox are migration 008's, deliveries go to tests/stubs/
  * webhook_stub.py (which checks the HMAC), jira_stub.py and glpi_stub.py.
  */
@@ -772,6 +773,60 @@ START_TEST(resolve_waits_for_its_ticket_and_jira_errors_are_recorded_without_sec
 }
 END_TEST
 
+/* Check results through the incident engine of migration 007 (global policy:
+ * down after 1 DOWN, up after 2 UP, flapping at 6 changes in 10 minutes). */
+static void check_result(const char *endpoint_id, const char *status)
+{
+    char sql[512];
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO health_history (endpoint_id, status, error_message, checked_at) VALUES"
+             " ('%s', '%s', %s, clock_timestamp())",
+             endpoint_id, status, strcmp(status, "DOWN") == 0 ? "'connection refused'" : "NULL");
+    pgtest_exec(t.db_url, sql);
+}
+
+START_TEST(engine_flapping_ten_times_notifies_once)
+{
+    char *ep = make_endpoint("flapper", "APIM");
+    char *log;
+    free(rule(webhook_rule_json("hook", HOOK_SECRET, NULL)));
+    for (int i = 0; i < 10; i++) {
+        check_result(ep, "DOWN");
+        check_result(ep, "UP");
+    }
+    ck_assert_int_eq(sql_ll("SELECT count(*) FROM incidents WHERE endpoint_id = '%s'", ep), 1);
+    ck_assert_int_eq(sql_ll("SELECT count(*) FROM incidents WHERE endpoint_id = '%s' AND kind = 'flapping'", ep),
+                     1);
+    ck_assert_int_eq(outbox("true"), 1);
+    ck_assert_int_eq(dispatch(t.notifier).sent, 1);
+    ck_assert_int_eq(dispatch(t.notifier).claimed, 0);
+    log = stub_log(&t.hook);
+    ck_assert_int_eq(count(log, "\"signature_ok\": true"), 1);
+    free(log);
+    free(ep);
+}
+END_TEST
+
+START_TEST(engine_maintenance_window_sends_nothing)
+{
+    char *ep = make_endpoint("maintained", "DOMAIN");
+    char sql[512];
+    free(rule(webhook_rule_json("hook", HOOK_SECRET, NULL)));
+    free(rule("{\"name\":\"jira\",\"channel\":\"jira\"}"));
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO maintenance_windows (name, endpoint_type, kind, starts_at, ends_at)"
+             " VALUES ('upgrade', 'DOMAIN', 'once', now() - interval '1 minute', now() + interval '1 hour')");
+    pgtest_exec(t.db_url, sql);
+    check_result(ep, "DOWN");
+    check_result(ep, "DOWN");
+    ck_assert_int_eq(sql_ll("SELECT count(*) FROM incidents WHERE endpoint_id = '%s'", ep), 0);
+    ck_assert_int_eq(outbox("true"), 0);
+    ck_assert_int_eq(dispatch(t.notifier).claimed, 0);
+    pgtest_exec(t.db_url, "DELETE FROM maintenance_windows");
+    free(ep);
+}
+END_TEST
+
 START_TEST(key_rotation_re_encrypts_webhook_secrets)
 {
     char *ep = make_endpoint("rotated", "APIM");
@@ -844,6 +899,8 @@ int main(void)
     tcase_add_test(tc, dispatcher_dying_after_its_claim_is_replaced_after_the_lease);
     tcase_add_test(tc, wrong_secret_is_detected_by_the_receiver);
     tcase_add_test(tc, resolve_waits_for_its_ticket_and_jira_errors_are_recorded_without_secrets);
+    tcase_add_test(tc, engine_flapping_ten_times_notifies_once);
+    tcase_add_test(tc, engine_maintenance_window_sends_nothing);
     tcase_add_test(tc, key_rotation_re_encrypts_webhook_secrets);
     tcase_add_test(tc, notifier_options_are_checked);
     suite_add_tcase(s, tc);
