@@ -60,6 +60,30 @@ int srv_jwks_parse(const char *text, size_t len, struct srv_jwk **out, size_t *c
     return 0;
 }
 
+/* Whether token has the shape of a compact JWS: three dot-separated parts of
+ * base64url characters without padding (RFC 7515), none of a length base64
+ * cannot have (4n + 1). cjose asserts, aborting the worker, on some malformed
+ * parts ('=' inside a part), so nothing else reaches it. */
+static int compact_shape_ok(const char *token, size_t len)
+{
+    size_t dots = 0, run = 0;
+
+    for (size_t i = 0; i < len; i++) {
+        char c = token[i];
+        if (c == '.') {
+            if (run % 4 == 1 || ++dots > 2)
+                return 0;
+            run = 0;
+        } else if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+                   c == '_') {
+            run++;
+        } else {
+            return 0;
+        }
+    }
+    return dots == 2 && run % 4 != 1;
+}
+
 const char *srv_jwt_open(const char *token, size_t len, cjose_jws_t **jws, const char **kid)
 {
     cjose_err cerr;
@@ -67,7 +91,8 @@ const char *srv_jwt_open(const char *token, size_t len, cjose_jws_t **jws, const
     const char *alg;
 
     *kid = NULL;
-    if (!(*jws = cjose_jws_import(token, len, &cerr)))
+    *jws = NULL;
+    if (!compact_shape_ok(token, len) || !(*jws = cjose_jws_import(token, len, &cerr)))
         return "the token is not a compact JWS";
     hdr = cjose_jws_get_protected(*jws);
     alg = hdr ? cjose_header_get(hdr, CJOSE_HDR_ALG, &cerr) : NULL;

@@ -42,8 +42,8 @@ struct srv_jwt_rules {
 };
 
 /*
- * Import a compact JWS (len bytes) and read its protected header: only
- * RS256 with a kid is accepted. NULL with *jws (release with
+ * Import a compact JWS (len bytes: three base64url parts without padding)
+ * and read its protected header: only RS256 with a kid is accepted. NULL with *jws (release with
  * cjose_jws_release()) and *kid (borrowed from *jws), or the reason for a 401
  * with *jws NULL.
  */
