@@ -9,7 +9,8 @@
 
 /* The latest rollup row of an endpoint holds its cumulative counts (c_*); the
  * latest check's row is endpoint_status.history_id. Both are index lookups
- * per endpoint, no scan of the history. */
+ * per endpoint (LIMIT 1 keeps the planner from turning the second into a hash
+ * join over the whole history), never a scan of the history. */
 static const struct mon__stmt metrics_stmt = {
     "mon_check_metrics",
     "SELECT json_build_object("
@@ -21,7 +22,9 @@ static const struct mon__stmt metrics_stmt = {
     " 'phases', (SELECT coalesce(json_agg(json_build_object('endpoint_id', s.endpoint_id,"
     "   'dns_ms', h.dns_ms, 'connect_ms', h.connect_ms, 'tls_ms', h.tls_ms, 'ttfb_ms', h.ttfb_ms,"
     "   'total_ms', h.latency_ms) ORDER BY s.endpoint_id), '[]'::json)"
-    "  FROM endpoint_status s JOIN health_history h ON h.id = s.history_id))::text"};
+    "  FROM endpoint_status s CROSS JOIN LATERAL (SELECT x.dns_ms, x.connect_ms, x.tls_ms, x.ttfb_ms, "
+    "x.latency_ms"
+    "   FROM health_history x WHERE x.id = s.history_id LIMIT 1) h))::text"};
 
 int mon_store_check_metrics_json(char **out, mon_store *store)
 {

@@ -8,6 +8,7 @@
 
 #include "http_json.h"
 #include "job.h"
+#include "metrics.h"
 #include "server.h"
 
 struct srv_job {
@@ -109,10 +110,17 @@ int srv_job_continue(struct http_request *req)
         http_request_sleep(req);
         return KORE_RESULT_RETRY;
     }
-    if (r->json)
+    if (r->json && r->content_type) {
+        if (!r->counted)
+            srv_metrics_count(req, r->status);
+        http_response_header(req, "content-type", r->content_type);
+        http_response_header(req, "cache-control", "no-store");
+        http_response(req, r->status, r->json, strlen(r->json));
+    } else if (r->json) {
         srv_reply_json(req, r->status, r->json, strlen(r->json));
-    else
+    } else {
         srv_reply_code_error(req, r->rc, r->message, r->field);
+    }
     if (job->after)
         job->after(req, job->arg);
     kore_task_destroy(&job->task);

@@ -2,8 +2,8 @@
 #define MON_SERVER_JOB_H
 
 /*
- * Slow work (a walk of the audit chain, and later checks and connector
- * calls) runs on a Kore task thread so the worker's event loop keeps serving
+ * Slow work (a walk of the audit chain, checks, connector calls, the
+ * /metrics page) runs on a Kore task thread so the worker's event loop keeps serving
  * other requests. The handler starts the job and returns what
  * srv_job_start() returns; Kore calls the handler again when the job is
  * done, and srv_job_continue() sends the job's answer.
@@ -24,11 +24,13 @@ struct http_request;
 /* What a job function fills in on the task thread: a status and a JSON
  * body, or a library error through srv_job_fail(). */
 struct srv_job_result {
-    int status;        /* HTTP status of json */
-    char *json;        /* response body, malloc'd */
-    int rc;            /* else: the library error to reply with */
-    char message[512]; /* its detail (mon_error_last() of the task thread) */
-    char field[64];    /* its field */
+    int status;               /* HTTP status of json */
+    char *json;               /* response body, malloc'd: JSON unless content_type is set */
+    const char *content_type; /* NULL for application/json; else json is sent as this type */
+    int counted;              /* 1 when the job counted its answer in /metrics itself */
+    int rc;                   /* else: the library error to reply with */
+    char message[512];        /* its detail (mon_error_last() of the task thread) */
+    char field[64];           /* its field */
 };
 
 /* Record the task thread's last library error rc as the job's answer. */

@@ -10,6 +10,7 @@
 
 #include "auth.h"
 #include "http_json.h"
+#include "job.h"
 #include "metrics.h"
 #include "server.h"
 
@@ -62,24 +63,6 @@ int srv_metrics_init(void)
         return -1;
     counters = p;
     return 0;
-}
-
-void srv_metrics_count(const struct http_request *req, int status)
-{
-    uint64_t now = kore_time_ms(), ms = now > req->start ? now - req->start : 0;
-    size_t i, b, c = (size_t)(status / 100 - 1);
-
-    if (!counters || !req->hdlr || status < 100 || status > 599)
-        return;
-    for (b = 0; b < BUCKET_COUNT && ms >= bucket_ms[b]; b++)
-        ;
-    for (i = 0; i < HANDLER_COUNT; i++)
-        if (strcmp(req->hdlr->func, handlers[i]) == 0) {
-            atomic_fetch_add_explicit(&counters->answers[i][c], 1, memory_order_relaxed);
-            atomic_fetch_add_explicit(&counters->duration[i][c][b], 1, memory_order_relaxed);
-            atomic_fetch_add_explicit(&counters->duration_ms_sum[i][c], ms, memory_order_relaxed);
-            return;
-        }
 }
 
 /* A label value with \, " and newline escaped, as the text format asks. */
@@ -250,49 +233,84 @@ static void put_counters(FILE *b)
         }
 }
 
-int page_metrics(struct http_request *req)
+/* What the job needs of its request to count it (the request stays on the worker). */
+struct metrics_arg {
+    const char *handler;
+    uint64_t start;
+};
+
+static void count_answer(const char *handler, uint64_t start, int status)
 {
+    uint64_t now = kore_time_ms(), ms = now > start ? now - start : 0;
+    size_t i, b, c = (size_t)(status / 100 - 1);
+
+    if (!counters || !handler || status < 100 || status > 599)
+        return;
+    for (b = 0; b < BUCKET_COUNT && ms >= bucket_ms[b]; b++)
+        ;
+    for (i = 0; i < HANDLER_COUNT; i++)
+        if (strcmp(handler, handlers[i]) == 0) {
+            atomic_fetch_add_explicit(&counters->answers[i][c], 1, memory_order_relaxed);
+            atomic_fetch_add_explicit(&counters->duration[i][c][b], 1, memory_order_relaxed);
+            atomic_fetch_add_explicit(&counters->duration_ms_sum[i][c], ms, memory_order_relaxed);
+            return;
+        }
+}
+
+void srv_metrics_count(const struct http_request *req, int status)
+{
+    count_answer(req->hdlr ? req->hdlr->func : NULL, req->start, status);
+}
+
+/* On a task thread: at 10,000 endpoints the page is 10 MB and takes 0.1 s. */
+static void metrics_run(struct srv_job_result *result, mon_store *store, void *payload)
+{
+    const struct metrics_arg *arg = payload;
     mon_status_list *list = NULL;
     char *text = NULL, *checks = NULL;
     size_t len = 0;
     FILE *b;
-    mon_store *store;
     int rc;
 
-    if (srv_auth_metrics(req) < 0)
-        return KORE_RESULT_OK;
-    if (!(store = srv_store())) {
-        srv_reply_error(req, 503, "database_unavailable", NULL, "the database is unreachable");
-        return KORE_RESULT_OK;
-    }
     if ((rc = mon_store_status_list(&list, store)) != MON_OK ||
         (rc = mon_store_check_metrics_json(&checks, store)) != MON_OK) {
+        srv_job_fail(result, rc);
         mon_status_list_free(list);
-        srv_reply_lib_error(req, rc);
-        return KORE_RESULT_OK;
+        return;
     }
-    /* A stream that grows geometrically: at 10,000 endpoints the text is 3 MB. */
-    if (!(b = open_memstream(&text, &len))) {
-        mon_free(checks);
-        mon_status_list_free(list);
-        srv_reply_error(req, 500, "internal", NULL, "out of memory");
-        return KORE_RESULT_OK;
+    /* A stream that grows geometrically. */
+    if ((b = open_memstream(&text, &len)) != NULL) {
+        put_endpoints(b, list);
+        put_checks(b, list, checks);
+        /* Counted before it is sent, so a scrape sees itself. */
+        count_answer(arg->handler, arg->start, 200);
+        put_counters(b);
+        if (fclose(b) == 0) {
+            result->status = 200;
+            result->json = text;
+            result->content_type = "text/plain; version=0.0.4";
+            result->counted = 1;
+        } else {
+            free(text);
+        }
     }
-    put_endpoints(b, list);
-    put_checks(b, list, checks);
     mon_free(checks);
     mon_status_list_free(list);
-    /* Counted before it is sent, so a scrape sees itself. */
-    srv_metrics_count(req, 200);
-    put_counters(b);
-    if (fclose(b) != 0) {
-        free(text);
+}
+
+int page_metrics(struct http_request *req)
+{
+    struct metrics_arg *arg;
+
+    if (srv_job_running(req))
+        return srv_job_continue(req);
+    if (srv_auth_metrics(req) < 0)
+        return KORE_RESULT_OK;
+    if (!(arg = malloc(sizeof(*arg)))) {
         srv_reply_error(req, 500, "internal", NULL, "out of memory");
         return KORE_RESULT_OK;
     }
-    http_response_header(req, "content-type", "text/plain; version=0.0.4");
-    http_response_header(req, "cache-control", "no-store");
-    http_response(req, 200, text, len);
-    free(text);
-    return KORE_RESULT_OK;
+    arg->handler = req->hdlr->func;
+    arg->start = req->start;
+    return srv_job_start(req, metrics_run, arg, NULL);
 }
