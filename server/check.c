@@ -3,7 +3,8 @@
  * record the result in its history and return it. The check runs as a job
  * on a task thread; the request is audited as endpoint.check. A TALEND
  * endpoint is checked with the TALEND connector's bearer token when one is
- * configured (mon_connectors_talend_token).
+ * configured and the connector enabled (mon_checker_talend_token, as
+ * monitorage-checkd does).
  */
 
 #include <kore/kore.h>
@@ -84,7 +85,7 @@ static void check_run(struct srv_job_result *result, mon_store *store, void *pay
     if ((rc = mon_store_endpoint_get(&ep, store, arg->id)) == MON_OK &&
         mon_endpoint_get_type(ep) == MON_ENDPOINT_TALEND &&
         (rc = mon_connectors_new(&connectors, store, arg->key)) == MON_OK) {
-        options.token_cb = mon_connectors_talend_token;
+        options.token_cb = mon_checker_talend_token;
         options.token_payload = connectors;
     }
     if (rc != MON_OK || (rc = mon_checker_new(&checker, &options)) != MON_OK ||

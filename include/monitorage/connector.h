@@ -268,20 +268,6 @@ MON_EXTERN int mon_connector_run(char **result_json, mon_connectors *reg, const 
  */
 MON_EXTERN int mon_connector_import_env(mon_connectors *reg, int *imported);
 
-/**
- * The bearer token of TALEND endpoint checks, shaped as a
- * mon_checker_token_cb (checker.h): pass it as the checker's token_cb with
- * the registry as token_payload. Sets *token to a malloc'd copy of the
- * TALEND connector's "token" credential (the caller wipes and frees it), or
- * to NULL when the connector has no credentials; whether the connector is
- * enabled does not matter (enabled governs its actions, not endpoint
- * checks). ep is not used. MON_EKEY when credentials are stored but the
- * registry has no key, MON_ECRYPTO when they do not decrypt, MON_EDB.
- * Runs on the caller's thread with the registry's store (one thread at a
- * time, as every registry call).
- */
-MON_EXTERN int mon_connectors_talend_token(char **token, const mon_endpoint *ep, void *payload);
-
 MON_END_DECLS
 
 #endif

@@ -286,6 +286,19 @@ class ConnectorsTest(harness.ServerTestCase):
         self.assertEqual(hits[0]["headers"].get("authorization"), "Bearer " + TOKEN)
         self.assertNotIn(TOKEN, json.dumps(data))
 
+    def test_disabled_talend_connector_gives_no_token(self):
+        self.configure_talend(enabled=False)
+        try:
+            ep = self.create(type="TALEND", url="http://127.0.0.1:%d/orchestration/executables/tasks"
+                             % self.talend.port)
+            code, _, data = self.call("POST", "/api/v1/endpoints/%s/check" % ep["id"], token=self.operator())
+            self.assertEqual(code, 200, data)
+            hits = [e for e in self.talend.log() if e["path"] == "/orchestration/executables/tasks"]
+            self.assertTrue(hits)
+            self.assertNotIn("authorization", hits[0]["headers"])
+        finally:
+            self.configure_talend()
+
     def test_apim_endpoint_check_sends_no_token(self):
         self.configure_talend()
         ep = self.create(type="APIM", url="http://127.0.0.1:%d/orchestration/executables/tasks"
