@@ -204,10 +204,13 @@ LANGUAGE sql AS $$
              CASE WHEN NOT f.fail THEN NULL WHEN s.fail_streak = 0 THEN r.error_message ELSE s.streak_error END
                AS streak_error,
              CASE WHEN f.fail THEN r.error_message ELSE s.last_error END AS last_error) x
+    -- Computed once per row (OFFSET 0 keeps it from being copied into every use), and only
+    -- when there is a flap to keep or to add.
     CROSS JOIN LATERAL (
-      SELECT ARRAY(SELECT t FROM unnest(s.flaps) t WHERE t > r.checked_at - p.window_s * interval '1 second'
-                   UNION ALL SELECT r.checked_at WHERE s.failing IS DISTINCT FROM f.fail AND s.failing IS NOT NULL
-                   ORDER BY 1) AS flaps) fl
+      SELECT CASE WHEN cardinality(s.flaps) = 0 AND s.failing IS NOT DISTINCT FROM f.fail THEN s.flaps
+                  ELSE ARRAY(SELECT t FROM unnest(s.flaps) t WHERE t > r.checked_at - p.window_s * interval '1 second'
+                             UNION ALL SELECT r.checked_at WHERE s.failing <> f.fail ORDER BY 1) END AS flaps
+      OFFSET 0) fl
     LEFT JOIN LATERAL (SELECT i.id, i.kind FROM incidents i
                        WHERE i.endpoint_id = r.endpoint_id AND i.resolved_at IS NULL) o ON true
     CROSS JOIN LATERAL (SELECT cardinality(fl.flaps) >= p.flap_n AS flapping) y
@@ -295,7 +298,8 @@ BEGIN
                row_number() OVER (PARTITION BY n.endpoint_id ORDER BY n.checked_at, n.id))::mon_incident_result
     FROM new_rows n JOIN incident_state s ON s.endpoint_id = n.endpoint_id
     WHERE n.status <> 'UNKNOWN'
-      AND (s.checked_at IS NULL OR (n.checked_at, n.id) > (s.checked_at, s.history_id))
+      AND (s.checked_at IS NULL OR n.checked_at > s.checked_at
+           OR (n.checked_at = s.checked_at AND n.id > s.history_id))
       AND (marked = 0 OR NOT EXISTS (SELECT 1 FROM health_history_maintenance m WHERE m.history_id = n.id)));
   SELECT max(b.round) INTO rounds FROM unnest(batch) b;
   FOR k IN 1 .. coalesce(rounds, 0) LOOP
