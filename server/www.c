@@ -165,7 +165,7 @@ int srv_www_configure(char *err, size_t errlen)
 {
     const char *dir = getenv("MONITORAGE_WWW_DIR");
     const char *issuer = srv_auth_issuer(), *audience = srv_auth_audience();
-    const char *client_id = getenv("MONITORAGE_UI_CLIENT_ID"), *scopes = getenv("MONITORAGE_UI_SCOPES");
+    const char *client_id = getenv("AZURE_CLIENT_ID_FRONTEND"), *scopes = getenv("MONITORAGE_UI_SCOPES");
     char *authority = origin_of(issuer), default_scopes[512];
     json_t *config;
     size_t n;

@@ -33,7 +33,7 @@ class Dashboard(ServerTestCase):
     def server_env(cls):
         # Dev mode (the paste-a-token form) and OIDC sign-in together, the issuer being the loopback
         # authorization server stub (the JWKS stays the harness's).
-        return {"MONITORAGE_DEV_TOKEN": DEV_TOKEN, "MONITORAGE_UI_CLIENT_ID": UI_CLIENT_ID,
+        return {"MONITORAGE_DEV_TOKEN": DEV_TOKEN, "AZURE_CLIENT_ID_FRONTEND": UI_CLIENT_ID,
                 "OIDC_ISSUER": cls.issuer}
 
     @staticmethod

@@ -31,9 +31,7 @@ NOT_PRODUCT_SETTINGS = {
     "MONITORAGE_SKIP_INSTALL": "developer tooling: scripts/quickstart skips apt-get",
 }
 # In .env.example but read by nothing in this build, with the reason.
-NOT_READ_HERE = {
-    "AZURE_CLIENT_ID_FRONTEND": "the seed's front end app registration (no front end in this build yet)",
-}
+NOT_READ_HERE = {}
 
 
 def read(path):
