@@ -53,21 +53,25 @@ CREATE INDEX notification_outbox_due ON notification_outbox (next_attempt_at, id
 CREATE INDEX notification_outbox_incident ON notification_outbox (incident_id, rule_id);
 CREATE INDEX notification_outbox_created ON notification_outbox (created_at DESC, id DESC);
 
+-- Statement-level: the engine records a round of events in one INSERT, fanned out here in one
+-- INSERT ... SELECT (a row-level trigger cost about 3x more per event).
 CREATE FUNCTION notification_fan_out() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO notification_outbox (event_id, rule_id, incident_id, endpoint_id, event_kind)
-  SELECT NEW.id, r.id, NEW.incident_id, NEW.endpoint_id, NEW.kind
-    FROM notification_rules r
-   WHERE r.enabled
-     AND CASE NEW.kind WHEN 'opened' THEN r.on_opened WHEN 'resolved' THEN r.on_resolved ELSE false END
-     AND (r.endpoint_id IS NULL OR r.endpoint_id = NEW.endpoint_id)
-     AND (r.endpoint_type IS NULL
-          OR r.endpoint_type = (SELECT e.type FROM endpoints e WHERE e.id = NEW.endpoint_id))
+  SELECT n.id, r.id, n.incident_id, n.endpoint_id, n.kind
+    FROM new_events n
+    LEFT JOIN endpoints e ON e.id = n.endpoint_id
+    JOIN notification_rules r
+      ON r.enabled
+     AND CASE n.kind WHEN 'opened' THEN r.on_opened WHEN 'resolved' THEN r.on_resolved ELSE false END
+     AND (r.endpoint_id IS NULL OR r.endpoint_id = n.endpoint_id)
+     AND (r.endpoint_type IS NULL OR r.endpoint_type = e.type)
+   ORDER BY n.id, r.id
   ON CONFLICT (event_id, rule_id) DO NOTHING;
   RETURN NULL;
 END;
 $$;
 
 CREATE TRIGGER incident_events_notify
-  AFTER INSERT ON incident_events
-  FOR EACH ROW EXECUTE FUNCTION notification_fan_out();
+  AFTER INSERT ON incident_events REFERENCING NEW TABLE AS new_events
+  FOR EACH STATEMENT EXECUTE FUNCTION notification_fan_out();
