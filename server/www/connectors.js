@@ -39,8 +39,13 @@ export function render(view, { me }) {
   view.replaceChildren(h('div', { class: 'page-head' }, [h('h1', {}, ['Connectors'])]), errorSlot, list);
 
   async function run(c, action, out) {
-    const area = h('textarea', { id: 'action-params', rows: 6, spellcheck: 'false' }, [paramsTemplate(action.params_schema)]);
-    const extra = h('div', { class: 'field' }, [h('label', { for: 'action-params' }, ['Parameters (JSON object)']), area]);
+    // Parameters only for an action that takes some.
+    const props = Object.keys((action.params_schema && action.params_schema.properties) || {});
+    const area = props.length ? h('textarea', { id: 'action-params', rows: 6, spellcheck: 'false' }, [paramsTemplate(action.params_schema)]) : null;
+    const extra = area ? h('div', { class: 'field' }, [
+      h('label', { for: 'action-params' }, ['Parameters (JSON object)']), area,
+      h('p', { class: 'note' }, [`Accepted: ${props.join(', ')}`]),
+    ]) : null;
     const ok = await confirmDialog({
       title: `Run ${action.name}?`,
       text: `${action.description || ''} This runs against ${c.name} now and is recorded in the audit log.`.trim(),
@@ -51,7 +56,7 @@ export function render(view, { me }) {
     if (!ok) return;
     let params;
     try {
-      params = JSON.parse(area.value || '{}');
+      params = area ? JSON.parse(area.value || '{}') : {};
     } catch (e) {
       out.replaceChildren(errorBox(new Error(`parameters: ${e.message}`)));
       return;

@@ -278,6 +278,7 @@ await step('keyboard: skip link, sign-in form, then the filters and an endpoint,
   const focused = () => page.evaluate(() => document.activeElement.id || document.activeElement.textContent.trim());
   await page.goto(`${base}/ui/`);
   await page.getByLabel('Token').waitFor();
+  await shot(page, 'signin');
   await page.keyboard.press('Tab');
   assert.equal(await focused(), 'Skip to content');
   await page.keyboard.press('Tab');
