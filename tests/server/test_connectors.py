@@ -10,6 +10,7 @@ that POST /endpoints/{id}/check sends for a TALEND endpoint.
 import http.client
 import json
 import os
+import random
 import subprocess
 import sys
 import threading
@@ -273,6 +274,27 @@ class ConnectorsTest(harness.ServerTestCase):
         err = self.assertError(answer["response"], 504)
         self.assertEqual(err["code"], "upstream_timeout")
         self.assertLess(answer["seconds"], 7)
+
+    def test_malformed_input_never_gives_a_500(self):
+        self.configure_talend()
+        rng = random.Random(6)
+        samples = ['{', '[]', '"x"', '1e999999', '{"base_url": 12}', '{"options": {"timeout_ms": "x"}}',
+                   '{"credentials": {"token": null}}', "{\"enabled\": \"' OR 1=1 --\"}", '{"\u0000": 1}',
+                   '{"task_id": ' + "9" * 400 + '}', '{"options": ' + '{"a":' * 60 + '1' + '}' * 60 + '}']
+        for _ in range(80):
+            samples.append(json.dumps({rng.choice(["base_url", "options", "credentials", "enabled", "task_id",
+                                                   "x\u00e9", "'; DROP TABLE connectors; --"]):
+                                       rng.choice([None, True, 3, -1.5, "s" * rng.randrange(50), [], {"k": "v"}])}))
+        for body in samples:
+            for method, path, token in (("PATCH", "/api/v1/connectors/GITHUB", self.token()),
+                                        ("PUT", "/api/v1/connectors/CLOUDFLARE", self.token()),
+                                        ("POST", "/api/v1/connectors/TALEND/actions/run_task", self.operator())):
+                code, _, data = self.call(method, path, body, token)
+                self.assertTrue(code < 500 or code in (502, 503), (method, path, body, code, data))
+        self.assertEqual(self.call("GET", "/health")[0], 200)
+        code, _, data = self.call("GET", "/api/v1/connectors/TALEND", token=self.reader())
+        self.assertEqual(code, 200)
+        self.assertTrue(data["credentials_set"])
 
     # -- TALEND endpoint checks ----------------------------------------------------
     def test_talend_endpoint_check_sends_the_connector_token(self):
