@@ -72,10 +72,8 @@ void mon_store_close(mon_store *store)
     free(store);
 }
 
-PGconn *mon__store_conn(mon_store *store)
+static PGconn *reconnect(mon_store *store)
 {
-    if (PQstatus(store->conn) == CONNECTION_OK)
-        return store->conn;
     /* A new session: the statements prepared on the old one are gone. */
     store->prepared_count = 0;
     PQreset(store->conn);
@@ -83,6 +81,13 @@ PGconn *mon__store_conn(mon_store *store)
         return store->conn;
     mon__store_result_error(store->conn, NULL, "reconnect to database");
     return NULL;
+}
+
+PGconn *mon__store_conn(mon_store *store)
+{
+    if (PQstatus(store->conn) == CONNECTION_OK)
+        return store->conn;
+    return reconnect(store);
 }
 
 static int connection_lost(PGconn *conn, const PGresult *res)
@@ -186,6 +191,11 @@ static PGresult *exec_retrying(mon_store *store, const char *what, const char *s
         }
         if (attempt == 0 && (flags & MON__EXEC_RETRY) && connection_lost(conn, res)) {
             PQclear(res);
+            /* libpq may not have marked the connection bad yet (see connection_lost). */
+            if (PQstatus(conn) == CONNECTION_OK && !reconnect(store)) {
+                *rc = MON_ECONN;
+                return NULL;
+            }
             continue;
         }
         *rc = mon__store_result_error(conn, res, what);
