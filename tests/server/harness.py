@@ -174,8 +174,13 @@ class ServerTestCase(unittest.TestCase):
         return {}
 
     @classmethod
+    def cluster_dir(cls):
+        """Directory of the PostgreSQL cluster (scripts/pg-private) the suite's database lives in."""
+        return PG_DIR
+
+    @classmethod
     def setUpClass(cls):
-        cluster = open(os.path.join(PG_DIR, "database_url")).read().strip()
+        cluster = open(os.path.join(cls.cluster_dir(), "database_url")).read().strip()
         cls.dbname = "%s_%d" % (cls.DB_PREFIX, os.getpid())
         psql(cluster, "DROP DATABASE IF EXISTS %s" % cls.dbname)
         psql(cluster, "CREATE DATABASE %s" % cls.dbname)
