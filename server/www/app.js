@@ -21,6 +21,7 @@ function route() {
   dispose = null;
   const view = $('view');
   view.removeAttribute('data-loaded');
+  view.removeAttribute('data-loads');
   if (!me) return;
   const hash = window.location.hash || '#/';
   let name = 'overview';

@@ -29,6 +29,7 @@ export function render(view) {
   let all = [];
   let timer = null;
   let alive = true;
+  let announced = '';
   const summary = h('p', { class: 'summary', id: 'summary' });
   const updated = h('span', { class: 'updated', id: 'updated' });
   const body = h('tbody');
@@ -93,9 +94,16 @@ export function render(view) {
       ...counts.flatMap(([st, n], i) => [i ? ', ' : '', h('span', { class: `count status-text-${st.toLowerCase()}` }, [`${n} ${st}`])]),
       shown.length !== all.length ? ` \u2014 ${shown.length} shown` : '',
     );
+    // A refresh redraws the rows: keyboard focus stays on the same endpoint's link.
+    const active = document.activeElement;
+    const focusedId = body.contains(active) && active.closest('tr') ? active.closest('tr').dataset.id : null;
     body.replaceChildren(...(shown.length
       ? shown.slice(0, SHOWN_MAX).map(row)
       : [h('tr', {}, [h('td', { colspan: 7, class: 'empty' }, [all.length ? 'No endpoint matches the filters.' : 'No endpoints yet.'])])]));
+    if (focusedId) {
+      const link = body.querySelector(`tr[data-id="${focusedId}"] a`);
+      if (link) link.focus();
+    }
     note.hidden = shown.length <= SHOWN_MAX;
     note.textContent = `Showing the first ${SHOWN_MAX} of ${shown.length}: narrow the filters to see the others.`;
     return shown.slice(0, SHOWN_MAX);
@@ -122,7 +130,9 @@ export function render(view) {
     draw();
     updated.textContent = `Updated ${new Date().toLocaleTimeString()}`;
     view.setAttribute('data-loaded', 'true');
-    announce(summary.textContent);
+    view.dataset.loads = String(Number(view.dataset.loads || 0) + 1);
+    if (summary.textContent !== announced) announce(summary.textContent); // only what changed
+    announced = summary.textContent;
   }
 
   function schedule() {

@@ -294,6 +294,10 @@ await step('keyboard: skip link, sign-in form, then the filters and an endpoint,
   await page.keyboard.press('Shift+Tab');
   assert.equal(await focused(), 'sign-out');
   await page.locator('a', { hasText: 'Delta closed port' }).focus();
+  const loads = await page.locator('#view').getAttribute('data-loads');
+  await page.getByRole('button', { name: 'Refresh now' }).evaluate((b) => b.click()); // a refresh, focus kept
+  await page.waitForFunction((n) => document.getElementById('view').dataset.loads !== n, loads);
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Delta closed port');
   await page.keyboard.press('Enter');
   await page.locator('#view[data-loaded="true"] #latency-chart svg.chart').waitFor();
   assert.equal(await page.evaluate(() => window.location.hash), `#/endpoint/${downId}`);
