@@ -4,8 +4,10 @@
 Configure the TALEND connector against tests/stubs/talend_stub.py, read it
 back (credentials never shown), test it with good and bad credentials, list
 and run actions (the stub records the call), a hanging upstream (504 while
-/health keeps answering), role checks and audit rows; and the bearer token
-that POST /endpoints/{id}/check sends for a TALEND endpoint.
+/health keeps answering), role checks and audit rows; a JIRA incident through
+tests/stubs/jira_stub.py; malformed bodies; a server without ENCRYPTION_KEY;
+and the bearer token that POST /endpoints/{id}/check sends for a TALEND
+endpoint.
 """
 import http.client
 import json
@@ -24,15 +26,15 @@ ENCRYPTION_KEY = "5c" * 32
 BUILTINS = {"TALEND", "APIM", "GITHUB", "KEYCLOAK", "DOMAIN_HEALTH", "CLOUDFLARE", "GLPI", "JIRA"}
 
 
-class TalendStub(harness.Stub):
-    """tests/stubs/talend_stub.py expecting TOKEN."""
+class ConnectorStub(harness.Stub):
+    """A connector stub of tests/stubs/ (stubkit: /__control, /__log) expecting TOKEN."""
 
-    def __init__(self):  # pylint: disable=super-init-not-called
-        path = os.path.join(harness.SOURCE_DIR, "tests", "stubs", "talend_stub.py")
+    def __init__(self, name):  # pylint: disable=super-init-not-called
+        path = os.path.join(harness.SOURCE_DIR, "tests", "stubs", name + "_stub.py")
         self.proc = subprocess.Popen([sys.executable, path, TOKEN], stdout=subprocess.PIPE, text=True,
                                      preexec_fn=harness.die_with_parent)
         line = self.proc.stdout.readline().split()
-        assert line and line[0] == "PORT", "talend stub did not start"
+        assert line and line[0] == "PORT", name + " stub did not start"
         self.port = int(line[1])
 
     def scenario(self, **sc):
@@ -51,7 +53,8 @@ class ConnectorsTest(harness.ServerTestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.talend = TalendStub()
+        cls.talend = ConnectorStub("talend")
+        cls.jira = ConnectorStub("jira")
         super().setUpClass()
 
     @classmethod
@@ -61,6 +64,7 @@ class ConnectorsTest(harness.ServerTestCase):
             super().tearDownClass()
         finally:
             cls.talend.stop()
+            cls.jira.stop()
         assert TOKEN not in output, "the server logged a credential"
 
     def setUp(self):
@@ -197,6 +201,27 @@ class ConnectorsTest(harness.ServerTestCase):
                               "AND target = 'TALEND.run_task' AND result = 'SUCCESS' ORDER BY id DESC LIMIT 1")
         self.assertIn("task-001", params)
         self.assertNotIn("p4ss", params)
+
+    def test_jira_incident_is_created_through_the_api(self):
+        code, _, data = self.call("PUT", "/api/v1/connectors/JIRA",
+                                  {"base_url": "http://127.0.0.1:%d" % self.jira.port, "enabled": True,
+                                   "options": {"deployment": "datacenter", "project_key": "OPS"},
+                                   "credentials": {"api_token": TOKEN}}, self.token())
+        self.assertEqual(code, 200, data)
+        self.jira.call("POST", "/__control", {"mode": "normal"})
+        code, _, data = self.call("POST", "/api/v1/connectors/JIRA/test", token=self.operator())
+        self.assertEqual(code, 200, data)
+        code, _, data = self.call("POST", "/api/v1/connectors/JIRA/actions/create_incident",
+                                  {"summary": "Talend task daily_load failed", "labels": ["monitoring"]},
+                                  self.operator())
+        self.assertEqual(code, 200, data)
+        self.assertTrue(str(data["result"].get("key", "")).startswith("OPS-"), data)
+        sent = [e for e in self.jira.call("GET", "/__log") if e["path"] == "/rest/api/2/issue"]
+        self.assertEqual(len(sent), 1)
+        self.assertEqual(sent[0]["headers"]["authorization"], "Bearer " + TOKEN)
+        self.assertEqual(json.loads(sent[0]["body"])["fields"]["summary"], "Talend task daily_load failed")
+        self.assertGreaterEqual(int(self.audit_rows("action = 'connector.run' AND target = "
+                                                    "'JIRA.create_incident' AND result = 'SUCCESS'")), 1)
 
     def test_action_without_body_gets_empty_parameters(self):
         self.configure_talend()
