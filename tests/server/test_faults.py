@@ -20,6 +20,7 @@ import time
 import unittest
 
 import harness
+import test_connectors as connector_suite
 from harness import SERVER_DIR, SOURCE_DIR, Server, ServerTestCase, Stub, die_with_parent, jwk_of, main, psql, sign
 
 CHECKD = os.path.join(SERVER_DIR, "monitorage-checkd")
@@ -145,6 +146,10 @@ def count(url, sql):
 
 class Faults(ServerTestCase):
     DB_PREFIX = "faults"
+
+    @classmethod
+    def server_env(cls):
+        return {"ENCRYPTION_KEY": connector_suite.ENCRYPTION_KEY}
 
     @classmethod
     def cluster_dir(cls):
@@ -381,32 +386,67 @@ class Faults(ServerTestCase):
             server.stop()
             stub.stop()
 
-    # -- a check target that hangs ---------------------------------------------------------
-    def test_hanging_check_target_times_out_and_the_server_stays_responsive(self):
-        token = self.admin()
-        operator = self.token(roles=["Monitorage.Operator"], oid="faults-operator")
-        hangs = [self.create(name="hang-%d" % i, url=self.targets.url("/hang"), timeout=2000, retries=0)["id"]
-                 for i in range(4)]
+    # -- a check target or a connector upstream that hangs ----------------------------------
+    def calls_while_probing(self, calls, reads, seconds=3):
+        """Run the (method, path, body) calls at once while reading the paths in a loop for `seconds`;
+        the calls' (status, body, seconds) and the reads' (path, status, seconds)."""
+        token, operator = self.admin(), self.token(roles=["Monitorage.Operator"], oid="faults-operator")
         results, probes = [], []
 
-        def check(ep):
+        def one(method, path, body):
             start = time.time()
-            code, _, data = self.call("POST", "/api/v1/endpoints/%s/check" % ep, token=operator)
+            code, _, data = self.call(method, path, body, token=operator)
             results.append((code, data, time.time() - start))
 
-        # Four hanging checks at once: more than the worker's two task threads.
-        threads = [threading.Thread(target=check, args=(ep,)) for ep in hangs]
+        threads = [threading.Thread(target=one, args=c) for c in calls]
         for t in threads:
             t.start()
-        end = time.time() + 3
+        end = time.time() + seconds
         while time.time() < end:
-            for path in ("/health", "/api/v1/status", "/api/v1/endpoints/" + hangs[0]):
+            for path in reads:
                 start = time.time()
                 code = self.call("GET", path, token=token)[0]
                 probes.append((path, code, time.time() - start))
             time.sleep(0.05)
         for t in threads:
             t.join(30)
+        return results, probes
+
+    def test_hanging_connector_upstream_times_out_and_the_server_stays_responsive(self):
+        stub = connector_suite.TalendStub()
+        try:
+            body = {"base_url": "http://127.0.0.1:%d" % stub.port, "options": {"timeout_ms": 1500},
+                    "credentials": {"token": connector_suite.TOKEN}, "enabled": True}
+            code, _, data = self.call("PUT", "/api/v1/connectors/TALEND", body, self.admin())
+            self.assertEqual(code, 200, data)
+            stub.scenario(mode="hang", seconds=15)
+            ep = self.create(name="connector-hang-read")["id"]
+            # A connection test and two actions at once: more than the worker's two task threads.
+            calls = [("POST", "/api/v1/connectors/TALEND/test", None)] + \
+                [("POST", "/api/v1/connectors/TALEND/actions/list_tasks", {})] * 2
+            results, probes = self.calls_while_probing(
+                calls, ("/health", "/api/v1/status", "/api/v1/endpoints/" + ep, "/api/v1/connectors/TALEND"))
+        finally:
+            stub.stop()
+        self.assertEqual(len(results), 3)
+        for code, data, took in results:
+            self.assertEqual((code, data["error"]["code"]), (504, "upstream_timeout"),
+                             "%s\n%s" % (data, self.server_errors()))
+            self.assertLess(took, 6.0)
+        self.assertEqual({c for _, c, _ in probes}, {200}, probes)
+        slowest = max(t for _, _, t in probes)
+        self.assertLess(slowest, 1.0, probes)
+        figure("hanging connector: test + 2 actions (timeout 1.5 s) answered 504 after s, max",
+               "%.2f" % max(t for _, _, t in results))
+        figure("hanging connector: reads during the hang, count / slowest s", "%d / %.3f" % (len(probes), slowest))
+
+    def test_hanging_check_target_times_out_and_the_server_stays_responsive(self):
+        hangs = [self.create(name="hang-%d" % i, url=self.targets.url("/hang"), timeout=2000, retries=0)["id"]
+                 for i in range(4)]
+        # Four hanging checks at once: more than the worker's two task threads.
+        results, probes = self.calls_while_probing(
+            [("POST", "/api/v1/endpoints/%s/check" % ep, None) for ep in hangs],
+            ("/health", "/api/v1/status", "/api/v1/endpoints/" + hangs[0]))
         self.assertEqual(len(results), 4)
         for code, data, took in results:
             self.assertEqual(code, 200, "%s\n%s" % (data, self.server_errors()))
