@@ -4,6 +4,7 @@
 #include "scheduler_kit.h"
 #include "scheduler_priv.h"
 
+#include <libpq-fe.h>
 #include <signal.h>
 
 static struct stubproc proxy;
@@ -123,6 +124,50 @@ START_TEST(results_made_while_the_database_is_down_are_written_when_it_returns)
 }
 END_TEST
 
+/* Writes go through the writer thread's own connection: while they are
+ * blocked (another session holds a lock on health_history), the next slots
+ * are still claimed and checked. With claims and writes on one thread, the
+ * claims waited behind the blocked COPY. */
+START_TEST(blocked_writes_do_not_delay_claims)
+{
+    mon_scheduler_options opts = MON_SCHEDULER_OPTIONS_INIT;
+    struct kit_runner r;
+    PGconn *locker = PQconnectdb(kit_url);
+    PGresult *res;
+
+    ck_assert_int_eq(PQstatus(locker), CONNECTION_OK);
+    kit_add_endpoints(20, "blocked", "/ok", 10, 2000, 0);
+    kit_all_due_now();
+    res = PQexec(locker, "BEGIN; LOCK TABLE health_history IN ACCESS EXCLUSIVE MODE");
+    ck_assert_int_eq(PQresultStatus(res), PGRES_COMMAND_OK);
+    PQclear(res);
+    opts.poll_interval_ms = 50;
+    opts.flush_interval_ms = 100;
+    kit_start(&r, kit_scheduler(kit_url, "unblocked", &opts));
+    for (int i = 0; i < 100 && kit_stats(r.s).checks_done < 20; i++)
+        kit_sleep_ms(50);
+    kit_sleep_ms(500); /* the first batch is now waiting for the lock */
+    ck_assert_uint_eq(kit_stats(r.s).results_written, 0);
+
+    /* The next slot of every endpoint comes while the write is blocked. */
+    pgtest_exec(kit_url, "UPDATE endpoint_schedule SET next_check_at = now(), lease_until = NULL");
+    for (int i = 0; i < 100 && kit_stats(r.s).checks_done < 40; i++)
+        kit_sleep_ms(50);
+    mon_scheduler_stats blocked = kit_stats(r.s);
+    ck_assert_uint_eq(blocked.claimed, 40);
+    ck_assert_uint_eq(blocked.checks_done, 40);
+    ck_assert_uint_eq(blocked.results_written, 0);
+
+    res = PQexec(locker, "COMMIT");
+    PQclear(res);
+    PQfinish(locker);
+    ck_assert_int_eq(kit_join(&r), MON_OK);
+    ck_assert_uint_eq(kit_stats(r.s).results_written, 40);
+    ck_assert_int_eq(kit_count("SELECT count(*) FROM health_history"), 40);
+    mon_scheduler_free(r.s);
+}
+END_TEST
+
 START_TEST(full_buffer_drops_the_oldest_results_and_counts_them)
 {
     mon_scheduler_options opts = MON_SCHEDULER_OPTIONS_INIT;
@@ -215,6 +260,7 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, dead_replica_leases_are_taken_over_when_they_expire);
     tcase_add_test(tc, results_made_while_the_database_is_down_are_written_when_it_returns);
+    tcase_add_test(tc, blocked_writes_do_not_delay_claims);
     tcase_add_test(tc, full_buffer_drops_the_oldest_results_and_counts_them);
     tcase_add_test(tc, results_of_deleted_endpoints_are_discarded_not_blocking);
     tcase_add_test(tc, an_invalid_result_does_not_block_the_others);
