@@ -8,7 +8,6 @@
 #include "auth.h"
 #include "http_json.h"
 #include "server.h"
-#include "timeutil.h"
 
 int page_audit(struct http_request *req)
 {
@@ -42,7 +41,7 @@ int page_audit(struct http_request *req)
     }
     for (i = 0; i < 2; i++) {
         mon_time *t = i == 0 ? &filter.from : &filter.to;
-        if ((v = srv_query_get(&q, times[i])) != NULL && mon__time_parse(t, v) != MON_OK) {
+        if ((v = srv_query_get(&q, times[i])) != NULL && mon_time_parse(t, v) != MON_OK) {
             srv_reply_error(req, 400, "invalid_query", times[i], "must be an RFC 3339 time");
             goto done;
         }

@@ -20,7 +20,6 @@
 #include "job.h"
 #include "request_audit.h"
 #include "server.h"
-#include "timeutil.h"
 
 struct check_arg {
     char id[37];
@@ -43,11 +42,10 @@ static json_t *ms_or_null(double ms)
 
 static json_t *time_or_null(mon_time t)
 {
-    char text[MON__TIME_TEXT_MAX];
+    char text[MON_TIME_TEXT_MAX];
 
-    if (!t)
+    if (!t || mon_time_format(text, sizeof(text), t) != MON_OK)
         return json_null();
-    mon__time_format(text, t);
     return json_string(text);
 }
 

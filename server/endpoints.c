@@ -15,7 +15,6 @@
 #include "http_json.h"
 #include "request_audit.h"
 #include "server.h"
-#include "timeutil.h"
 
 #define ENDPOINTS_PREFIX "/api/v1/endpoints/"
 
@@ -41,6 +40,40 @@ static void reply_endpoint(struct http_request *req, int status, const mon_endpo
     }
     srv_reply_json(req, status, json, strlen(json));
     mon_free(json);
+}
+
+/* Header values may hold API keys: callers without the admin role see the
+ * header names only, each value replaced by "[REDACTED]" (docs/server.md). */
+static void redact_headers(json_t *endpoint)
+{
+    json_t *headers = json_object_get(endpoint, "headers"), *value;
+    const char *name;
+
+    json_object_foreach(headers, name, value)
+    {
+        json_object_set_new(headers, name, json_string("[REDACTED]"));
+    }
+}
+
+/* Reply 200 with the endpoint's JSON as a caller with perms may see it. */
+static void reply_endpoint_to(struct http_request *req, const mon_endpoint *ep, unsigned int perms)
+{
+    char *json = NULL;
+    json_t *value;
+    int rc;
+
+    if ((perms & SRV_PERM_ADMIN) || strcmp(mon_endpoint_get_headers_json(ep), "{}") == 0) {
+        reply_endpoint(req, 200, ep);
+        return;
+    }
+    if ((rc = mon_endpoint_to_json(&json, ep)) != MON_OK) {
+        srv_reply_lib_error(req, rc);
+        return;
+    }
+    value = json_loads(json, 0, NULL);
+    mon_free(json);
+    redact_headers(value);
+    srv_reply_value(req, 200, value);
 }
 
 /* ------------------------------------------------------------------ list */
@@ -94,7 +127,7 @@ static void endpoints_list(struct http_request *req)
     struct srv_principal who;
     struct srv_query q;
     mon_store *store;
-    json_t *items;
+    json_t *items, *item;
     size_t i;
     int rc;
 
@@ -113,8 +146,11 @@ static void endpoints_list(struct http_request *req)
         char *json = NULL;
         if ((rc = mon_endpoint_to_json(&json, mon_endpoint_list_at(list, i))) != MON_OK)
             break;
-        json_array_append_new(items, json_loads(json, 0, NULL));
+        item = json_loads(json, 0, NULL);
         mon_free(json);
+        if ((who.perms & SRV_PERM_ADMIN) == 0)
+            redact_headers(item);
+        json_array_append_new(items, item);
     }
     if (rc != MON_OK) {
         json_decref(items);
@@ -271,7 +307,7 @@ int page_endpoint(struct http_request *req)
         if ((rc = mon_store_endpoint_get(&ep, store, id)) != MON_OK)
             srv_reply_lib_error(req, rc);
         else
-            reply_endpoint(req, 200, ep);
+            reply_endpoint_to(req, ep, who.perms);
         mon_endpoint_free(ep);
         break;
     }
@@ -300,7 +336,7 @@ static int parse_time(struct http_request *req, const struct srv_query *q, const
     const char *v = srv_query_get(q, name);
 
     *out = 0;
-    if (v && mon__time_parse(out, v) != MON_OK) {
+    if (v && mon_time_parse(out, v) != MON_OK) {
         srv_reply_error(req, 400, "invalid_query", name,
                         "must be an RFC 3339 time, e.g. 2026-11-24T14:00:00Z");
         return -1;

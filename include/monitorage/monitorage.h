@@ -52,5 +52,6 @@ MON_END_DECLS
 #include "incident.h"
 #include "notify.h"
 #include "metrics.h"
+#include "timestamp.h"
 
 #endif

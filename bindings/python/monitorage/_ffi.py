@@ -521,6 +521,11 @@ def _declare() -> None:
     _fn("mon_error_last_code", c_int, code=False)
     _fn("mon_error_clear", None)
 
+    # timestamp.h
+    _fn("mon_time_text_max", c_size_t, code=False)
+    _fn("mon_time_parse", c_int, POINTER(mon_time), _S)
+    _fn("mon_time_format", c_int, c_char_p, c_size_t, mon_time)
+
     # endpoint.h
     E = EndpointP
     _fn("mon_endpoint_new", c_int, POINTER(E))
