@@ -21,12 +21,12 @@ static const char *const channels[] = {"webhook", "jira", "glpi"};
 
 /* The stored rule as the JSON of the API (secret_set, never the secret). */
 #define RULE_JSON                                                                                            \
-    "json_build_object('id', id, 'name', name, 'enabled', enabled, 'endpoint_id', endpoint_id,"             \
-    " 'endpoint_type', endpoint_type, 'channel', channel, 'events', (SELECT coalesce(json_agg(e), '[]')"    \
-    " FROM unnest(ARRAY[CASE WHEN on_opened THEN 'opened' END, CASE WHEN on_resolved THEN 'resolved' END])" \
-    " AS e WHERE e IS NOT NULL), channel, CASE WHEN channel = 'webhook' THEN config ||"                     \
-    " jsonb_build_object('secret_set', secret IS NOT NULL) ELSE config END, 'created_at', " TS("created_at") \
-    ", 'updated_at', " TS("updated_at") ")::text"
+    "json_build_object('id', id, 'name', name, 'enabled', enabled, 'endpoint_id', endpoint_id,"              \
+    " 'endpoint_type', endpoint_type, 'channel', channel, 'events', (SELECT coalesce(json_agg(e), '[]')"     \
+    " FROM unnest(ARRAY[CASE WHEN on_opened THEN 'opened' END, CASE WHEN on_resolved THEN 'resolved' END])"  \
+    " AS e WHERE e IS NOT NULL), channel, CASE WHEN channel = 'webhook' THEN config ||"                      \
+    " jsonb_build_object('secret_set', secret IS NOT NULL) ELSE config END, 'created_at', " TS(              \
+        "created_at") ", 'updated_at', " TS("updated_at") ")::text"
 
 static const char *const get_sql = "SELECT " RULE_JSON ", secret FROM notification_rules WHERE id = $1";
 static const char *const list_sql =
@@ -38,7 +38,8 @@ static const char *const insert_sql =
     " $8::boolean, $9::boolean) RETURNING id::text";
 static const char *const update_sql =
     "UPDATE notification_rules SET name = $2, enabled = $3::boolean, endpoint_id = $4::uuid,"
-    " endpoint_type = $5::endpoint_type, channel = $6, config = $7::jsonb, secret = $8, on_opened = $9::boolean,"
+    " endpoint_type = $5::endpoint_type, channel = $6, config = $7::jsonb, secret = $8, on_opened = "
+    "$9::boolean,"
     " on_resolved = $10::boolean WHERE id = $1::uuid RETURNING id::text";
 
 /* ------------------------------------------------------------------ audit */
@@ -205,7 +206,8 @@ static int webhook_block(struct rule *r, json_t *block)
 
 static int jira_block(struct rule *r, json_t *block)
 {
-    static const char *const known[] = {"project_key", "issue_type", "priority", "labels", "resolve_transition"};
+    static const char *const known[] = {"project_key", "issue_type", "priority", "labels",
+                                        "resolve_transition"};
     json_t *labels = json_object_get(block, "labels"), *item, *copy;
     json_t *transition = json_object_get(block, "resolve_transition");
     size_t i;
@@ -225,8 +227,8 @@ static int jira_block(struct rule *r, json_t *block)
             const char *text = json_string_value(item);
             if (!text || !*text || strlen(text) > 255 || strpbrk(text, " \t\r\n")) {
                 json_decref(copy);
-                return mon__error(MON_EINVAL, "jira.labels", "item %zu must be 1 to 255 characters without spaces",
-                                  i);
+                return mon__error(MON_EINVAL, "jira.labels",
+                                  "item %zu must be 1 to 255 characters without spaces", i);
             }
             json_array_append_new(copy, json_string(text));
         }
@@ -234,7 +236,8 @@ static int jira_block(struct rule *r, json_t *block)
     }
     if (transition && json_is_string(transition) && json_string_length(transition) == 0)
         json_object_set_new(r->config, "resolve_transition", json_string(""));
-    else if ((rc = copy_text(r->config, block, "resolve_transition", "jira.resolve_transition", 100)) != MON_OK)
+    else if ((rc = copy_text(r->config, block, "resolve_transition", "jira.resolve_transition", 100)) !=
+             MON_OK)
         return rc;
     else if (!json_object_get(r->config, "resolve_transition"))
         json_object_set_new(r->config, "resolve_transition", json_string("Done"));
@@ -255,7 +258,8 @@ static int glpi_block(struct rule *r, json_t *block)
         return rc;
     if (solve && !json_is_null(solve) && !json_is_boolean(solve))
         return mon__error(MON_EINVAL, "glpi.solve", "must be true or false");
-    json_object_set_new(r->config, "solve", json_boolean(!solve || json_is_null(solve) || json_is_true(solve)));
+    json_object_set_new(r->config, "solve",
+                        json_boolean(!solve || json_is_null(solve) || json_is_true(solve)));
     return MON_OK;
 }
 
@@ -289,8 +293,8 @@ static int check_events(struct rule *r, json_t *events)
 /* Validate in (the whole rule) into r; r->config is created here (free it even on error). */
 static int rule_check(struct rule *r, json_t *in)
 {
-    static const char *const known[] = {"name", "enabled", "endpoint_id", "endpoint_type", "channel",
-                                        "events", "webhook", "jira", "glpi"};
+    static const char *const known[] = {"name",   "enabled", "endpoint_id", "endpoint_type", "channel",
+                                        "events", "webhook", "jira",        "glpi"};
     json_t *enabled = json_object_get(in, "enabled"), *block;
     mon_endpoint_type type;
     int rc;
@@ -401,8 +405,15 @@ static int load(char **out, char **secret, mon_store *store, const char *id)
 static int save(char new_id[37], mon_store *store, const char *id, const struct rule *r, const char *sealed)
 {
     char *config = json_dumps(r->config, JSON_COMPACT);
-    const char *params[10] = {id, r->name, r->enabled ? "true" : "false", r->endpoint_id, r->endpoint_type,
-                              r->channel, config, sealed, r->on_opened ? "true" : "false",
+    const char *params[10] = {id,
+                              r->name,
+                              r->enabled ? "true" : "false",
+                              r->endpoint_id,
+                              r->endpoint_type,
+                              r->channel,
+                              config,
+                              sealed,
+                              r->on_opened ? "true" : "false",
                               r->on_resolved ? "true" : "false"};
     PGresult *res;
     int rc;
@@ -445,7 +456,8 @@ static int write_rule(char **out, mon_store *store, const mon_secret_key *key, c
     if (rc == MON_OK && strcmp(r.channel, "webhook") != 0)
         secret_text = NULL;
     else if (rc == MON_OK && !secret_text)
-        rc = mon__error(MON_EINVAL, "webhook.secret", "is required (the receiver checks the signature with it)");
+        rc = mon__error(MON_EINVAL, "webhook.secret",
+                        "is required (the receiver checks the signature with it)");
     if (rc == MON_OK)
         rc = save(new_id, store, id, &r, secret_text);
     wipe_secret(in, "webhook");
@@ -457,7 +469,10 @@ static int write_rule(char **out, mon_store *store, const mon_secret_key *key, c
         if (params && *new_id)
             json_object_set_new(params, "id", json_string(new_id));
         mon__notify_audit(store, actor, id ? "notification_rule.update" : "notification_rule.create",
-                          *new_id ? new_id : id ? id : "notification_rule", params, rc);
+                          *new_id ? new_id
+                          : id    ? id
+                                  : "notification_rule",
+                          params, rc);
         json_decref(params);
     }
     if (rc == MON_OK && out)
@@ -475,8 +490,10 @@ int mon_notify_rule_create(char **out, mon_store *store, const mon_secret_key *k
         *out = NULL;
     if (!store)
         return mon__error(MON_EINVAL, "store", "must not be NULL");
-    if ((rc = parse_object(&in, rule_json, "rule")) != MON_OK)
+    if ((rc = parse_object(&in, rule_json, "rule")) != MON_OK) {
+        mon__notify_audit(store, actor, "notification_rule.create", "notification_rule", NULL, rc);
         return rc;
+    }
     rc = write_rule(out, store, key, NULL, in, NULL, actor);
     json_decref(in);
     return rc;
@@ -507,10 +524,11 @@ int mon_notify_rule_update(char **out, mon_store *store, const mon_secret_key *k
         *out = NULL;
     if (!store)
         return mon__error(MON_EINVAL, "store", "must not be NULL");
-    if ((rc = parse_object(&changes, changes_json, "changes")) != MON_OK)
-        return rc;
-    if ((rc = load(&stored, &secret, store, id)) != MON_OK || !(in = as_input(stored))) {
+    if ((rc = parse_object(&changes, changes_json, "changes")) != MON_OK ||
+        (rc = load(&stored, &secret, store, id)) != MON_OK || !(in = as_input(stored))) {
         rc = rc != MON_OK ? rc : mon__error_nomem();
+        mon__notify_audit(store, actor, "notification_rule.update",
+                          id && strlen(id) <= 100 ? id : "notification_rule", NULL, rc);
         goto done;
     }
     old_channel = json_string_value(json_object_get(in, "channel"));
@@ -547,10 +565,14 @@ int mon_notify_rule_delete(mon_store *store, const char *id, const mon_audit_ent
 
     if (!store)
         return mon__error(MON_EINVAL, "store", "must not be NULL");
-    if (!id || !mon__uuid_valid(id))
-        return mon__error(MON_ENOTFOUND, "id", "no notification rule with this id");
+    if (!id || !mon__uuid_valid(id)) {
+        rc = mon__error(MON_ENOTFOUND, "id", "no notification rule with this id");
+        mon__notify_audit(store, actor, "notification_rule.delete", "notification_rule", NULL, rc);
+        return rc;
+    }
     res = mon__store_exec(store, "delete notification rule",
-                          "DELETE FROM notification_rules WHERE id = $1::uuid RETURNING name", 1, params, 0, &rc);
+                          "DELETE FROM notification_rules WHERE id = $1::uuid RETURNING name", 1, params, 0,
+                          &rc);
     if (res && PQntuples(res) != 1)
         rc = mon__error(MON_ENOTFOUND, "id", "no notification rule with this id");
     audit = json_pack("{s:s}", "id", id);
@@ -577,7 +599,8 @@ static int query_json(char **out, mon_store *store, const char *what, const char
     PGresult *res = mon__store_exec(store, what, sql, nparams, params, MON__EXEC_RETRY, &rc);
     if (!res)
         return rc;
-    rc = PQntuples(res) == 1 ? compact(out, PQgetvalue(res, 0, 0)) : mon__error(MON_EDB, NULL, "%s: no row", what);
+    rc = PQntuples(res) == 1 ? compact(out, PQgetvalue(res, 0, 0))
+                             : mon__error(MON_EDB, NULL, "%s: no row", what);
     PQclear(res);
     return rc;
 }
@@ -594,14 +617,65 @@ int mon_notify_outbox_json(char **out, mon_store *store, const char *status, con
                            size_t limit)
 {
     static const char *const statuses[] = {"pending", "sent", "failed", "skipped"};
-    static const char *const sql =
-        "SELECT coalesce(json_agg(t ORDER BY t.id DESC), '[]')::text FROM (SELECT o.id, o.event_id,"
-        " o.event_kind AS event, o.rule_id, r.name AS rule_name, r.channel, o.incident_id, o.endpoint_id,"
-        " o.status, o.attempts, " TS("o.next_attempt_at") " AS next_attempt_at, " TS("o.sent_at")
-        " AS sent_at, o.response_status, o.ticket_key, o.last_error, " TS("o.created_at")
-        " AS created_at FROM notification_outbox o JOIN notification_rules r ON r.id = o.rule_id"
-        " WHERE ($1::text IS NULL OR o.status = $1) AND ($2::uuid IS NULL OR o.incident_id = $2::uuid)"
-        " ORDER BY o.id DESC LIMIT $3::int) t";
+    static const char *const
+        sql = "SELECT coalesce(json_agg(t ORDER BY t.id DESC), '[]')::text FROM (SELECT o.id, o.event_id,"
+              " o.event_kind AS event, o.rule_id, r.name AS rule_name, r.channel, o.incident_id, "
+              "o.endpoint_id,"
+              " o.status, o.attempts, " TS("o.next_attempt_at") " AS next_attempt_at, " TS(
+                  "o.sent_at") " AS sent_at, o.response_status, o.ticket_key, o.last_error, " TS("o.created_"
+                                                                                                 "at") " AS "
+                                                                                                       "creat"
+                                                                                                       "ed_"
+                                                                                                       "at "
+                                                                                                       "FROM "
+                                                                                                       "notif"
+                                                                                                       "icati"
+                                                                                                       "on_"
+                                                                                                       "outbo"
+                                                                                                       "x o "
+                                                                                                       "JOIN "
+                                                                                                       "notif"
+                                                                                                       "icati"
+                                                                                                       "on_"
+                                                                                                       "rules"
+                                                                                                       " r "
+                                                                                                       "ON "
+                                                                                                       "r.id "
+                                                                                                       "= "
+                                                                                                       "o."
+                                                                                                       "rule_"
+                                                                                                       "id"
+                                                                                                       " WHER"
+                                                                                                       "E "
+                                                                                                       "($1::"
+                                                                                                       "text "
+                                                                                                       "IS "
+                                                                                                       "NULL "
+                                                                                                       "OR "
+                                                                                                       "o."
+                                                                                                       "statu"
+                                                                                                       "s = "
+                                                                                                       "$1) "
+                                                                                                       "AND "
+                                                                                                       "($2::"
+                                                                                                       "uuid "
+                                                                                                       "IS "
+                                                                                                       "NULL "
+                                                                                                       "OR "
+                                                                                                       "o."
+                                                                                                       "incid"
+                                                                                                       "ent_"
+                                                                                                       "id = "
+                                                                                                       "$2::"
+                                                                                                       "uuid)"
+                                                                                                       " ORDE"
+                                                                                                       "R BY "
+                                                                                                       "o.id "
+                                                                                                       "DESC "
+                                                                                                       "LIMIT"
+                                                                                                       " $3::"
+                                                                                                       "int) "
+                                                                                                       "t";
     char limit_text[24];
     const char *params[] = {status, incident_id, limit_text};
 

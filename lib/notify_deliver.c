@@ -104,16 +104,23 @@ int mon_notifier_new(mon_notifier **out, mon_store *store, mon_connectors *reg, 
     return MON_OK;
 }
 
-const char *mon_notifier_owner(const mon_notifier *n) { return n ? n->owner : NULL; }
+const char *mon_notifier_owner(const mon_notifier *n)
+{
+    return n ? n->owner : NULL;
+}
 
-void mon_notifier_free(mon_notifier *n) { free(n); }
+void mon_notifier_free(mon_notifier *n)
+{
+    free(n);
+}
 
 /* ---------------------------------------------------------------- claims */
 
 int mon__notify_claim(struct mon__notify_claim *out, int max, int *count, mon_notifier *n)
 {
     static const char *const sql =
-        "WITH due AS (SELECT id FROM notification_outbox WHERE status = 'pending' AND next_attempt_at <= now()"
+        "WITH due AS (SELECT id FROM notification_outbox WHERE status = 'pending' AND next_attempt_at <= "
+        "now()"
         " AND (claimed_until IS NULL OR claimed_until <= now()) ORDER BY next_attempt_at, id LIMIT $1"
         " FOR UPDATE SKIP LOCKED)"
         " UPDATE notification_outbox o SET claims = o.claims + 1, claimed_by = $2, claimed_until = now() +"
@@ -194,9 +201,10 @@ static int record_steps(mon_notifier *n, const struct delivery *d, int steps)
     snprintf(id, sizeof(id), "%lld", d->id);
     snprintf(claims, sizeof(claims), "%d", d->claims);
     snprintf(done, sizeof(done), "%d", steps);
-    PQclear(mon__store_exec(n->store, "record notification progress",
-                            "UPDATE notification_outbox SET steps_done = $3::int WHERE id = $1 AND claims = $2", 3,
-                            params, 0, &rc));
+    PQclear(
+        mon__store_exec(n->store, "record notification progress",
+                        "UPDATE notification_outbox SET steps_done = $3::int WHERE id = $1 AND claims = $2",
+                        3, params, 0, &rc));
     return rc;
 }
 
@@ -230,8 +238,8 @@ static json_t *event_body(const struct delivery *d)
 }
 
 /* "sha256=<hex HMAC-SHA256 of body with secret>" into out. */
-static void signature(char out[7 + 2 * crypto_auth_hmacsha256_BYTES + 1], const char *secret, size_t secret_len,
-                      const char *body, size_t body_len)
+static void signature(char out[7 + 2 * crypto_auth_hmacsha256_BYTES + 1], const char *secret,
+                      size_t secret_len, const char *body, size_t body_len)
 {
     crypto_auth_hmacsha256_state state;
     unsigned char mac[crypto_auth_hmacsha256_BYTES];
@@ -295,7 +303,8 @@ static enum outcome deliver_webhook(mon_notifier *n, struct delivery *d)
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)json_integer_value(json_object_get(d->config, "timeout_ms")));
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS,
+                     (long)json_integer_value(json_object_get(d->config, "timeout_ms")));
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, keep_head);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
     cc = curl_easy_perform(curl);
@@ -352,18 +361,20 @@ static char *details_text(const struct delivery *d)
 {
     char *text = NULL;
     if (strcmp(d->kind, "opened") == 0) {
-        if (asprintf(&text,
-                     "Monitorage opened incident %s (%s) on endpoint %s (%s, %s).\nStarted: %s\nFirst error: %s\n"
-                     "Failed checks: %lld\nLast status: %s",
-                     d->incident_id, incident_str(d, "kind"), endpoint_str(d, "name"), endpoint_str(d, "type"),
-                     endpoint_str(d, "url"), incident_str(d, "started_at"), incident_str(d, "first_error"),
-                     incident_int(d, "failed_checks"), incident_str(d, "last_status")) < 0)
+        if (asprintf(
+                &text,
+                "Monitorage opened incident %s (%s) on endpoint %s (%s, %s).\nStarted: %s\nFirst error: %s\n"
+                "Failed checks: %lld\nLast status: %s",
+                d->incident_id, incident_str(d, "kind"), endpoint_str(d, "name"), endpoint_str(d, "type"),
+                endpoint_str(d, "url"), incident_str(d, "started_at"), incident_str(d, "first_error"),
+                incident_int(d, "failed_checks"), incident_str(d, "last_status")) < 0)
             return NULL;
-    } else if (asprintf(&text,
-                        "Monitorage resolved incident %s: endpoint %s recovered at %s after %lld failed checks"
-                        " (started %s).",
-                        d->incident_id, endpoint_str(d, "name"), incident_str(d, "resolved_at"),
-                        incident_int(d, "failed_checks"), incident_str(d, "started_at")) < 0) {
+    } else if (asprintf(
+                   &text,
+                   "Monitorage resolved incident %s: endpoint %s recovered at %s after %lld failed checks"
+                   " (started %s).",
+                   d->incident_id, endpoint_str(d, "name"), incident_str(d, "resolved_at"),
+                   incident_int(d, "failed_checks"), incident_str(d, "started_at")) < 0) {
         return NULL;
     }
     return text;
@@ -421,9 +432,9 @@ static int find_ticket(int *found, mon_notifier *n, struct delivery *d)
 
 static int store_ticket(mon_notifier *n, const struct delivery *d)
 {
-    static const char *const sql =
-        "UPDATE incidents SET ticket_refs = ticket_refs || jsonb_build_array(jsonb_build_object('system', $2::text,"
-        " 'key', $3::text, 'rule_id', $4::text)) WHERE id = $1::uuid";
+    static const char *const sql = "UPDATE incidents SET ticket_refs = ticket_refs || "
+                                   "jsonb_build_array(jsonb_build_object('system', $2::text,"
+                                   " 'key', $3::text, 'rule_id', $4::text)) WHERE id = $1::uuid";
     const char *params[] = {d->incident_id, d->channel, d->ticket_key, d->rule_id};
     int rc;
     PQclear(mon__store_exec(n->store, "store ticket reference", sql, 4, params, 0, &rc));
@@ -471,7 +482,8 @@ static enum outcome open_ticket(mon_notifier *n, struct delivery *d)
         return d->permanent ? FAILED : RETRY;
     reply = json_loads(result, 0, NULL);
     if (jira && json_is_string(json_object_get(reply, "key")))
-        snprintf(d->ticket_key, sizeof(d->ticket_key), "%s", json_string_value(json_object_get(reply, "key")));
+        snprintf(d->ticket_key, sizeof(d->ticket_key), "%s",
+                 json_string_value(json_object_get(reply, "key")));
     else if (!jira && json_is_integer(json_object_get(reply, "id")))
         snprintf(d->ticket_key, sizeof(d->ticket_key), "%lld",
                  (long long)json_integer_value(json_object_get(reply, "id")));
@@ -495,7 +507,8 @@ static int open_pending(int *pending, mon_notifier *n, const struct delivery *d)
                                    " rule_id = $2::uuid AND event_kind = 'opened' AND status = 'pending'";
     const char *params[] = {d->incident_id, d->rule_id};
     int rc;
-    PGresult *res = mon__store_exec(n->store, "read opened notification", sql, 2, params, MON__EXEC_RETRY, &rc);
+    PGresult *res =
+        mon__store_exec(n->store, "read opened notification", sql, 2, params, MON__EXEC_RETRY, &rc);
     if (!res)
         return rc;
     *pending = PQntuples(res) > 0;
@@ -520,7 +533,8 @@ static enum outcome close_ticket(mon_notifier *n, struct delivery *d)
             set_error(d, rc, mon_error_last());
         else
             snprintf(d->error, sizeof(d->error), "%s",
-                     pending ? "waiting for the ticket to be opened" : "no ticket was opened for this incident");
+                     pending ? "waiting for the ticket to be opened"
+                             : "no ticket was opened for this incident");
         return rc != MON_OK ? RETRY : pending ? DEFERRED : SKIPPED;
     }
     if (!details) {
@@ -529,10 +543,10 @@ static enum outcome close_ticket(mon_notifier *n, struct delivery *d)
     }
     ticket = jira ? json_string(d->ticket_key) : json_integer(strtoll(d->ticket_key, NULL, 10));
     if (d->steps_done < 1) {
-        rc = ticket_call(&result, n, d, jira ? "add_comment" : "add_followup",
-                         json_pack("{s:O, s:s}", jira ? "key" : "ticket_id", ticket, jira ? "body" : "content",
-                                   details),
-                         "notification.ticket.comment");
+        rc = ticket_call(
+            &result, n, d, jira ? "add_comment" : "add_followup",
+            json_pack("{s:O, s:s}", jira ? "key" : "ticket_id", ticket, jira ? "body" : "content", details),
+            "notification.ticket.comment");
         mon_free(result);
         if (rc == MON_OK && close && (rc = record_steps(n, d, 1)) != MON_OK)
             set_error(d, rc, mon_error_last());
@@ -553,11 +567,15 @@ static enum outcome close_ticket(mon_notifier *n, struct delivery *d)
 
 static const char *const load_sql =
     "SELECT o.event_kind, o.attempts, o.steps_done, o.incident_id::text, o.rule_id::text, r.name, r.channel,"
-    " r.config::text, r.secret, e.payload::text, " TS("e.occurred_at") ", r.enabled"
-    " FROM notification_outbox o JOIN notification_rules r ON r.id = o.rule_id"
-    " JOIN incident_events e ON e.id = o.event_id WHERE o.id = $1 AND o.claims = $2";
+    " r.config::text, r.secret, e.payload::text, " TS(
+        "e.occurred_at") ", r.enabled"
+                         " FROM notification_outbox o JOIN notification_rules r ON r.id = o.rule_id"
+                         " JOIN incident_events e ON e.id = o.event_id WHERE o.id = $1 AND o.claims = $2";
 
-static const char *value(PGresult *res, int col) { return PQgetisnull(res, 0, col) ? NULL : PQgetvalue(res, 0, col); }
+static const char *value(PGresult *res, int col)
+{
+    return PQgetisnull(res, 0, col) ? NULL : PQgetvalue(res, 0, col);
+}
 
 static int dispatch_one(mon_notify_stats *st, mon_notifier *n, const struct mon__notify_claim *claim)
 {
@@ -604,12 +622,12 @@ static int dispatch_one(mon_notify_stats *st, mon_notifier *n, const struct mon_
         outcome = strcmp(d.kind, "opened") == 0 ? open_ticket(n, &d) : close_ticket(n, &d);
     }
     if ((rc = record(n, &d, outcome, final)) == MON_OK)
-        (*(!*final                          ? &st->lost
-           : strcmp(final, "sent") == 0     ? &st->sent
-           : strcmp(final, "failed") == 0   ? &st->failed
-           : strcmp(final, "skipped") == 0  ? &st->skipped
-           : outcome == DEFERRED            ? &st->deferred
-                                            : &st->retried))++;
+        (*(!*final                         ? &st->lost
+           : strcmp(final, "sent") == 0    ? &st->sent
+           : strcmp(final, "failed") == 0  ? &st->failed
+           : strcmp(final, "skipped") == 0 ? &st->skipped
+           : outcome == DEFERRED           ? &st->deferred
+                                           : &st->retried))++;
     json_decref(d.config);
     json_decref(d.payload);
     PQclear(res);

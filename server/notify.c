@@ -58,7 +58,8 @@ static void rule_change(struct http_request *req, const char *action, const char
         srv_audit_request(req, &who, action, id ? id : "notification_rule", NULL);
         return;
     }
-    if (req->method != HTTP_METHOD_DELETE && srv_read_json_body(req, req->method == HTTP_METHOD_PATCH, &body) < 0) {
+    if (req->method != HTTP_METHOD_DELETE &&
+        srv_read_json_body(req, req->method == HTTP_METHOD_PATCH, &body) < 0) {
         srv_audit_request(req, &who, action, id ? id : "notification_rule", NULL);
         return;
     }

@@ -61,7 +61,8 @@ MON_BEGIN_DECLS
  * is encrypted with key (MON_EKEY when key is NULL). actor (may be NULL:
  * the system) supplies the user fields of the audit row written for the
  * change, success or failure; its action, target, parameters and result are
- * ignored. *out (may be NULL) receives the stored rule as JSON (free with
+ * ignored; a refused change (bad JSON, unknown id...) is audited too, as a
+ * failure. *out (may be NULL) receives the stored rule as JSON (free with
  * mon_free()). MON_EINVAL naming the field ("webhook.url", "events[1]"),
  * MON_EEXISTS for a taken name, MON_ENOTFOUND for an unknown endpoint_id,
  * MON_ECONN, MON_EDB.
@@ -76,8 +77,8 @@ MON_EXTERN int mon_notify_rule_create(char **out, mon_store *store, const mon_se
  * new block is complete. Audited like create. MON_ENOTFOUND for an unknown
  * id; other errors as create.
  */
-MON_EXTERN int mon_notify_rule_update(char **out, mon_store *store, const mon_secret_key *key,
-                                      const char *id, const char *changes_json, const mon_audit_entry *actor);
+MON_EXTERN int mon_notify_rule_update(char **out, mon_store *store, const mon_secret_key *key, const char *id,
+                                      const char *changes_json, const mon_audit_entry *actor);
 
 /**
  * Delete rule id and its outbox rows (pending notifications are dropped).
@@ -125,7 +126,10 @@ typedef struct mon_notify_options {
 /** Current version of mon_notify_options. */
 #define MON_NOTIFY_OPTIONS_VERSION 1
 /** Static initialiser of mon_notify_options with the defaults. */
-#define MON_NOTIFY_OPTIONS_INIT {MON_NOTIFY_OPTIONS_VERSION, NULL, 20, 30000, 10000, 3600000, 10}
+#define MON_NOTIFY_OPTIONS_INIT                                                                              \
+    {                                                                                                        \
+        MON_NOTIFY_OPTIONS_VERSION, NULL, 20, 30000, 10000, 3600000, 10                                      \
+    }
 
 /** Initialise options like MON_NOTIFY_OPTIONS_INIT. MON_EVERSION for an unknown version. */
 MON_EXTERN int mon_notify_options_init(mon_notify_options *opts, unsigned int version);
@@ -145,7 +149,10 @@ typedef struct mon_notify_stats {
 /** Current version of mon_notify_stats. */
 #define MON_NOTIFY_STATS_VERSION 1
 /** Static initialiser of mon_notify_stats (all zero). */
-#define MON_NOTIFY_STATS_INIT {MON_NOTIFY_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0}
+#define MON_NOTIFY_STATS_INIT                                                                                \
+    {                                                                                                        \
+        MON_NOTIFY_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0                                                        \
+    }
 
 /** A dispatcher (opaque). */
 typedef struct mon_notifier mon_notifier;

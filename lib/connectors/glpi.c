@@ -404,7 +404,8 @@ static const struct mon__env_field env[] = {
 };
 
 const struct mon__builtin mon__connector_glpi = {
-    {MON_CONNECTOR_TYPE_VERSION, "GLPI", "GLPI service desk: create, follow up, solve, list and search tickets",
-     credential_fields, actions, sizeof(actions) / sizeof(actions[0]), validate, test, run, NULL},
+    {MON_CONNECTOR_TYPE_VERSION, "GLPI",
+     "GLPI service desk: create, follow up, solve, list and search tickets", credential_fields, actions,
+     sizeof(actions) / sizeof(actions[0]), validate, test, run, NULL},
     env,
 };

@@ -474,7 +474,8 @@ static const struct mon__env_field env[] = {
 };
 
 const struct mon__builtin mon__connector_jira = {
-    {MON_CONNECTOR_TYPE_VERSION, "JIRA", "Jira Cloud / Data Center: incidents, comments, transitions, active sprint, JQL search",
+    {MON_CONNECTOR_TYPE_VERSION, "JIRA",
+     "Jira Cloud / Data Center: incidents, comments, transitions, active sprint, JQL search",
      credential_fields, actions, sizeof(actions) / sizeof(actions[0]), validate, test, run, NULL},
     env,
 };

@@ -138,7 +138,8 @@ static int outbox_list(int argc, char **argv)
                                             {"limit", required_argument, NULL, 'l'},
                                             {"json", no_argument, NULL, 'j'},
                                             {NULL, 0, NULL, 0}};
-    static const char *const headers[] = {"ID", "EVENT", "RULE", "STATUS", "ATTEMPTS", "TICKET", "LAST ERROR"};
+    static const char *const headers[] = {"ID",       "EVENT",  "RULE",      "STATUS",
+                                          "ATTEMPTS", "TICKET", "LAST ERROR"};
     const char *status = NULL, *incident = NULL;
     mon_store *store = NULL;
     char *text = NULL;

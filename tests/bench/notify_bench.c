@@ -73,7 +73,8 @@ static void *receive(void *arg)
                 break;
         }
         if (body >= 0) {
-            static const char reply[] = "HTTP/1.1 204 No Content\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+            static const char reply[] =
+                "HTTP/1.1 204 No Content\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
             if (write(fd, reply, sizeof(reply) - 1) < 0)
                 perror("notify_bench: write");
         }
@@ -93,8 +94,8 @@ static int start_receiver(void)
     memset(&addr, 0, sizeof(addr));
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (listener < 0 || bind(listener, (struct sockaddr *)&addr, sizeof(addr)) != 0 || listen(listener, 1024) != 0 ||
-        getsockname(listener, (struct sockaddr *)&addr, &len) != 0) {
+    if (listener < 0 || bind(listener, (struct sockaddr *)&addr, sizeof(addr)) != 0 ||
+        listen(listener, 1024) != 0 || getsockname(listener, (struct sockaddr *)&addr, &len) != 0) {
         perror("notify_bench: receiver");
         exit(1);
     }
@@ -111,16 +112,17 @@ static double record_events(PGconn *conn, int n)
     char text[1024];
     double t0;
     sql(conn, "DELETE FROM incidents");
-    snprintf(text, sizeof(text),
-             "WITH i AS (INSERT INTO incidents (endpoint_id, kind, started_at, first_error, failed_checks,"
-             " last_status) SELECT id, 'down', now(), 'connection refused', 1, 'DOWN' FROM endpoints"
-             " ORDER BY name LIMIT %d RETURNING *)"
-             " INSERT INTO incident_events (incident_id, endpoint_id, kind, payload) SELECT i.id, i.endpoint_id,"
-             " 'opened', jsonb_build_object('endpoint', jsonb_build_object('id', e.id, 'name', e.name, 'url',"
-             " e.url, 'type', e.type), 'incident', jsonb_build_object('id', i.id, 'kind', i.kind, 'started_at',"
-             " i.started_at, 'first_error', i.first_error, 'failed_checks', i.failed_checks))"
-             " FROM i JOIN endpoints e ON e.id = i.endpoint_id",
-             n);
+    snprintf(
+        text, sizeof(text),
+        "WITH i AS (INSERT INTO incidents (endpoint_id, kind, started_at, first_error, failed_checks,"
+        " last_status) SELECT id, 'down', now(), 'connection refused', 1, 'DOWN' FROM endpoints"
+        " ORDER BY name LIMIT %d RETURNING *)"
+        " INSERT INTO incident_events (incident_id, endpoint_id, kind, payload) SELECT i.id, i.endpoint_id,"
+        " 'opened', jsonb_build_object('endpoint', jsonb_build_object('id', e.id, 'name', e.name, 'url',"
+        " e.url, 'type', e.type), 'incident', jsonb_build_object('id', i.id, 'kind', i.kind, 'started_at',"
+        " i.started_at, 'first_error', i.first_error, 'failed_checks', i.failed_checks))"
+        " FROM i JOIN endpoints e ON e.id = i.endpoint_id",
+        n);
     t0 = now();
     sql(conn, text);
     return now() - t0;

@@ -195,8 +195,8 @@ START_TEST(jira_comment_and_transition_by_name_or_status)
     mon_free(result);
     result = NULL;
     /* "Done" is the status the "Resolve" transition leads to. */
-    ck_assert_int_eq(kit_run(&result, "JIRA", "transition_issue", "{\"key\":\"OPS-24\",\"transition\":\"done\"}"),
-                     MON_OK);
+    ck_assert_int_eq(
+        kit_run(&result, "JIRA", "transition_issue", "{\"key\":\"OPS-24\",\"transition\":\"done\"}"), MON_OK);
     ck_assert_str_eq(result, "{\"key\":\"OPS-24\",\"transition\":\"done\",\"transition_id\":\"31\"}");
     mon_free(result);
     result = NULL;

@@ -149,14 +149,15 @@ static char *make_endpoint(const char *name, const char *type)
 static void incident_event(const char *change, const char *kind)
 {
     char sql[2048];
-    snprintf(sql, sizeof(sql),
-             "WITH i AS (%s RETURNING *) INSERT INTO incident_events (incident_id, endpoint_id, kind, payload)"
-             " SELECT i.id, i.endpoint_id, '%s', jsonb_build_object('endpoint', jsonb_build_object('id', e.id,"
-             " 'name', e.name, 'url', e.url, 'type', e.type), 'incident', jsonb_build_object('id', i.id, 'kind',"
-             " i.kind, 'started_at', i.started_at, 'resolved_at', i.resolved_at, 'first_error', i.first_error,"
-             " 'failed_checks', i.failed_checks, 'last_status', i.last_status))"
-             " FROM i JOIN endpoints e ON e.id = i.endpoint_id",
-             change, kind);
+    snprintf(
+        sql, sizeof(sql),
+        "WITH i AS (%s RETURNING *) INSERT INTO incident_events (incident_id, endpoint_id, kind, payload)"
+        " SELECT i.id, i.endpoint_id, '%s', jsonb_build_object('endpoint', jsonb_build_object('id', e.id,"
+        " 'name', e.name, 'url', e.url, 'type', e.type), 'incident', jsonb_build_object('id', i.id, 'kind',"
+        " i.kind, 'started_at', i.started_at, 'resolved_at', i.resolved_at, 'first_error', i.first_error,"
+        " 'failed_checks', i.failed_checks, 'last_status', i.last_status))"
+        " FROM i JOIN endpoints e ON e.id = i.endpoint_id",
+        change, kind);
     pgtest_exec(t.db_url, sql);
 }
 
@@ -197,10 +198,11 @@ static char *rule(const char *json)
 static char *webhook_rule_json(const char *name, const char *secret, const char *extra)
 {
     static char json[1024];
-    snprintf(json, sizeof(json),
-             "{\"name\":\"%s\",\"channel\":\"webhook\",\"webhook\":{\"url\":\"%s/hooks/ops\",\"timeout_ms\":1000,"
-             "\"secret\":\"%s\"}%s}",
-             name, t.hook_url, secret, extra ? extra : "");
+    snprintf(
+        json, sizeof(json),
+        "{\"name\":\"%s\",\"channel\":\"webhook\",\"webhook\":{\"url\":\"%s/hooks/ops\",\"timeout_ms\":1000,"
+        "\"secret\":\"%s\"}%s}",
+        name, t.hook_url, secret, extra ? extra : "");
     return json;
 }
 
@@ -270,7 +272,8 @@ static void suite_start(void)
     ck_assert_int_eq(mon_secret_key_from_hex(&t.key, KEY_HEX), MON_OK);
     ck_assert_int_eq(mon_connectors_new(&t.reg, t.store, t.key), MON_OK);
     configure("JIRA", &t.jira,
-              "{\"deployment\":\"cloud\",\"email\":\"ops@example.com\",\"project_key\":\"OPS\",\"timeout_ms\":2000}",
+              "{\"deployment\":\"cloud\",\"email\":\"ops@example.com\",\"project_key\":\"OPS\",\"timeout_"
+              "ms\":2000}",
               "{\"api_token\":\"" JIRA_TOKEN "\"}");
     configure("GLPI", &t.glpi, "{\"timeout_ms\":2000}",
               "{\"user_token\":\"" GLPI_TOKEN "\",\"app_token\":\"" GLPI_APP "\"}");
@@ -340,27 +343,33 @@ START_TEST(rule_errors_name_the_field)
     assert_rule_error("{\"name\":\"x\",\"channel\":\"jira\",\"events\":[]}", MON_EINVAL, "events");
     assert_rule_error("{\"name\":\"x\",\"channel\":\"jira\",\"endpoint_type\":\"FTP\"}", MON_EINVAL,
                       "endpoint_type");
-    assert_rule_error("{\"name\":\"x\",\"channel\":\"jira\",\"endpoint_id\":\"nope\"}", MON_EINVAL, "endpoint_id");
-    assert_rule_error("{\"name\":\"x\",\"channel\":\"jira\",\"endpoint_id\":\"00000000-0000-0000-0000-000000000001\"}",
-                      MON_ENOTFOUND, "endpoint_id");
-    snprintf(json, sizeof(json), "{\"name\":\"x\",\"channel\":\"jira\",\"endpoint_id\":\"%s\",\"endpoint_type\":\"APIM\"}",
-             ep);
+    assert_rule_error("{\"name\":\"x\",\"channel\":\"jira\",\"endpoint_id\":\"nope\"}", MON_EINVAL,
+                      "endpoint_id");
+    assert_rule_error(
+        "{\"name\":\"x\",\"channel\":\"jira\",\"endpoint_id\":\"00000000-0000-0000-0000-000000000001\"}",
+        MON_ENOTFOUND, "endpoint_id");
+    snprintf(json, sizeof(json),
+             "{\"name\":\"x\",\"channel\":\"jira\",\"endpoint_id\":\"%s\",\"endpoint_type\":\"APIM\"}", ep);
     assert_rule_error(json, MON_EINVAL, "endpoint_type");
     assert_rule_error("{\"name\":\"x\",\"channel\":\"jira\",\"glpi\":{}}", MON_EINVAL, "glpi");
     assert_rule_error("{\"name\":\"x\",\"channel\":\"jira\",\"jira\":{\"labels\":[\"a b\"]}}", MON_EINVAL,
                       "jira.labels");
-    assert_rule_error("{\"name\":\"x\",\"channel\":\"glpi\",\"glpi\":{\"urgency\":9}}", MON_EINVAL, "glpi.urgency");
+    assert_rule_error("{\"name\":\"x\",\"channel\":\"glpi\",\"glpi\":{\"urgency\":9}}", MON_EINVAL,
+                      "glpi.urgency");
     assert_rule_error("{\"name\":\"x\",\"channel\":\"webhook\"}", MON_EINVAL, "webhook");
-    assert_rule_error("{\"name\":\"x\",\"channel\":\"webhook\",\"webhook\":{\"url\":\"ftp://h/x\",\"secret\":\""
-                      HOOK_SECRET "\"}}",
-                      MON_EINVAL, "webhook.url");
-    assert_rule_error("{\"name\":\"x\",\"channel\":\"webhook\",\"webhook\":{\"url\":\"http://h/x\"}}", MON_EINVAL,
-                      "webhook.secret");
-    assert_rule_error("{\"name\":\"x\",\"channel\":\"webhook\",\"webhook\":{\"url\":\"http://h/x\",\"secret\":\"short\"}}",
+    assert_rule_error(
+        "{\"name\":\"x\",\"channel\":\"webhook\",\"webhook\":{\"url\":\"ftp://h/x\",\"secret\":\"" HOOK_SECRET
+        "\"}}",
+        MON_EINVAL, "webhook.url");
+    assert_rule_error("{\"name\":\"x\",\"channel\":\"webhook\",\"webhook\":{\"url\":\"http://h/x\"}}",
                       MON_EINVAL, "webhook.secret");
-    assert_rule_error("{\"name\":\"x\",\"channel\":\"webhook\",\"webhook\":{\"url\":\"http://h/x\",\"timeout_ms\":5,"
-                      "\"secret\":\"" HOOK_SECRET "\"}}",
-                      MON_EINVAL, "webhook.timeout_ms");
+    assert_rule_error(
+        "{\"name\":\"x\",\"channel\":\"webhook\",\"webhook\":{\"url\":\"http://h/x\",\"secret\":\"short\"}}",
+        MON_EINVAL, "webhook.secret");
+    assert_rule_error(
+        "{\"name\":\"x\",\"channel\":\"webhook\",\"webhook\":{\"url\":\"http://h/x\",\"timeout_ms\":5,"
+        "\"secret\":\"" HOOK_SECRET "\"}}",
+        MON_EINVAL, "webhook.timeout_ms");
     free(rule("{\"name\":\"dup\",\"channel\":\"jira\"}"));
     assert_rule_error("{\"name\":\"dup\",\"channel\":\"glpi\"}", MON_EEXISTS, "name");
     free(ep);
@@ -369,9 +378,11 @@ END_TEST
 
 START_TEST(rule_crud_keeps_the_secret_write_only_and_is_audited)
 {
-    char *id = rule(webhook_rule_json("ops hook", HOOK_SECRET, ",\"events\":[\"opened\"],\"endpoint_type\":\"APIM\""));
+    char *id = rule(
+        webhook_rule_json("ops hook", HOOK_SECRET, ",\"events\":[\"opened\"],\"endpoint_type\":\"APIM\""));
     char *out = NULL, *stored;
-    long long audits = pgtest_query_ll(t.db_url, "SELECT count(*) FROM action_logs WHERE action LIKE 'notification_rule.%'");
+    long long audits =
+        pgtest_query_ll(t.db_url, "SELECT count(*) FROM action_logs WHERE action LIKE 'notification_rule.%'");
 
     ck_assert_int_eq(mon_notify_rule_get_json(&out, t.store, id), MON_OK);
     assert_clean(out);
@@ -386,7 +397,8 @@ START_TEST(rule_crud_keeps_the_secret_write_only_and_is_audited)
     free(stored);
 
     /* Change the timeout only: the secret stays. */
-    ck_assert_msg(mon_notify_rule_update(&out, t.store, t.key, id, "{\"webhook\":{\"timeout_ms\":2500},\"enabled\":false}",
+    ck_assert_msg(mon_notify_rule_update(&out, t.store, t.key, id,
+                                         "{\"webhook\":{\"timeout_ms\":2500},\"enabled\":false}",
                                          NULL) == MON_OK,
                   "%s", mon_error_last());
     ck_assert_ptr_nonnull(strstr(out, "\"timeout_ms\":2500"));
@@ -394,12 +406,15 @@ START_TEST(rule_crud_keeps_the_secret_write_only_and_is_audited)
     ck_assert_ptr_nonnull(strstr(out, "\"enabled\":false"));
     mon_free(out);
     /* Switching to Jira drops the webhook block and the secret. */
-    ck_assert_int_eq(mon_notify_rule_update(&out, t.store, t.key, id, "{\"channel\":\"jira\"}", NULL), MON_OK);
+    ck_assert_int_eq(mon_notify_rule_update(&out, t.store, t.key, id, "{\"channel\":\"jira\"}", NULL),
+                     MON_OK);
     ck_assert_ptr_null(strstr(out, "webhook"));
     ck_assert_ptr_nonnull(strstr(out, "\"resolve_transition\":\"Done\""));
     mon_free(out);
-    ck_assert_int_eq(sql_ll("SELECT count(*) FROM notification_rules WHERE id = '%s' AND secret IS NULL", id), 1);
-    ck_assert_int_eq(mon_notify_rule_update(&out, t.store, t.key, id, "{\"channel\":\"webhook\"}", NULL), MON_EINVAL);
+    ck_assert_int_eq(sql_ll("SELECT count(*) FROM notification_rules WHERE id = '%s' AND secret IS NULL", id),
+                     1);
+    ck_assert_int_eq(mon_notify_rule_update(&out, t.store, t.key, id, "{\"channel\":\"webhook\"}", NULL),
+                     MON_EINVAL);
     ck_assert_str_eq(mon_error_field(), "webhook");
 
     ck_assert_int_eq(mon_notify_rule_list_json(&out, t.store), MON_OK);
@@ -408,12 +423,17 @@ START_TEST(rule_crud_keeps_the_secret_write_only_and_is_audited)
     ck_assert_int_eq(mon_notify_rule_delete(t.store, id, NULL), MON_OK);
     ck_assert_int_eq(mon_notify_rule_delete(t.store, id, NULL), MON_ENOTFOUND);
     ck_assert_int_eq(mon_notify_rule_get_json(&out, t.store, id), MON_ENOTFOUND);
+    ck_assert_int_eq(mon_notify_rule_update(&out, t.store, t.key, id, "{}", NULL), MON_ENOTFOUND);
+    ck_assert_int_eq(mon_notify_rule_update(&out, t.store, t.key, "nope", "[", NULL), MON_EINVAL);
+    ck_assert_int_eq(mon_notify_rule_delete(t.store, "nope", NULL), MON_ENOTFOUND);
 
-    /* 3 updates (one refused) and 2 deletes (one refused) since the create: every one in the audit log. */
-    ck_assert_int_eq(pgtest_query_ll(t.db_url, "SELECT count(*) FROM action_logs WHERE action LIKE 'notification_rule.%'"),
-                     audits + 5);
-    stored = pgtest_query_value(t.db_url, "SELECT string_agg(parameters::text || coalesce(error_message, ''), ' ')"
-                                          " FROM action_logs");
+    /* 5 updates (3 refused) and 3 deletes (2 refused) since the create: every one in the audit log. */
+    ck_assert_int_eq(
+        pgtest_query_ll(t.db_url, "SELECT count(*) FROM action_logs WHERE action LIKE 'notification_rule.%'"),
+        audits + 8);
+    stored =
+        pgtest_query_value(t.db_url, "SELECT string_agg(parameters::text || coalesce(error_message, ''), ' ')"
+                                     " FROM action_logs");
     assert_clean(stored);
     free(stored);
     free(id);
@@ -461,10 +481,11 @@ START_TEST(opened_incident_sends_one_signed_webhook_and_one_jira_issue)
     ck_assert_ptr_nonnull(strstr(refs, jira));
     ck_assert_ptr_nonnull(strstr(refs, "\"system\": \"jira\""));
     free(refs);
-    ck_assert_int_eq(sql_ll("SELECT count(*) FROM notification_outbox WHERE rule_id = '%s' AND status = 'sent'"
-                            " AND ticket_key = 'OPS-24' AND attempts = 1",
-                            jira),
-                     1);
+    ck_assert_int_eq(
+        sql_ll("SELECT count(*) FROM notification_outbox WHERE rule_id = '%s' AND status = 'sent'"
+               " AND ticket_key = 'OPS-24' AND attempts = 1",
+               jira),
+        1);
     ck_assert_int_eq(pgtest_query_ll(t.db_url, "SELECT count(*) FROM action_logs WHERE action ="
                                                " 'notification.ticket.open' AND result = 'SUCCESS'"),
                      1);
@@ -533,14 +554,16 @@ START_TEST(rules_match_their_scope_and_events)
     ck_assert_int_eq(outbox("true"), 1);
     ck_assert_int_eq(sql_ll("SELECT count(*) FROM notification_outbox WHERE rule_id = '%s'", one), 1);
     recover(api);
-    ck_assert_int_eq(sql_ll("SELECT count(*) FROM notification_outbox WHERE rule_id = '%s'", resolved_only), 1);
+    ck_assert_int_eq(sql_ll("SELECT count(*) FROM notification_outbox WHERE rule_id = '%s'", resolved_only),
+                     1);
     ck_assert_int_eq(sql_ll("SELECT count(*) FROM notification_outbox WHERE rule_id = '%s'", talend), 0);
     /* A resolve whose rule never opened a ticket has nothing to close. */
     ck_assert_int_eq(dispatch(t.notifier).skipped, 1);
-    ck_assert_int_eq(sql_ll("SELECT count(*) FROM notification_outbox WHERE rule_id = '%s' AND status = 'skipped'"
-                            " AND last_error LIKE 'no ticket%%'",
-                            resolved_only),
-                     1);
+    ck_assert_int_eq(
+        sql_ll("SELECT count(*) FROM notification_outbox WHERE rule_id = '%s' AND status = 'skipped'"
+               " AND last_error LIKE 'no ticket%%'",
+               resolved_only),
+        1);
     free(one);
     free(talend);
     free(resolved_only);
@@ -635,8 +658,9 @@ START_TEST(receiver_down_is_retried_with_backoff_and_delivered_when_back)
     ck_assert_int_eq(dispatch(t.notifier).claimed, 0);
     usleep(250 * 1000);
     ck_assert_int_eq(dispatch(t.notifier).retried, 1);
-    wait_s = (double)pgtest_query_ll(t.db_url, "SELECT (extract(epoch FROM next_attempt_at - now()) * 1000)::bigint"
-                                               " FROM notification_outbox");
+    wait_s = (double)pgtest_query_ll(t.db_url,
+                                     "SELECT (extract(epoch FROM next_attempt_at - now()) * 1000)::bigint"
+                                     " FROM notification_outbox");
     ck_assert_msg(wait_s > 250 && wait_s <= 400, "second backoff %.0f ms", wait_s);
     control(&t.hook, "{\"down\":false}");
     usleep(450 * 1000);
@@ -795,8 +819,8 @@ START_TEST(engine_flapping_ten_times_notifies_once)
         check_result(ep, "UP");
     }
     ck_assert_int_eq(sql_ll("SELECT count(*) FROM incidents WHERE endpoint_id = '%s'", ep), 1);
-    ck_assert_int_eq(sql_ll("SELECT count(*) FROM incidents WHERE endpoint_id = '%s' AND kind = 'flapping'", ep),
-                     1);
+    ck_assert_int_eq(
+        sql_ll("SELECT count(*) FROM incidents WHERE endpoint_id = '%s' AND kind = 'flapping'", ep), 1);
     ck_assert_int_eq(outbox("true"), 1);
     ck_assert_int_eq(dispatch(t.notifier).sent, 1);
     ck_assert_int_eq(dispatch(t.notifier).claimed, 0);
@@ -836,8 +860,9 @@ START_TEST(key_rotation_re_encrypts_webhook_secrets)
     int rotated = 0;
 
     free(rule(webhook_rule_json("hook", HOOK_SECRET, NULL)));
-    ck_assert_int_eq(mon_secret_key_from_hex(&next, "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100"),
-                     MON_OK);
+    ck_assert_int_eq(
+        mon_secret_key_from_hex(&next, "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100"),
+        MON_OK);
     ck_assert_msg(mon_secret_rotate(t.store, t.key, next, &rotated) == MON_OK, "%s", mon_error_last());
     ck_assert_int_ge(rotated, 1);
     t.key = next; /* the notifier below reads the secret with the new key */
