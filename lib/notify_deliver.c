@@ -516,6 +516,21 @@ static int open_pending(int *pending, mon_notifier *n, const struct delivery *d)
     return MON_OK;
 }
 
+/* A resolve goes out after its open: per incident and rule, a receiver sees them in order. */
+static enum outcome webhook_in_order(mon_notifier *n, struct delivery *d)
+{
+    int pending = 0, rc;
+    if (strcmp(d->kind, "resolved") == 0 && (rc = open_pending(&pending, n, d)) != MON_OK) {
+        set_error(d, rc, mon_error_last());
+        return RETRY;
+    }
+    if (pending) {
+        snprintf(d->error, sizeof(d->error), "waiting for the opened notification to be delivered");
+        return DEFERRED;
+    }
+    return deliver_webhook(n, d);
+}
+
 /* Comment (Jira) or follow up (GLPI), then transition (Jira) or solve (GLPI). */
 static enum outcome close_ticket(mon_notifier *n, struct delivery *d)
 {
@@ -617,7 +632,7 @@ static int dispatch_one(mon_notify_stats *st, mon_notifier *n, const struct mon_
         set_error(&d, MON_EPROTO, "unreadable rule configuration or event payload");
         outcome = FAILED;
     } else if (strcmp(d.channel, "webhook") == 0) {
-        outcome = deliver_webhook(n, &d);
+        outcome = webhook_in_order(n, &d);
     } else {
         outcome = strcmp(d.kind, "opened") == 0 ? open_ticket(n, &d) : close_ticket(n, &d);
     }

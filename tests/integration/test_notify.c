@@ -701,6 +701,32 @@ START_TEST(failing_receiver_is_marked_failed_after_the_last_attempt)
 }
 END_TEST
 
+START_TEST(webhook_resolve_is_delivered_after_its_open)
+{
+    char *ep = make_endpoint("ordered", "APIM");
+    char *log;
+    mon_notify_stats st;
+    free(rule(webhook_rule_json("hook", HOOK_SECRET, NULL)));
+    control(&t.hook, "{\"mode\":\"fail\",\"status\":503}");
+    go_down(ep);
+    recover(ep);
+    st = dispatch(t.notifier);
+    ck_assert_int_eq(st.retried, 1);
+    ck_assert_int_eq(st.deferred, 1);
+    ck_assert_int_eq(outbox("event_kind = 'resolved' AND attempts = 0 AND last_error LIKE 'waiting%'"), 1);
+    control(&t.hook, "{\"mode\":\"normal\",\"clear\":true}");
+    usleep(450 * 1000);
+    ck_assert_int_eq(dispatch(t.notifier).sent, 2);
+    log = stub_log(&t.hook);
+    ck_assert_int_eq(count(log, "\"event\": \"resolved\""), 1);
+    ck_assert_ptr_nonnull(strstr(log, "\"event\": \"opened\""));
+    ck_assert_msg(strstr(log, "\"event\": \"opened\"") < strstr(log, "\"event\": \"resolved\""),
+                  "resolved received before opened: %s", log);
+    free(log);
+    free(ep);
+}
+END_TEST
+
 START_TEST(hanging_receiver_times_out_and_is_retried)
 {
     char *ep = make_endpoint("slow", "APIM");
@@ -920,6 +946,7 @@ int main(void)
     tcase_add_test(tc, two_dispatchers_deliver_each_notification_once);
     tcase_add_test(tc, receiver_down_is_retried_with_backoff_and_delivered_when_back);
     tcase_add_test(tc, failing_receiver_is_marked_failed_after_the_last_attempt);
+    tcase_add_test(tc, webhook_resolve_is_delivered_after_its_open);
     tcase_add_test(tc, hanging_receiver_times_out_and_is_retried);
     tcase_add_test(tc, dispatcher_dying_after_its_claim_is_replaced_after_the_lease);
     tcase_add_test(tc, wrong_secret_is_detected_by_the_receiver);
