@@ -106,16 +106,6 @@ static json_t *type_entry(json_t *types, const char *name)
     return NULL;
 }
 
-/* A connector's configuration as the API shows it: the library's object,
- * plus whether a row exists and which credential fields the type accepts. */
-static void decorate(json_t *item, json_t *types)
-{
-    json_t *t = type_entry(types, text_of(json_object_get(item, "name")));
-
-    json_object_set_new(item, "configured", json_boolean(!json_is_null(json_object_get(item, "created_at"))));
-    json_object_set(item, "credential_fields", t ? json_object_get(t, "credential_fields") : json_array());
-}
-
 /* Parse the library's JSON text (from mon_connector_*_json) and free it. */
 static json_t *take_json(char *text)
 {
@@ -123,6 +113,23 @@ static json_t *take_json(char *text)
 
     mon_free(text);
     return value;
+}
+
+/* A connector's configuration as the API shows it: the library's object,
+ * plus whether a row exists, which credential fields the type accepts and
+ * which of them are set (null when the stored credentials cannot be read:
+ * no key, or another key). */
+static void decorate(json_t *item, json_t *types, mon_connectors *reg)
+{
+    const char *name = text_of(json_object_get(item, "name"));
+    json_t *t = type_entry(types, name), *set = NULL;
+    char *text = NULL;
+
+    json_object_set_new(item, "configured", json_boolean(!json_is_null(json_object_get(item, "created_at"))));
+    json_object_set(item, "credential_fields", t ? json_object_get(t, "credential_fields") : json_array());
+    if (mon_connector_credentials_set_json(&text, reg, name) == MON_OK)
+        set = take_json(text);
+    json_object_set_new(item, "credential_fields_set", set ? set : json_null());
 }
 
 /* Reply with name's configuration (200); on failure reply the error. */
@@ -146,7 +153,7 @@ static void reply_connector(struct http_request *req, mon_connectors *reg, const
         srv_reply_error(req, 500, "internal", NULL, "out of memory");
         return;
     }
-    decorate(item, types);
+    decorate(item, types, reg);
     json_decref(types);
     srv_reply_value(req, 200, item);
 }
@@ -171,7 +178,7 @@ int page_connectors(struct http_request *req)
     size_t i;
     int rc;
 
-    if (srv_auth_require(req, SRV_PERM_READ, &who) < 0 || !(reg = worker_registry(req, NULL)))
+    if (srv_auth_require(req, SRV_PERM_READ, &who) < 0 || !(reg = worker_registry(req, srv_connectors_key())))
         return KORE_RESULT_OK;
     if ((rc = mon_connector_list_json(&text, reg)) != MON_OK ||
         (rc = mon_connectors_types_json(&types_text, reg)) != MON_OK) {
@@ -180,7 +187,7 @@ int page_connectors(struct http_request *req)
     } else {
         items = take_json(text);
         types = take_json(types_text);
-        json_array_foreach(items, i, item) decorate(item, types);
+        json_array_foreach(items, i, item) decorate(item, types, reg);
         json_decref(types);
         srv_reply_value(req, 200, items ? json_pack("{s:o}", "items", items) : NULL);
     }
@@ -384,7 +391,8 @@ int page_connector(struct http_request *req)
 
     path_names(req, type, action);
     if (req->method == HTTP_METHOD_GET) {
-        if (srv_auth_require(req, SRV_PERM_READ, &who) == 0 && (reg = worker_registry(req, NULL)) != NULL) {
+        if (srv_auth_require(req, SRV_PERM_READ, &who) == 0 &&
+            (reg = worker_registry(req, srv_connectors_key())) != NULL) {
             reply_connector(req, reg, type);
             mon_connectors_free(reg);
         }

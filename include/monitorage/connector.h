@@ -157,6 +157,17 @@ MON_EXTERN int mon_connectors_types_json(char **out, const mon_connectors *reg);
  */
 MON_EXTERN int mon_connector_get_json(char **out, mon_connectors *reg, const char *name);
 
+/**
+ * Which credential fields of a connector are set, as a JSON object mapping
+ * each field name the type accepts (credential_fields) to true or false,
+ * e.g. {"user_token":true,"app_token":false}; never a value. The stored
+ * credentials are decrypted into locked memory to look, then wiped.
+ * MON_ENOTFOUND for an unknown name, MON_EKEY when credentials are stored
+ * but the registry has no key, MON_EWRONGKEY / MON_ETAMPERED when they do
+ * not decrypt, MON_EDB. Free with mon_free().
+ */
+MON_EXTERN int mon_connector_credentials_set_json(char **out, mon_connectors *reg, const char *name);
+
 /** Every connector's configuration as a JSON array, in registration order. */
 MON_EXTERN int mon_connector_list_json(char **out, mon_connectors *reg);
 

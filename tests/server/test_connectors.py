@@ -91,6 +91,7 @@ class ConnectorsTest(harness.ServerTestCase):
         self.assertTrue(BUILTINS <= {c["name"] for c in data["items"]})
         for c in data["items"]:
             self.assertIn(c["credentials_set"], (True, False))
+            self.assertEqual(set(c["credential_fields_set"]), set(c["credential_fields"]))
             self.assertIn(c["configured"], (True, False))
             self.assertIsInstance(c["credential_fields"], list)
             self.assertNotIn("credentials", c)
@@ -117,6 +118,7 @@ class ConnectorsTest(harness.ServerTestCase):
         self.assertTrue(data["enabled"])
         self.assertEqual(data["options"], {"timeout_ms": 1500})
         self.assertEqual(data["credential_fields"], ["token"])
+        self.assertEqual(data["credential_fields_set"], {"token": True})
         code, _, raw = self.call("GET", "/api/v1/connectors/talend", token=self.reader())
         self.assertEqual(code, 200)
         self.assertNotIn(TOKEN, json.dumps(raw))
@@ -374,6 +376,7 @@ class ConnectorsWithoutKeyTest(harness.ServerTestCase):
                                   {"base_url": "https://api.github.com", "options": {"owner": "o"}}, self.token())
         self.assertEqual(code, 200, data)
         self.assertFalse(data["credentials_set"])
+        self.assertEqual(data["credential_fields_set"], {"token": False})
 
 
 if __name__ == "__main__":

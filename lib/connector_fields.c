@@ -1,0 +1,44 @@
+/* Which credential fields of a connector are set: decrypted to look, never
+ * returned. */
+#include "connector_priv.h"
+#include "error_priv.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+int mon_connector_credentials_set_json(char **out, mon_connectors *reg, const char *name)
+{
+    const struct mon__registered *rt;
+    const char *const *field;
+    struct mon__stored stored;
+    mon_secret_plain *plain = NULL;
+    struct mon__creds *creds = NULL;
+    json_t *set;
+    int rc = MON_OK;
+
+    if (!out || !reg)
+        return mon__error(MON_EINVAL, out ? "reg" : "out", "must not be NULL");
+    *out = NULL;
+    if (!(rt = mon__registry_find(reg, name)))
+        return mon__error(MON_ENOTFOUND, "connector", "no connector type named \"%.50s\"", name ? name : "");
+    if ((rc = mon__stored_load(&stored, reg, rt)) != MON_OK)
+        return rc;
+    if (stored.credentials && *stored.credentials) {
+        if (!reg->key)
+            rc = mon__error(MON_EKEY, "credentials", "stored encrypted but no encryption key was given");
+        else if ((rc = mon_secret_decrypt(&plain, reg->key, stored.credentials)) == MON_OK)
+            rc = mon__creds_parse(&creds, mon_secret_plain_data(plain), mon_secret_plain_size(plain));
+        mon_secret_plain_free(plain);
+    }
+    mon__stored_clear(&stored);
+    if (rc != MON_OK)
+        return rc;
+    set = json_object();
+    for (field = rt->type.credential_fields; set && field && *field; field++) {
+        const char *value = mon__creds_get(creds, *field);
+        json_object_set_new(set, *field, json_boolean(value && *value));
+    }
+    mon__creds_free(creds);
+    return mon__result(out, set);
+}
