@@ -159,7 +159,7 @@ static int unknown_keys(json_t *obj, const char *prefix, const char *const *know
 static int check_webhook_url(const char *url)
 {
     CURLU *h;
-    char *scheme = NULL, *host = NULL;
+    char *scheme = NULL, *host = NULL, *user = NULL;
     int rc = MON_OK;
 
     if (strlen(url) > URL_MAX_CHARS)
@@ -173,8 +173,12 @@ static int check_webhook_url(const char *url)
         rc = mon__error(MON_EINVAL, "webhook.url", "scheme must be http or https");
     else if (curl_url_get(h, CURLUPART_HOST, &host, 0) != CURLUE_OK || !host || !*host)
         rc = mon__error(MON_EINVAL, "webhook.url", "must have a host");
+    /* Rules are shown to readers: credentials belong in the secret, not in the URL. */
+    else if (curl_url_get(h, CURLUPART_USER, &user, 0) == CURLUE_OK)
+        rc = mon__error(MON_EINVAL, "webhook.url", "must not hold a user name or password");
     curl_free(scheme);
     curl_free(host);
+    curl_free(user);
     curl_url_cleanup(h);
     return rc;
 }
@@ -617,65 +621,65 @@ int mon_notify_outbox_json(char **out, mon_store *store, const char *status, con
                            size_t limit)
 {
     static const char *const statuses[] = {"pending", "sent", "failed", "skipped"};
-    static const char *const
-        sql = "SELECT coalesce(json_agg(t ORDER BY t.id DESC), '[]')::text FROM (SELECT o.id, o.event_id,"
-              " o.event_kind AS event, o.rule_id, r.name AS rule_name, r.channel, o.incident_id, "
-              "o.endpoint_id,"
-              " o.status, o.attempts, " TS("o.next_attempt_at") " AS next_attempt_at, " TS(
-                  "o.sent_at") " AS sent_at, o.response_status, o.ticket_key, o.last_error, " TS("o.created_"
-                                                                                                 "at") " AS "
-                                                                                                       "creat"
-                                                                                                       "ed_"
-                                                                                                       "at "
-                                                                                                       "FROM "
-                                                                                                       "notif"
-                                                                                                       "icati"
-                                                                                                       "on_"
-                                                                                                       "outbo"
-                                                                                                       "x o "
-                                                                                                       "JOIN "
-                                                                                                       "notif"
-                                                                                                       "icati"
-                                                                                                       "on_"
-                                                                                                       "rules"
-                                                                                                       " r "
-                                                                                                       "ON "
-                                                                                                       "r.id "
-                                                                                                       "= "
-                                                                                                       "o."
-                                                                                                       "rule_"
-                                                                                                       "id"
-                                                                                                       " WHER"
-                                                                                                       "E "
-                                                                                                       "($1::"
-                                                                                                       "text "
-                                                                                                       "IS "
-                                                                                                       "NULL "
-                                                                                                       "OR "
-                                                                                                       "o."
-                                                                                                       "statu"
-                                                                                                       "s = "
-                                                                                                       "$1) "
-                                                                                                       "AND "
-                                                                                                       "($2::"
-                                                                                                       "uuid "
-                                                                                                       "IS "
-                                                                                                       "NULL "
-                                                                                                       "OR "
-                                                                                                       "o."
-                                                                                                       "incid"
-                                                                                                       "ent_"
-                                                                                                       "id = "
-                                                                                                       "$2::"
-                                                                                                       "uuid)"
-                                                                                                       " ORDE"
-                                                                                                       "R BY "
-                                                                                                       "o.id "
-                                                                                                       "DESC "
-                                                                                                       "LIMIT"
-                                                                                                       " $3::"
-                                                                                                       "int) "
-                                                                                                       "t";
+    static const char *const sql =
+        "SELECT coalesce(json_agg(t ORDER BY t.id DESC), '[]')::text FROM (SELECT o.id, o.event_id,"
+        " o.event_kind AS event, o.rule_id, r.name AS rule_name, r.channel, o.incident_id, "
+        "o.endpoint_id,"
+        " o.status, o.attempts, " TS("o.next_attempt_at") " AS next_attempt_at, " TS(
+            "o.sent_at") " AS sent_at, o.response_status, o.ticket_key, o.last_error, " TS("o.created_"
+                                                                                           "at") " AS "
+                                                                                                 "creat"
+                                                                                                 "ed_"
+                                                                                                 "at "
+                                                                                                 "FROM "
+                                                                                                 "notif"
+                                                                                                 "icati"
+                                                                                                 "on_"
+                                                                                                 "outbo"
+                                                                                                 "x o "
+                                                                                                 "JOIN "
+                                                                                                 "notif"
+                                                                                                 "icati"
+                                                                                                 "on_"
+                                                                                                 "rules"
+                                                                                                 " r "
+                                                                                                 "ON "
+                                                                                                 "r.id "
+                                                                                                 "= "
+                                                                                                 "o."
+                                                                                                 "rule_"
+                                                                                                 "id"
+                                                                                                 " WHER"
+                                                                                                 "E "
+                                                                                                 "($1::"
+                                                                                                 "text "
+                                                                                                 "IS "
+                                                                                                 "NULL "
+                                                                                                 "OR "
+                                                                                                 "o."
+                                                                                                 "statu"
+                                                                                                 "s = "
+                                                                                                 "$1) "
+                                                                                                 "AND "
+                                                                                                 "($2::"
+                                                                                                 "uuid "
+                                                                                                 "IS "
+                                                                                                 "NULL "
+                                                                                                 "OR "
+                                                                                                 "o."
+                                                                                                 "incid"
+                                                                                                 "ent_"
+                                                                                                 "id = "
+                                                                                                 "$2::"
+                                                                                                 "uuid)"
+                                                                                                 " ORDE"
+                                                                                                 "R BY "
+                                                                                                 "o.id "
+                                                                                                 "DESC "
+                                                                                                 "LIMIT"
+                                                                                                 " $3::"
+                                                                                                 "int) "
+                                                                                                 "t";
     char limit_text[24];
     const char *params[] = {status, incident_id, limit_text};
 

@@ -361,6 +361,9 @@ START_TEST(rule_errors_name_the_field)
         "{\"name\":\"x\",\"channel\":\"webhook\",\"webhook\":{\"url\":\"ftp://h/x\",\"secret\":\"" HOOK_SECRET
         "\"}}",
         MON_EINVAL, "webhook.url");
+    assert_rule_error("{\"name\":\"x\",\"channel\":\"webhook\",\"webhook\":{\"url\":\"http://u:p@h/x\","
+                      "\"secret\":\"" HOOK_SECRET "\"}}",
+                      MON_EINVAL, "webhook.url");
     assert_rule_error("{\"name\":\"x\",\"channel\":\"webhook\",\"webhook\":{\"url\":\"http://h/x\"}}",
                       MON_EINVAL, "webhook.secret");
     assert_rule_error(
