@@ -21,11 +21,13 @@ import unittest
 
 import harness
 import test_connectors as connector_suite
-from harness import SERVER_DIR, SOURCE_DIR, Server, ServerTestCase, Stub, die_with_parent, jwk_of, main, psql, sign
+from harness import (SERVER_DIR, SOURCE_DIR, Server, ServerTestCase, Stub, die_with_parent, jwk_of, main,
+                     psql, sign)
 
 CHECKD = os.path.join(SERVER_DIR, "monitorage-checkd")
 CTL = os.path.join(SERVER_DIR, "ctl", "monitoragectl")
 PG_PRIVATE = os.path.join(SOURCE_DIR, "scripts", "pg-private")
+FINISHED = "checked_at + latency_ms * interval '1 ms'"  # when a history row's check ended
 
 
 def figure(name, value):
@@ -34,7 +36,8 @@ def figure(name, value):
 
 def pg_bindir():
     try:
-        out = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True, check=True).stdout.strip()
+        out = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True,
+                             check=True).stdout.strip()
         if os.access(os.path.join(out, "pg_ctl"), os.X_OK):
             return out
     except (OSError, subprocess.CalledProcessError):
@@ -64,7 +67,7 @@ class Cluster:
         return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
 
     def kill(self):
-        """Every PostgreSQL process killed at once (SIGQUIT: no checkpoint, crash recovery at the next start)."""
+        """Every PostgreSQL process killed at once (no checkpoint: crash recovery at the next start)."""
         out = self.pg_ctl("stop", "-m", "immediate")
         assert out.returncode == 0, out.stderr
 
@@ -80,7 +83,8 @@ class Cluster:
         """A new database in the cluster with every migration applied; its URL."""
         psql(self.url, "CREATE DATABASE %s" % name)
         url = self.url.replace("/monitorage?", "/%s?" % name)
-        subprocess.run([CTL, "migrate"], env=dict(os.environ, DATABASE_URL=url), check=True, capture_output=True)
+        subprocess.run([CTL, "migrate"], env=dict(os.environ, DATABASE_URL=url), check=True,
+                       capture_output=True)
         return url
 
     def stop(self):
@@ -187,7 +191,8 @@ class Faults(ServerTestCase):
 
     def server_errors(self):
         """The lines of the server's log that report an error (for failure messages)."""
-        return "\n".join(line for line in self.server.output().splitlines() if "MON_E" in line or "rror" in line)
+        return "\n".join(line for line in self.server.output().splitlines()
+                         if "MON_E" in line or "rror" in line)
 
     # -- PostgreSQL killed during API writes ---------------------------------------------
     def test_api_writes_survive_a_postgres_kill(self):
@@ -270,8 +275,8 @@ class Faults(ServerTestCase):
             up = time.time()
             flushed = None
             while time.time() < up + 40:
-                if count(url, "SELECT count(*) FROM health_history WHERE checked_at + latency_ms * interval '1 ms'"
-                              " > to_timestamp(%f)" % killed) > 0:
+                if count(url, "SELECT count(*) FROM health_history WHERE %s > to_timestamp(%f)"
+                         % (FINISHED, killed)) > 0:
                     flushed = time.time()
                     break
                 time.sleep(0.1)
@@ -280,8 +285,8 @@ class Faults(ServerTestCase):
             code, stats, text = d.stop()
         self.assertEqual(code, 0, text)
         rows = count(url, "SELECT count(*) FROM health_history")
-        during = count(url, "SELECT count(*) FROM health_history WHERE checked_at + latency_ms * interval '1 ms'"
-                            " BETWEEN to_timestamp(%f) AND to_timestamp(%f)" % (killed, up))
+        during = count(url, "SELECT count(*) FROM health_history WHERE %s BETWEEN to_timestamp(%f) "
+                            "AND to_timestamp(%f)" % (FINISHED, killed, up))
         self.assertGreater(before, 0)
         self.assertIsNotNone(flushed, "the buffer was written after the restart")
         self.assertGreater(during, 5, "checks finished while the database was down")
@@ -306,8 +311,9 @@ class Faults(ServerTestCase):
         b = Checkd(url, "replica-b", MONITORAGE_LEASE_MARGIN_MS=8000)
         try:
             deadline = time.time() + 15
-            while time.time() < deadline and count(url, "SELECT count(*) FROM endpoint_schedule "
-                                                         "WHERE lease_owner = 'replica-a' AND lease_until > now()") < 3:
+            held_sql = ("SELECT count(*) FROM endpoint_schedule "
+                        "WHERE lease_owner = 'replica-a' AND lease_until > now()")
+            while time.time() < deadline and count(url, held_sql) < 3:
                 time.sleep(0.05)
             a.kill()
             killed = time.time()
@@ -326,7 +332,8 @@ class Faults(ServerTestCase):
                                % killed), 0)
         # ...and the survivor checked every one of them right after it expired.
         gaps = psql(url, "SELECT extract(epoch FROM min(h.checked_at) - d.lease_until) FROM dead d "
-                         "LEFT JOIN health_history h ON h.endpoint_id = d.endpoint_id AND h.checked_at >= d.lease_until "
+                         "LEFT JOIN health_history h "
+                         "ON h.endpoint_id = d.endpoint_id AND h.checked_at >= d.lease_until "
                          "GROUP BY d.endpoint_id, d.lease_until").split()
         self.assertEqual(len(gaps), held)
         self.assertNotIn("", gaps, "every endpoint of the dead replica checked after its lease")
@@ -381,7 +388,8 @@ class Faults(ServerTestCase):
             self.assertIn("JWKS fetch", server.output())
             figure("jwks hang: new kid refused after s", "%.2f" % took)
             figure("jwks hang: /health during the fetch answered after s (one worker)", "%.2f" % health[0][2])
-            figure("jwks down: cached kid accepted in s, new kid refused in s", "%.3f, %.3f" % (fast, refused))
+            figure("jwks down: cached kid accepted in s, new kid refused in s",
+                   "%.3f, %.3f" % (fast, refused))
         finally:
             server.stop()
             stub.stop()
@@ -438,7 +446,8 @@ class Faults(ServerTestCase):
         self.assertLess(slowest, 1.0, probes)
         figure("hanging connector: test + 2 actions (timeout 1.5 s) answered 504 after s, max",
                "%.2f" % max(t for _, _, t in results))
-        figure("hanging connector: reads during the hang, count / slowest s", "%d / %.3f" % (len(probes), slowest))
+        figure("hanging connector: reads during the hang, count / slowest s",
+               "%d / %.3f" % (len(probes), slowest))
 
     def test_hanging_check_target_times_out_and_the_server_stays_responsive(self):
         hangs = [self.create(name="hang-%d" % i, url=self.targets.url("/hang"), timeout=2000, retries=0)["id"]
@@ -458,7 +467,8 @@ class Faults(ServerTestCase):
         self.assertLess(slowest, 1.0, probes)
         figure("hanging target: check-now answered (timeout 2 s, 4 at once) after s, max",
                "%.2f" % max(t for _, _, t in results))
-        figure("hanging target: reads during the hang, count / slowest s", "%d / %.3f" % (len(probes), slowest))
+        figure("hanging target: reads during the hang, count / slowest s",
+               "%d / %.3f" % (len(probes), slowest))
 
 
 if __name__ == "__main__":

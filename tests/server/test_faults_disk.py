@@ -126,7 +126,8 @@ class DiskFull(ServerTestCase):
         self.assertEqual(rows, stats["written"])
         self.assertEqual(stats["written"], stats["checks"], text)
         faults.figure("disk full: filler MB", filler >> 20)
-        faults.figure("disk full: PostgreSQL stopped by itself", "yes (restarted after freeing)" if crashed else "no")
+        faults.figure("disk full: PostgreSQL stopped by itself",
+                      "yes (restarted after freeing)" if crashed else "no")
         faults.figure("disk full: writes accepted / refused (503) / lost", "%d / %d / %d"
                       % (len(accepted), len(refused), len(lost)))
         faults.figure("disk full: refusal codes", sorted({e for _, _, _, e in refused}))
