@@ -1,5 +1,6 @@
 /* Incidents (read) and their thresholds (incident_policies). The incidents
  * themselves are written by the database (migration 007). */
+#include "connectors/connectors_priv.h" /* mon__error_save(), mon__error_restore() */
 #include "error_priv.h"
 #include "incident_priv.h"
 #include "store_priv.h"
@@ -42,11 +43,14 @@ int mon__incident_audit(mon_store *store, const mon_audit_entry *actor, const ch
                         const char *parameters_json, int rc)
 {
     mon_audit_entry e = MON_AUDIT_ENTRY_INIT;
-    char error[1024] = "";
+    struct mon__saved_error saved;
+    char error[1400] = "";
     int arc;
 
-    if (rc != MON_OK)
+    if (rc != MON_OK) {
+        mon__error_save(&saved);
         snprintf(error, sizeof(error), "%s", mon_error_last());
+    }
     if (actor && actor->user_id && *actor->user_id) {
         e.user_id = actor->user_id;
         e.user_email = actor->user_email && *actor->user_email ? actor->user_email : actor->user_id;
@@ -63,12 +67,8 @@ int mon__incident_audit(mon_store *store, const mon_audit_entry *actor, const ch
     e.result = rc == MON_OK ? MON_AUDIT_SUCCESS : MON_AUDIT_FAILURE;
     e.error_message = rc == MON_OK ? NULL : error;
     arc = mon_audit_append(NULL, store, &e);
-    if (rc != MON_OK) {
-        /* The change's own error is what the caller must see, not the append's. */
-        mon__error(rc, NULL, "%s", error);
-        return rc;
-    }
-    return arc;
+    /* The change's own error (code, field, detail) is what the caller must see, not the append's. */
+    return rc != MON_OK ? mon__error_restore(&saved) : arc;
 }
 
 int mon__incident_text(char **out, const PGresult *res)

@@ -55,6 +55,13 @@ int page_connector_action(struct http_request *req);
 int page_notification_rules(struct http_request *req);
 int page_notification_rule(struct http_request *req);
 int page_notifications(struct http_request *req);
+int page_incidents(struct http_request *req);
+int page_incident(struct http_request *req);
+int page_endpoint_incidents(struct http_request *req);
+int page_incident_policy(struct http_request *req);
+int page_endpoint_incident_policy(struct http_request *req);
+int page_maintenance_windows(struct http_request *req);
+int page_maintenance_window(struct http_request *req);
 int page_not_found(struct http_request *req);
 
 /*

@@ -1,0 +1,167 @@
+/*
+ * Incidents (docs/incidents.md): GET /api/v1/incidents, /api/v1/incidents/{id},
+ * /api/v1/endpoints/{id}/incidents (reader role); the thresholds:
+ * /api/v1/incident-policy and /api/v1/endpoints/{id}/incident-policy (GET
+ * reader, PATCH admin). The library writes the audit row of every policy
+ * change it is asked for (incident_policy.set, with this caller as the
+ * actor); requests refused before reaching it are audited here.
+ */
+
+#include <kore/kore.h>
+#include <kore/http.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth.h"
+#include "http_json.h"
+#include "request_audit.h"
+#include "server.h"
+
+#define INCIDENTS_PREFIX "/api/v1/incidents/"
+#define ENDPOINTS_PREFIX "/api/v1/endpoints/"
+
+static mon_store *store_or_503(struct http_request *req)
+{
+    mon_store *store = srv_store();
+
+    if (!store)
+        srv_reply_error(req, 503, "database_unavailable", NULL, "the database is unreachable");
+    return store;
+}
+
+/* Reply status with the library's JSON text *json (freed; read after rc is computed), or the error rc. */
+static void reply_text(struct http_request *req, int rc, int status, char **json)
+{
+    if (rc != MON_OK)
+        srv_reply_lib_error(req, rc);
+    else
+        srv_reply_json(req, status, *json, strlen(*json));
+    mon_free(*json);
+}
+
+/* A page of incidents; endpoint_id from the path, or NULL to read it from the query. */
+static void incidents_list(struct http_request *req, const char *endpoint_id)
+{
+    static const char *const allowed[] = {"endpoint_id", "state", "from", "to", "limit", "cursor", NULL};
+    static const char *const times[] = {"from", "to"};
+    mon_incident_filter filter = MON_INCIDENT_FILTER_INIT;
+    struct srv_principal who;
+    struct srv_query q;
+    mon_store *store;
+    const char *v;
+    char *out = NULL;
+    long limit;
+
+    if (srv_auth_require(req, SRV_PERM_READ, &who) < 0 || srv_query_parse(req, allowed, &q) < 0)
+        return;
+    filter.endpoint_id = endpoint_id ? endpoint_id : srv_query_get(&q, "endpoint_id");
+    filter.cursor = srv_query_get(&q, "cursor");
+    if (endpoint_id && srv_query_get(&q, "endpoint_id")) {
+        srv_reply_error(req, 400, "invalid_query", "endpoint_id", "is given by the path");
+        goto done;
+    }
+    if ((v = srv_query_get(&q, "state")) != NULL) {
+        if (strcmp(v, "open") != 0 && strcmp(v, "resolved") != 0) {
+            srv_reply_error(req, 400, "invalid_query", "state", "must be open or resolved");
+            goto done;
+        }
+        filter.open = strcmp(v, "open") == 0;
+    }
+    for (size_t i = 0; i < 2; i++) {
+        mon_time *t = i == 0 ? &filter.from : &filter.to;
+        if ((v = srv_query_get(&q, times[i])) != NULL && mon_time_parse(t, v) != MON_OK) {
+            srv_reply_error(req, 400, "invalid_query", times[i], "must be an RFC 3339 time");
+            goto done;
+        }
+    }
+    if ((v = srv_query_get(&q, "limit")) != NULL) {
+        if (srv_parse_long(req, "limit", v, 1, 1000, &limit) < 0)
+            goto done;
+        filter.limit = (size_t)limit;
+    }
+    if ((store = store_or_503(req)) != NULL) {
+        int rc = mon_incident_list_json(&out, store, &filter);
+        /* An unknown endpoint in the path is a 404 of the path, in the query a bad parameter. */
+        if (rc == MON_ENOTFOUND && !endpoint_id)
+            srv_reply_error(req, 400, "invalid_query", "endpoint_id", "no endpoint has this id");
+        else
+            reply_text(req, rc, 200, &out);
+    }
+done:
+    srv_query_free(&q);
+}
+
+int page_incidents(struct http_request *req)
+{
+    incidents_list(req, NULL);
+    return KORE_RESULT_OK;
+}
+
+int page_endpoint_incidents(struct http_request *req)
+{
+    char id[37];
+
+    if (srv_path_id(req, ENDPOINTS_PREFIX, id) == 0)
+        incidents_list(req, id);
+    return KORE_RESULT_OK;
+}
+
+int page_incident(struct http_request *req)
+{
+    struct srv_principal who;
+    mon_store *store;
+    char id[37], *out = NULL;
+
+    if (srv_path_id(req, INCIDENTS_PREFIX, id) < 0 || srv_auth_require(req, SRV_PERM_READ, &who) < 0 ||
+        !(store = store_or_503(req)))
+        return KORE_RESULT_OK;
+    reply_text(req, mon_incident_get_json(&out, store, id), 200, &out);
+    return KORE_RESULT_OK;
+}
+
+/* GET (reader) or PATCH (admin, audited by the library) the policy of endpoint_id (NULL: global). */
+static void policy(struct http_request *req, const char *endpoint_id)
+{
+    mon_audit_entry actor = MON_AUDIT_ENTRY_INIT;
+    struct srv_principal who;
+    const char *target = endpoint_id ? endpoint_id : "global";
+    char ip[46], *body = NULL, *out = NULL;
+    mon_store *store;
+
+    if (req->method == HTTP_METHOD_GET) {
+        if (srv_auth_require(req, SRV_PERM_READ, &who) == 0 && (store = store_or_503(req)))
+            reply_text(req, mon_incident_policy_get_json(&out, store, endpoint_id), 200, &out);
+        return;
+    }
+    if (srv_auth_authenticate(req, &who) < 0)
+        return;
+    if ((who.perms & SRV_PERM_ADMIN) == 0) {
+        srv_auth_reply_forbidden(req, SRV_PERM_ADMIN);
+        srv_audit_request(req, &who, "incident_policy.set", target, NULL);
+        return;
+    }
+    if (srv_read_json_body(req, 1, &body) < 0 || !(store = store_or_503(req))) {
+        srv_audit_request(req, &who, "incident_policy.set", target, body);
+        free(body);
+        return;
+    }
+    srv_audit_actor(&actor, ip, req, &who);
+    reply_text(req, mon_incident_policy_set(&out, store, endpoint_id, body, &actor), 200, &out);
+    free(body);
+}
+
+int page_incident_policy(struct http_request *req)
+{
+    policy(req, NULL);
+    return KORE_RESULT_OK;
+}
+
+int page_endpoint_incident_policy(struct http_request *req)
+{
+    char id[37];
+
+    if (srv_path_id(req, ENDPOINTS_PREFIX, id) == 0)
+        policy(req, id);
+    return KORE_RESULT_OK;
+}

@@ -1,0 +1,136 @@
+/*
+ * /api/v1/maintenance-windows: list (?endpoint_id=), create;
+ * /api/v1/maintenance-windows/{id}: read, change (PATCH and PUT merge the
+ * fields given into the stored window), delete (docs/incidents.md). Reads
+ * need the reader role, changes the admin role. The library writes the audit
+ * row of every change it is asked for (maintenance_window.*, with this caller
+ * as the actor); requests refused before reaching it are audited here.
+ */
+
+#include <kore/kore.h>
+#include <kore/http.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth.h"
+#include "http_json.h"
+#include "request_audit.h"
+#include "server.h"
+
+#define WINDOWS_PREFIX "/api/v1/maintenance-windows/"
+
+static mon_store *store_or_503(struct http_request *req)
+{
+    mon_store *store = srv_store();
+
+    if (!store)
+        srv_reply_error(req, 503, "database_unavailable", NULL, "the database is unreachable");
+    return store;
+}
+
+/* Reply status with the library's JSON text *json (freed; read after rc is computed), or the error rc. */
+static void reply_text(struct http_request *req, int rc, int status, char **json)
+{
+    if (rc != MON_OK)
+        srv_reply_lib_error(req, rc);
+    else
+        srv_reply_json(req, status, *json, strlen(*json));
+    mon_free(*json);
+}
+
+/* A change: admin only; the library audits it once it has the body. */
+static void window_change(struct http_request *req, const char *action, const char *id)
+{
+    mon_audit_entry actor = MON_AUDIT_ENTRY_INIT;
+    struct srv_principal who;
+    char ip[46], *body = NULL, *out = NULL, location[80];
+    mon_store *store;
+    int rc;
+
+    if (srv_auth_authenticate(req, &who) < 0)
+        return;
+    if ((who.perms & SRV_PERM_ADMIN) == 0) {
+        srv_auth_reply_forbidden(req, SRV_PERM_ADMIN);
+        srv_audit_request(req, &who, action, id ? id : "maintenance_window", NULL);
+        return;
+    }
+    if (req->method != HTTP_METHOD_DELETE && srv_read_json_body(req, req->method == HTTP_METHOD_PATCH, &body) < 0) {
+        srv_audit_request(req, &who, action, id ? id : "maintenance_window", NULL);
+        return;
+    }
+    if (!(store = store_or_503(req))) {
+        srv_audit_request(req, &who, action, id ? id : "maintenance_window", body);
+        free(body);
+        return;
+    }
+    srv_audit_actor(&actor, ip, req, &who);
+    if (req->method == HTTP_METHOD_POST) {
+        rc = mon_maintenance_create(&out, store, body, &actor);
+        if (rc == MON_OK) {
+            json_t *window = json_loads(out, 0, NULL);
+            snprintf(location, sizeof(location), WINDOWS_PREFIX "%s",
+                     json_string_value(json_object_get(window, "id")));
+            json_decref(window);
+            http_response_header(req, "location", location);
+        }
+        reply_text(req, rc, 201, &out);
+    } else if (req->method == HTTP_METHOD_DELETE) {
+        if ((rc = mon_maintenance_delete(store, id, &actor)) != MON_OK)
+            srv_reply_lib_error(req, rc);
+        else
+            srv_reply_empty(req, 204);
+    } else {
+        reply_text(req, mon_maintenance_update(&out, store, id, body, &actor), 200, &out);
+    }
+    free(body);
+}
+
+int page_maintenance_windows(struct http_request *req)
+{
+    static const char *const allowed[] = {"endpoint_id", NULL};
+    struct srv_principal who;
+    struct srv_query q;
+    mon_store *store;
+    char *out = NULL;
+    int rc;
+
+    if (req->method == HTTP_METHOD_POST) {
+        window_change(req, "maintenance_window.create", NULL);
+        return KORE_RESULT_OK;
+    }
+    if (srv_auth_require(req, SRV_PERM_READ, &who) < 0 || srv_query_parse(req, allowed, &q) < 0)
+        return KORE_RESULT_OK;
+    if ((store = store_or_503(req)) != NULL) {
+        rc = mon_maintenance_list_json(&out, store, srv_query_get(&q, "endpoint_id"));
+        if (rc == MON_OK) {
+            json_t *items = json_loads(out, 0, NULL);
+            srv_reply_value(req, 200, json_pack("{s:o}", "items", items ? items : json_array()));
+        } else if (rc == MON_ENOTFOUND) {
+            srv_reply_error(req, 400, "invalid_query", "endpoint_id", "no endpoint has this id");
+        } else {
+            srv_reply_lib_error(req, rc);
+        }
+        mon_free(out);
+    }
+    srv_query_free(&q);
+    return KORE_RESULT_OK;
+}
+
+int page_maintenance_window(struct http_request *req)
+{
+    struct srv_principal who;
+    mon_store *store;
+    char id[37], *out = NULL;
+
+    if (srv_path_id(req, WINDOWS_PREFIX, id) < 0)
+        return KORE_RESULT_OK;
+    if (req->method == HTTP_METHOD_DELETE)
+        window_change(req, "maintenance_window.delete", id);
+    else if (req->method == HTTP_METHOD_PATCH || req->method == HTTP_METHOD_PUT)
+        window_change(req, "maintenance_window.update", id);
+    else if (srv_auth_require(req, SRV_PERM_READ, &who) == 0 && (store = store_or_503(req)))
+        reply_text(req, mon_maintenance_get_json(&out, store, id), 200, &out);
+    return KORE_RESULT_OK;
+}
