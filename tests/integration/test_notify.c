@@ -15,11 +15,14 @@
 
 #include <check.h>
 #include <curl/curl.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -880,6 +883,55 @@ START_TEST(engine_maintenance_window_sends_nothing)
 }
 END_TEST
 
+#define CHECKD MONITORAGE_BINARY_DIR "/server/monitorage-checkd"
+
+/* The daemon end to end: its scheduler finds the endpoint down, the engine opens
+ * the incident, its notification thread delivers the signed webhook. */
+START_TEST(checkd_delivers_the_webhook_of_an_endpoint_going_down)
+{
+    char env_url[1100], *log = NULL, *ep;
+    char *env[] = {env_url, "MONITORAGE_REPLICA_ID=checkd-notify", "ENCRYPTION_KEY=" KEY_HEX,
+                   "MONITORAGE_NOTIFY_INTERVAL_MS=100", NULL};
+    int status = 0;
+    pid_t pid;
+
+    if (access(CHECKD, X_OK) != 0) {
+        fprintf(stderr, "checkd_delivers_the_webhook_of_an_endpoint_going_down: %s not built, not run\n",
+                CHECKD);
+        return;
+    }
+    free(rule(webhook_rule_json("hook", HOOK_SECRET, NULL)));
+    pgtest_exec(t.db_url, "INSERT INTO endpoints (name, type, url, check_interval, timeout)"
+                          " VALUES ('closed', 'APIM', 'http://127.0.0.1:9/health', 10, 1000)");
+    pgtest_exec(t.db_url, "UPDATE endpoint_schedule SET next_check_at = now()");
+    ep = pgtest_query_value(t.db_url, "SELECT id FROM endpoints");
+    snprintf(env_url, sizeof(env_url), "DATABASE_URL=%s", t.db_url);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        int null = open("/dev/null", O_WRONLY);
+        dup2(null, 1);
+        execle(CHECKD, CHECKD, (char *)NULL, env);
+        _exit(127);
+    }
+    for (int i = 0; i < 150 && (!log || !strstr(log, "\"signature_ok\": true")); i++) {
+        free(log);
+        usleep(100 * 1000);
+        log = stub_log(&t.hook);
+    }
+    kill(pid, SIGTERM);
+    waitpid(pid, &status, 0);
+    ck_assert_msg(strstr(log, "\"signature_ok\": true"), "no webhook from checkd: %s", log);
+    ck_assert_ptr_nonnull(strstr(log, "\"event\": \"opened\""));
+    ck_assert_ptr_nonnull(strstr(log, ep));
+    ck_assert_int_eq(count(log, "\"signature_ok\""), 1);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    ck_assert_int_eq(outbox("status = 'sent' AND claimed_by IS NULL"), 1);
+    free(log);
+    free(ep);
+}
+END_TEST
+
 START_TEST(key_rotation_re_encrypts_webhook_secrets)
 {
     char *ep = make_endpoint("rotated", "APIM");
@@ -956,6 +1008,7 @@ int main(void)
     tcase_add_test(tc, resolve_waits_for_its_ticket_and_jira_errors_are_recorded_without_secrets);
     tcase_add_test(tc, engine_flapping_ten_times_notifies_once);
     tcase_add_test(tc, engine_maintenance_window_sends_nothing);
+    tcase_add_test(tc, checkd_delivers_the_webhook_of_an_endpoint_going_down);
     tcase_add_test(tc, key_rotation_re_encrypts_webhook_secrets);
     tcase_add_test(tc, notifier_options_are_checked);
     suite_add_tcase(s, tc);
