@@ -31,6 +31,8 @@ int ctl_check(int argc, char **argv);
 int ctl_connector(int argc, char **argv);
 int ctl_audit(int argc, char **argv);
 int ctl_notify(int argc, char **argv);
+int ctl_incident(int argc, char **argv);
+int ctl_maintenance(int argc, char **argv);
 
 /* Print "monitoragectl: <what>: <detail> (<MON_E name>)" on stderr; returns CTL_EXIT_ERROR. */
 int ctl_fail(int rc, const char *what);

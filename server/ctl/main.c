@@ -24,6 +24,8 @@ static const char usage[] =
     "  audit list|verify               read and verify the audit log\n"
     "  notify rule add|list|rm, notify list\n"
     "                                  notification rules and the notification outbox\n"
+    "  incident list|show              incidents opened from the check results\n"
+    "  maintenance add|list|rm         maintenance windows (no incident during them)\n"
     "  version                         versions of the tool, the library and the schema\n"
     "\n"
     "Environment: DATABASE_URL (every command but check and version), ENCRYPTION_KEY\n"
@@ -157,6 +159,7 @@ static const struct {
     {"migrate", ctl_migrate}, {"endpoint", ctl_endpoint},   {"check", ctl_check},
     {"status", ctl_status},   {"connector", ctl_connector}, {"rotate-key", ctl_rotate_key},
     {"audit", ctl_audit},     {"notify", ctl_notify},       {"version", ctl_version},
+    {"incident", ctl_incident}, {"maintenance", ctl_maintenance},
 };
 
 int main(int argc, char **argv)

@@ -266,6 +266,50 @@ class MonitoragectlTest(clikit.unittest.TestCase):
         outputs += self.ctl("audit", "list", "--json", "--limit", "1000").stdout
         self.assertNotIn(secret, outputs)
 
+    # --------------------------------------------------- incidents, maintenance
+    def test_incident_list_show_and_maintenance_add_list_rm_audited(self):
+        for command in (["incident", "--help"], ["maintenance", "--help"]):
+            self.assertIn("Usage", self.ctl(*command, env={}).stdout, command)
+        endpoint = self.add("incident-target")
+        quiet = self.add("maintained-target")
+        window = json.loads(self.ctl("maintenance", "add", "--name", "cli window", "--endpoint", quiet,
+                                     "--from", "2020-01-01T00:00:00Z", "--until", "2099-01-01T00:00:00Z").stdout)
+        self.assertTrue(window["active"])
+        weekly = json.loads(self.ctl("maintenance", "add", "--name", "cli weekly", "--type", "TALEND",
+                                     "--weekly", "sat,sun", "--at", "23:00", "--duration", "7200",
+                                     "--tz", "Europe/Paris").stdout)
+        self.assertEqual(weekly["weekdays"], [6, 7])
+        psql(self.db, "INSERT INTO health_history (endpoint_id, status, error_message) VALUES"
+                      " ('%s', 'DOWN', 'connection refused'), ('%s', 'DOWN', 'connection refused')"
+                      % (endpoint, quiet))
+        listing = self.ctl("incident", "list", "--open").stdout
+        self.assertIn("incident-target", listing)
+        self.assertNotIn("maintained-target", listing)
+        page = json.loads(self.ctl("incident", "list", "--endpoint", endpoint, "--json").stdout)
+        incident = page["incidents"][0]
+        shown = self.ctl("incident", "show", incident["id"]).stdout
+        self.assertIn("connection refused", shown)
+        self.assertIn("opened", shown)
+        self.assertEqual(json.loads(self.ctl("incident", "show", incident["id"], "--json").stdout)["kind"], "down")
+        self.assertIn("sat,sun 23:00:00 Europe/Paris", self.ctl("maintenance", "list").stdout)
+        listed = json.loads(self.ctl("maintenance", "list", "--endpoint", quiet, "--json").stdout)
+        self.assertEqual([w["name"] for w in listed], ["cli window"])
+        bad = self.ctl("maintenance", "add", "--name", "bad", "--type", "APIM", "--weekly", "mon", "--at", "22:00",
+                       "--duration", "3600", "--tz", "Mars/Base", code=3)
+        self.assertIn("time_zone", bad.stderr)
+        self.assertIn("ends_at", self.ctl("maintenance", "add", "--name", "bad", "--type", "APIM", "--from",
+                                          "2026-01-02T00:00:00Z", "--until", "2026-01-01T00:00:00Z", code=3).stderr)
+        self.ctl("maintenance", "add", "--name", "x", "--duration", "soon", code=2)
+        self.ctl("incident", "frobnicate", code=2)
+        self.assertIn("removed", self.ctl("maintenance", "rm", window["id"]).stdout)
+        self.assertIn("MON_ENOTFOUND", self.ctl("maintenance", "rm", window["id"], code=3).stderr)
+        self.assertIn("MON_EINVAL", self.ctl("incident", "show", "nope", code=3).stderr)
+        user = getpass.getuser()
+        creates = [r for r in self.audit_rows("maintenance_window.create") if r["user_id"] == user]
+        self.assertEqual(sorted(r["result"] for r in creates), ["FAILURE", "FAILURE", "SUCCESS", "SUCCESS"])
+        self.assertEqual(sorted(r["result"] for r in self.audit_rows("maintenance_window.delete")),
+                         ["FAILURE", "SUCCESS"])
+
     # ------------------------------------------------------------- audit
     def test_audit_list_filters_and_verify_intact(self):
         self.add("audited")
