@@ -448,12 +448,46 @@ static void copy_config(json_t *params, const json_t *config, const char *const 
             json_object_set(params, keys[i], json_object_get(config, keys[i]));
 }
 
+/* The Jira issue an earlier claim of this delivery created, found by the label
+ * it was created with: a create whose reply was lost (timeout) or whose outcome
+ * was never recorded (the dispatcher died). Into d->ticket_key; 0 when none. */
+static int find_created_issue(int *found, mon_notifier *n, struct delivery *d, const char *label)
+{
+    char jql[160], *text, *result = NULL;
+    const char *key;
+    json_t *params, *reply;
+    int rc;
+
+    *found = 0;
+    if (!n->reg)
+        return mon__error(MON_ESTATE, "connectors", "the dispatcher has no connector registry");
+    snprintf(jql, sizeof(jql), "labels = \"%s\" ORDER BY created ASC", label);
+    params = json_pack("{s:s, s:s}", "jql", jql, "fields", "summary");
+    text = params ? json_dumps(params, JSON_COMPACT) : NULL;
+    json_decref(params);
+    if (!text)
+        return mon__error_nomem();
+    rc = mon_connector_run(&result, n->reg, "JIRA", "search", text, NULL);
+    free(text);
+    if (rc != MON_OK)
+        return rc;
+    reply = json_loads(result, 0, NULL);
+    mon_free(result);
+    key = json_string_value(json_object_get(json_array_get(json_object_get(reply, "issues"), 0), "key"));
+    if (key) {
+        snprintf(d->ticket_key, sizeof(d->ticket_key), "%s", key);
+        *found = 1;
+    }
+    json_decref(reply);
+    return MON_OK;
+}
+
 static enum outcome open_ticket(mon_notifier *n, struct delivery *d)
 {
     static const char *const jira_keys[] = {"project_key", "issue_type", "priority"};
     static const char *const glpi_keys[] = {"type", "urgency", "impact", "priority"};
     int jira = strcmp(d->channel, "jira") == 0, found = 0, rc;
-    char *summary = summary_text(d), *details = details_text(d), *result = NULL;
+    char *summary = summary_text(d), *details = details_text(d), *result = NULL, label[80];
     json_t *params = NULL, *reply;
 
     /* A re-delivery after a crash that happened once the ticket was stored: nothing to open again. */
@@ -462,8 +496,22 @@ static enum outcome open_ticket(mon_notifier *n, struct delivery *d)
         free(details);
         return rc == MON_OK ? SENT : (set_error(d, rc, mon_error_last()), RETRY);
     }
+    /* Jira: the issue carries a label naming this delivery, so that a later claim finds it
+     * instead of opening a second one (GLPI's API offers no such search: see the docs). */
+    snprintf(label, sizeof(label), "monitorage-%s-%s", d->incident_id, d->id_text);
+    if (jira && d->claims > 1 && (rc = find_created_issue(&found, n, d, label)) != MON_OK) {
+        free(summary);
+        free(details);
+        set_error(d, rc, mon_error_last());
+        return RETRY;
+    }
+    if (found) {
+        free(summary);
+        free(details);
+        return (rc = store_ticket(n, d)) == MON_OK ? SENT : (set_error(d, rc, mon_error_last()), RETRY);
+    }
     if (summary && details && jira) {
-        json_t *labels = json_pack("[s, s]", "monitoring", "monitorage");
+        json_t *labels = json_pack("[s, s, s]", "monitoring", "monitorage", label);
         json_array_extend(labels, json_object_get(d->config, "labels"));
         params = json_pack("{s:s, s:s, s:o}", "summary", summary, "description", details, "labels", labels);
         copy_config(params, d->config, jira_keys, 3);

@@ -545,6 +545,31 @@ START_TEST(resolved_incident_comments_and_closes_jira_and_glpi_tickets)
 }
 END_TEST
 
+START_TEST(jira_create_whose_reply_is_lost_is_not_opened_twice)
+{
+    char *ep = make_endpoint("lost-reply", "APIM");
+    char *log, *refs;
+    free(rule("{\"name\":\"jira\",\"channel\":\"jira\"}"));
+    /* Jira creates the issue but the reply never comes (the connector times out after 2 s). */
+    control(&t.jira, "{\"mode\":\"normal\",\"create_then_hang\":4}");
+    go_down(ep);
+    ck_assert_int_eq(dispatch(t.notifier).retried, 1);
+    ck_assert_int_eq(outbox("status = 'pending' AND last_error LIKE 'MON_ETIMEOUT: %'"), 1);
+    control(&t.jira, "{\"mode\":\"normal\"}");
+    usleep(250 * 1000);
+    ck_assert_int_eq(dispatch(t.notifier).sent, 1);
+    log = stub_log(&t.jira);
+    ck_assert_int_eq(count(log, "\"path\": \"/rest/api/2/issue\""), 0);
+    ck_assert_int_eq(count(log, "\"path\": \"/rest/api/3/search/jql\""), 1);
+    free(log);
+    refs = sql_text("SELECT ticket_refs::text FROM incidents WHERE endpoint_id = '%s'", ep);
+    ck_assert_ptr_nonnull(strstr(refs, "\"key\": \"OPS-24\""));
+    ck_assert_int_eq(count(refs, "OPS-24"), 1);
+    free(refs);
+    free(ep);
+}
+END_TEST
+
 START_TEST(rules_match_their_scope_and_events)
 {
     char *api = make_endpoint("api", "APIM"), *dom = make_endpoint("dom", "DOMAIN");
@@ -818,8 +843,10 @@ START_TEST(resolve_waits_for_its_ticket_and_jira_errors_are_recorded_without_sec
     ck_assert_ptr_nonnull(strstr(errors, "HTTP 502"));
     assert_clean(errors);
     free(errors);
-    ck_assert_int_eq(pgtest_query_ll(t.db_url, "SELECT count(*) FROM action_logs WHERE action ="
-                                               " 'notification.ticket.open' AND result = 'FAILURE'"),
+    ck_assert_int_eq(sql_ll("SELECT count(*) FROM action_logs a JOIN incidents i ON a.target = i.id::text"
+                            " WHERE i.endpoint_id = '%s' AND a.action = 'notification.ticket.open'"
+                            " AND a.result = 'FAILURE'",
+                            ep),
                      1);
     control(&t.jira, "{\"mode\":\"normal\"}");
     usleep(450 * 1000);
@@ -997,6 +1024,7 @@ int main(void)
     tcase_add_test(tc, rule_crud_keeps_the_secret_write_only_and_is_audited);
     tcase_add_test(tc, opened_incident_sends_one_signed_webhook_and_one_jira_issue);
     tcase_add_test(tc, resolved_incident_comments_and_closes_jira_and_glpi_tickets);
+    tcase_add_test(tc, jira_create_whose_reply_is_lost_is_not_opened_twice);
     tcase_add_test(tc, rules_match_their_scope_and_events);
     tcase_add_test(tc, two_dispatchers_deliver_each_notification_once);
     tcase_add_test(tc, receiver_down_is_retried_with_backoff_and_delivered_when_back);

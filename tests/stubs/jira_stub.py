@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """Jira stub (CONNECTORS.md §8): Cloud (Basic email:token, /rest/api/3/search/jql
 with nextPageToken) and Data Center (Bearer PAT, /rest/api/2/search with
-startAt), comments and transitions (issue OPS-404 does not exist). argv: token email. Wrong Bearer gets Data Center's HTML 401 page,
+startAt), comments and transitions (issue OPS-404 does not exist); a Cloud search
+'labels = "x"' finds the issues created with that label. Scenario key
+"create_then_hang": N creates the issue, then answers nothing for N seconds. argv: token email. Wrong Bearer gets Data Center's HTML 401 page,
 wrong Basic gets Cloud's plain-text 401."""
 import base64
 import re
 import sys
+import time
 
-from stubkit import Handler, serve
+from stubkit import LOCK, Handler, serve
 
 TOKEN = sys.argv[1] if len(sys.argv) > 1 else "jira-token"
 EMAIL = sys.argv[2] if len(sys.argv) > 2 else "ops@example.com"
@@ -15,6 +18,7 @@ ISSUES = [{"id": str(10000 + i), "key": "OPS-%d" % i,
            "fields": {"summary": "Issue %d" % i,
                       "status": {"name": "In Progress", "statusCategory": {"key": "indeterminate"}},
                       "assignee": {"displayName": "Ann"} if i % 2 else None}} for i in range(120)]
+CREATED = []  # issues created through POST /rest/api/2/issue, found again by label in a Cloud search
 TRANSITIONS = [{"id": "11", "name": "To Do", "to": {"name": "To Do"}},
                {"id": "21", "name": "In Progress", "to": {"name": "In Progress"}},
                {"id": "31", "name": "Resolve", "to": {"name": "Done"}}]
@@ -70,6 +74,12 @@ class Jira(Handler):
                 return self.send(400, {"errorMessages": [], "errors": {"issuetype": "valid issue type is required"}})
             if not isinstance(fields.get("labels"), list):
                 return self.send(400, {"errorMessages": ["labels must be an array"], "errors": {}})
+            with LOCK:
+                CREATED.append({"id": "10024", "key": "OPS-24", "labels": fields["labels"],
+                                "fields": {"summary": fields["summary"], "status": {"name": "To Do"}}})
+            if self.scenario().get("create_then_hang"):
+                time.sleep(self.scenario()["create_then_hang"])
+                return None
             return self.send(201, {"id": "10024", "key": "OPS-24", "self": "http://jira/rest/api/2/issue/10024"})
         issue = re.fullmatch(r"/rest/api/2/issue/(OPS-\d+)/(comment|transitions)", path)
         if issue and issue.group(1) == "OPS-404":
@@ -112,6 +122,11 @@ class Jira(Handler):
             if "ORDER BY nonsense" in query["jql"][0]:
                 return self.send(400, {"errorMessages": ["Field 'nonsense' does not exist or you do not have "
                                                          "permission to view it."], "errors": {}})
+            by_label = re.match(r'labels = "([^"]+)"', query["jql"][0])
+            if by_label:
+                with LOCK:
+                    found = [i for i in CREATED if by_label.group(1) in i["labels"]]
+                return self.send(200, {"issues": found, "isLast": True})
             start = int(query.get("nextPageToken", ["0"])[0])
             size = min(int(query.get("maxResults", ["50"])[0]), 50)
             reply = {"issues": ISSUES[start:start + size], "isLast": start + size >= len(ISSUES)}
