@@ -190,6 +190,7 @@ LANGUAGE sql AS $$
   WITH c AS MATERIALIZED (
     SELECT r.endpoint_id, r.history_id, r.status, r.checked_at, f.fail, x.fail_streak, x.up_streak,
            x.streak_started_at, x.streak_error, x.last_error, fl.flaps, o.id AS open_id, a.action, a.kind,
+           o.kind IS DISTINCT FROM a.kind OR o.last_status IS DISTINCT FROM r.status::text AS changes,
            CASE WHEN a.action = 'open' THEN gen_random_uuid() END AS new_id, p.window_s
     FROM unnest(batch) r
     JOIN incident_state s ON s.endpoint_id = r.endpoint_id
@@ -211,7 +212,7 @@ LANGUAGE sql AS $$
                   ELSE ARRAY(SELECT t FROM unnest(s.flaps) t WHERE t > r.checked_at - p.window_s * interval '1 second'
                              UNION ALL SELECT r.checked_at WHERE s.failing <> f.fail ORDER BY 1) END AS flaps
       OFFSET 0) fl
-    LEFT JOIN LATERAL (SELECT i.id, i.kind FROM incidents i
+    LEFT JOIN LATERAL (SELECT i.id, i.kind, i.last_status FROM incidents i
                        WHERE i.endpoint_id = r.endpoint_id AND i.resolved_at IS NULL) o ON true
     CROSS JOIN LATERAL (SELECT cardinality(fl.flaps) >= p.flap_n AS flapping) y
     CROSS JOIN LATERAL (
@@ -242,7 +243,8 @@ LANGUAGE sql AS $$
   ), changed AS (
     UPDATE incidents i SET kind = c.kind, failed_checks = i.failed_checks + c.fail::integer,
       last_status = c.status::text, resolved_at = CASE WHEN c.action = 'resolve' THEN c.checked_at END
-    FROM c WHERE c.action IN ('keep', 'resolve') AND i.id = c.open_id
+    -- An open incident is written only when something in it changes.
+    FROM c WHERE (c.action = 'resolve' OR (c.action = 'keep' AND (c.fail OR c.changes))) AND i.id = c.open_id
     RETURNING i.*
   )
   INSERT INTO incident_events (incident_id, endpoint_id, kind, payload)
