@@ -7,6 +7,50 @@
 
 #include "jwt.h"
 
+/* Whether s (len bytes) is base64url without padding, of a length base64 can
+ * have (not 4n + 1). cjose asserts, aborting the worker, on some malformed
+ * values ('=' inside one), so only these reach it. */
+static int b64url_ok(const char *s, size_t len)
+{
+    if (len % 4 == 1)
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+              c == '_'))
+            return 0;
+    }
+    return 1;
+}
+
+/* Whether token is a compact JWS in shape: three b64url_ok() parts (RFC 7515). */
+static int compact_shape_ok(const char *token, size_t len)
+{
+    const char *part = token, *end = token + len, *dot;
+
+    for (int i = 0; i < 3; i++) {
+        dot = i < 2 ? memchr(part, '.', (size_t)(end - part)) : end;
+        if (!dot || !b64url_ok(part, (size_t)(dot - part)))
+            return 0;
+        part = dot + 1;
+    }
+    return 1;
+}
+
+/* Whether the base64url members of an RSA JWK that cjose decodes are b64url_ok(). */
+static int rsa_members_ok(json_t *key)
+{
+    static const char *const names[] = {"n", "e", "d", "p", "q", "dp", "dq", "qi"};
+
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        json_t *value = json_object_get(key, names[i]);
+        if (value &&
+            (!json_is_string(value) || !b64url_ok(json_string_value(value), json_string_length(value))))
+            return 0;
+    }
+    return 1;
+}
+
 void srv_jwks_free(struct srv_jwk *list, size_t count)
 {
     size_t i;
@@ -43,7 +87,8 @@ int srv_jwks_parse(const char *text, size_t len, struct srv_jwk **out, size_t *c
         cjose_err cerr;
         cjose_jwk_t *jwk;
 
-        if (!kid || !kty || strcmp(kty, "RSA") != 0 || (use && strcmp(use, "sig") != 0))
+        if (!kid || !kty || strcmp(kty, "RSA") != 0 || (use && strcmp(use, "sig") != 0) ||
+            !rsa_members_ok(key))
             continue;
         if (!(one = json_dumps(key, JSON_COMPACT)))
             continue;
@@ -58,30 +103,6 @@ int srv_jwks_parse(const char *text, size_t len, struct srv_jwk **out, size_t *c
     *out = list;
     *count = n;
     return 0;
-}
-
-/* Whether token has the shape of a compact JWS: three dot-separated parts of
- * base64url characters without padding (RFC 7515), none of a length base64
- * cannot have (4n + 1). cjose asserts, aborting the worker, on some malformed
- * parts ('=' inside a part), so nothing else reaches it. */
-static int compact_shape_ok(const char *token, size_t len)
-{
-    size_t dots = 0, run = 0;
-
-    for (size_t i = 0; i < len; i++) {
-        char c = token[i];
-        if (c == '.') {
-            if (run % 4 == 1 || ++dots > 2)
-                return 0;
-            run = 0;
-        } else if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-                   c == '_') {
-            run++;
-        } else {
-            return 0;
-        }
-    }
-    return dots == 2 && run % 4 != 1;
 }
 
 const char *srv_jwt_open(const char *token, size_t len, cjose_jws_t **jws, const char **kid)
@@ -100,7 +121,7 @@ const char *srv_jwt_open(const char *token, size_t len, cjose_jws_t **jws, const
     /* The algorithm is fixed before any key is used: none, HMAC and others are refused. */
     if (!alg || strcmp(alg, "RS256") != 0 || !*kid) {
         const char *reason = !alg || strcmp(alg, "RS256") != 0 ? "the token's algorithm must be RS256"
-                                                                : "the token has no kid";
+                                                               : "the token has no kid";
         cjose_jws_release(*jws);
         *jws = NULL;
         *kid = NULL;
