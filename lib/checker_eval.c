@@ -366,8 +366,8 @@ void mon__check_judge(mon_check_result *r, struct mon__verdict *v, const struct 
     mon__check_judge_response(r, v, spec, &response, a->now);
 }
 
-void mon__check_judge_response(mon_check_result *r, struct mon__verdict *v, const struct mon__check_spec *spec,
-                               const struct mon__response *a, mon_time now)
+void mon__check_judge_response(mon_check_result *r, struct mon__verdict *v,
+                               const struct mon__check_spec *spec, const struct mon__response *a, mon_time now)
 {
     long code = a->status;
     v->message[0] = '\0';

@@ -96,7 +96,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     struct mon__response response = {an.status, an.body, an.body_len, an.truncated, answer_header, &an};
     memset(&result, 0, sizeof(result));
-    result.latency_ms = (int)an.body_len;                           /* over 2000 ms: DEGRADED */
+    result.latency_ms = (int)an.body_len;                                 /* over 2000 ms: DEGRADED */
     result.cert_expires_at = now + (mon_time)an.body_len * 86400000000LL; /* under 14 days: DEGRADED */
     mon__check_judge_response(&result, &verdict, spec, &response, now);
 
