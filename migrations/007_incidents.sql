@@ -185,8 +185,10 @@ CREATE TYPE mon_incident_result AS (endpoint_id UUID, history_id UUID, status he
 --     up_streak >= up_threshold resolves it;
 --   open 'flapping': resolved once up_streak >= up_threshold and no flap in
 --     the last window.
+-- PL/pgSQL, not SQL: its statement is planned once per session, not at every call.
 CREATE FUNCTION mon_incident_step(batch mon_incident_result[], k BIGINT) RETURNS void
-LANGUAGE sql AS $$
+LANGUAGE plpgsql AS $$
+BEGIN
   WITH c AS MATERIALIZED (
     SELECT r.endpoint_id, r.history_id, r.status, r.checked_at, f.fail, x.fail_streak, x.up_streak,
            x.streak_started_at, x.streak_error, x.last_error, fl.flaps, o.id AS open_id, a.action, a.kind,
@@ -257,7 +259,8 @@ LANGUAGE sql AS $$
   FROM (SELECT o.*, 'opened' AS event FROM opened o
         UNION ALL SELECT ch.*, 'resolved' FROM changed ch WHERE ch.resolved_at IS NOT NULL) v
   JOIN endpoints e ON e.id = v.endpoint_id
-  ORDER BY v.endpoint_id
+  ORDER BY v.endpoint_id;
+END
 $$;
 
 -- A statement's new rows (transition table new_rows): mark those inside a
