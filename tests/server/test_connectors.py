@@ -44,6 +44,13 @@ class ConnectorStub(harness.Stub):
         return self.call("GET", "/__log")
 
 
+class TalendStub(ConnectorStub):
+    """tests/stubs/talend_stub.py expecting TOKEN (also used by test_faults.py)."""
+
+    def __init__(self):
+        super().__init__("talend")
+
+
 class ConnectorsTest(harness.ServerTestCase):
     DB_PREFIX = "server_connectors"
 
@@ -53,7 +60,7 @@ class ConnectorsTest(harness.ServerTestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.talend = ConnectorStub("talend")
+        cls.talend = TalendStub()
         cls.jira = ConnectorStub("jira")
         super().setUpClass()
 
