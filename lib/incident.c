@@ -13,12 +13,15 @@
 #define LIMIT_MAX 1000
 
 /* One incident (alias i, its endpoint e) as a json value. */
-#define INCIDENT_JSON                                                                                        \
-    "json_build_object('id', i.id, 'endpoint_id', i.endpoint_id, 'endpoint_name', e.name, 'kind', i.kind,"   \
-    " 'state', CASE WHEN i.resolved_at IS NULL THEN 'open' ELSE 'resolved' END,"                            \
-    " 'started_at', " MON__INCIDENT_TS("i.started_at") ", 'resolved_at', " MON__INCIDENT_TS("i.resolved_at") \
-    ", 'first_error', i.first_error, 'failed_checks', i.failed_checks, 'last_status', i.last_status,"        \
+/* clang-format off */
+#define INCIDENT_JSON                                                                                      \
+    "json_build_object('id', i.id, 'endpoint_id', i.endpoint_id, 'endpoint_name', e.name, 'kind', i.kind," \
+    " 'state', CASE WHEN i.resolved_at IS NULL THEN 'open' ELSE 'resolved' END,"                           \
+    " 'started_at', " MON__INCIDENT_TS("i.started_at") ","                                                 \
+    " 'resolved_at', " MON__INCIDENT_TS("i.resolved_at") ","                                               \
+    " 'first_error', i.first_error, 'failed_checks', i.failed_checks, 'last_status', i.last_status,"       \
     " 'ticket_refs', i.ticket_refs)"
+/* clang-format on */
 
 /* ------------------------------------------------------------ shared helpers */
 
@@ -39,8 +42,8 @@ int mon__incident_endpoint_check(mon_store *store, const char *id, const char *f
     return found ? MON_OK : mon__error(MON_ENOTFOUND, field, "no endpoint has id %s", id);
 }
 
-int mon__incident_audit(mon_store *store, const mon_audit_entry *actor, const char *action, const char *target,
-                        const char *parameters_json, int rc)
+int mon__incident_audit(mon_store *store, const mon_audit_entry *actor, const char *action,
+                        const char *target, const char *parameters_json, int rc)
 {
     mon_audit_entry e = MON_AUDIT_ENTRY_INIT;
     struct mon__saved_error saved;
@@ -159,8 +162,10 @@ int mon_incident_list_json(char **out, mon_store *store, const mon_incident_filt
         " FROM incidents i JOIN endpoints e ON e.id = i.endpoint_id"
         " WHERE ($1::uuid IS NULL OR i.endpoint_id = $1::uuid)"
         " AND ($2::boolean IS NULL OR (i.resolved_at IS NULL) = $2::boolean)"
-        " AND ($3::bigint IS NULL OR i.started_at >= 'epoch'::timestamptz + $3::bigint * interval '1 microsecond')"
-        " AND ($4::bigint IS NULL OR i.started_at < 'epoch'::timestamptz + $4::bigint * interval '1 microsecond')"
+        " AND ($3::bigint IS NULL OR i.started_at >= 'epoch'::timestamptz + $3::bigint * interval '1 "
+        "microsecond')"
+        " AND ($4::bigint IS NULL OR i.started_at < 'epoch'::timestamptz + $4::bigint * interval '1 "
+        "microsecond')"
         " AND ($5::bigint IS NULL OR (i.started_at, i.id) < ('epoch'::timestamptz + $5::bigint"
         "  * interval '1 microsecond', $6::uuid))"
         " ORDER BY i.started_at DESC, i.id DESC LIMIT $7::int + 1)"
@@ -189,13 +194,16 @@ int mon_incident_get_json(char **out, mon_store *store, const char *id)
         return mon__error(MON_EINVAL, "store", "must not be NULL");
     if (!id || !mon__uuid_valid(id))
         return mon__error(MON_EINVAL, "id", "not a UUID (8-4-4-4-12 hexadecimal digits)");
+    /* clang-format off */
     res = mon__store_exec(
         store, "get incident",
         "SELECT (" INCIDENT_JSON "::jsonb || jsonb_build_object('events', (SELECT coalesce(jsonb_agg("
-        " jsonb_build_object('id', v.id, 'kind', v.kind, 'occurred_at', " MON__INCIDENT_TS("v.occurred_at") ")"
-        " ORDER BY v.id), '[]'::jsonb) FROM incident_events v WHERE v.incident_id = i.id)))::text"
+        " jsonb_build_object('id', v.id, 'kind', v.kind,"
+        " 'occurred_at', " MON__INCIDENT_TS("v.occurred_at") ") ORDER BY v.id), '[]'::jsonb)"
+        " FROM incident_events v WHERE v.incident_id = i.id)))::text"
         " FROM incidents i JOIN endpoints e ON e.id = i.endpoint_id WHERE i.id = $1::uuid",
         1, params, MON__EXEC_RETRY, &rc);
+    /* clang-format on */
     if (!res)
         return rc;
     if (PQntuples(res) == 0)
@@ -224,7 +232,8 @@ static const char *const policy_get_sql =
     "SELECT (jsonb_build_object('endpoint_id', $1::uuid, 'down_threshold', p.down_threshold, 'up_threshold',"
     " p.up_threshold, 'flap_transitions', p.flap_transitions, 'flap_window_s', p.flap_window_s)"
     " || CASE WHEN $1::uuid IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('overrides', (SELECT"
-    " jsonb_strip_nulls(jsonb_build_object('down_threshold', o.down_threshold, 'up_threshold', o.up_threshold,"
+    " jsonb_strip_nulls(jsonb_build_object('down_threshold', o.down_threshold, 'up_threshold', "
+    "o.up_threshold,"
     " 'flap_transitions', o.flap_transitions, 'flap_window_s', o.flap_window_s)) FROM (SELECT 1) one"
     " LEFT JOIN incident_policies o ON o.endpoint_id = $1::uuid)) END)::text"
     " FROM mon_incident_policy($1::uuid) p";
@@ -242,7 +251,8 @@ int mon_incident_policy_get_json(char **out, mon_store *store, const char *endpo
         return mon__error(MON_EINVAL, "store", "must not be NULL");
     if (endpoint_id && (rc = mon__incident_endpoint_check(store, endpoint_id, "endpoint_id")) != MON_OK)
         return rc;
-    if (!(res = mon__store_exec(store, "get incident policy", policy_get_sql, 1, params, MON__EXEC_RETRY, &rc)))
+    if (!(res =
+              mon__store_exec(store, "get incident policy", policy_get_sql, 1, params, MON__EXEC_RETRY, &rc)))
         return rc;
     rc = mon__incident_text(out, res);
     PQclear(res);
@@ -261,12 +271,14 @@ static int parse_policy(json_t **root, int set[], char value[][12], const char *
         return mon__error(MON_EINVAL, "policy", "must not be NULL");
     if (!(*root = json_loads(policy_json, JSON_REJECT_DUPLICATES, &jerr)) || !json_is_object(*root))
         return mon__error(MON_EINVAL, "policy", "not a JSON object");
-    json_object_foreach(*root, key, v) {
+    json_object_foreach(*root, key, v)
+    {
         for (i = 0; i < POLICY_FIELD_COUNT && strcmp(key, policy_fields[i].name) != 0; i++)
             ;
         if (i == POLICY_FIELD_COUNT)
-            return mon__error(MON_EINVAL, key, "unknown field (down_threshold, up_threshold, flap_transitions,"
-                                               " flap_window_s)");
+            return mon__error(MON_EINVAL, key,
+                              "unknown field (down_threshold, up_threshold, flap_transitions,"
+                              " flap_window_s)");
         set[i] = 1;
         if (json_is_null(v) && !global) {
             value[i][0] = '\0';
@@ -288,13 +300,15 @@ int mon_incident_policy_set(char **out, mon_store *store, const char *endpoint_i
      * stores what is given (null: inherit); the global row keeps the fields not given. */
 #define POLICY_UPSERT(values, target)                                                                        \
     "INSERT INTO incident_policies AS p (endpoint_id, down_threshold, up_threshold, flap_transitions,"       \
-    " flap_window_s) SELECT $1::uuid, " values " FROM mon_incident_policy(NULL) g ON CONFLICT " target        \
-    " DO UPDATE SET down_threshold = CASE WHEN $2::boolean THEN excluded.down_threshold ELSE p.down_threshold" \
-    " END, up_threshold = CASE WHEN $4::boolean THEN excluded.up_threshold ELSE p.up_threshold END,"          \
+    " flap_window_s) SELECT $1::uuid, " values " FROM mon_incident_policy(NULL) g ON CONFLICT " target       \
+    " DO UPDATE SET down_threshold = CASE WHEN $2::boolean THEN excluded.down_threshold ELSE "               \
+    "p.down_threshold"                                                                                       \
+    " END, up_threshold = CASE WHEN $4::boolean THEN excluded.up_threshold ELSE p.up_threshold END,"         \
     " flap_transitions = CASE WHEN $6::boolean THEN excluded.flap_transitions ELSE p.flap_transitions END,"  \
     " flap_window_s = CASE WHEN $8::boolean THEN excluded.flap_window_s ELSE p.flap_window_s END,"           \
     " updated_at = now()"
-    static const char *const endpoint_sql = POLICY_UPSERT("$3::int, $5::int, $7::int, $9::int", "(endpoint_id)");
+    static const char *const endpoint_sql =
+        POLICY_UPSERT("$3::int, $5::int, $7::int, $9::int", "(endpoint_id)");
     static const char *const global_sql =
         POLICY_UPSERT("coalesce($3::int, g.down_threshold), coalesce($5::int, g.up_threshold),"
                       " coalesce($7::int, g.flap_transitions), coalesce($9::int, g.flap_window_s)",

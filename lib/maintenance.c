@@ -18,13 +18,18 @@
 #define DURATION_MAX 604800
 
 /* One window (alias w) as a json value, without the fields that do not apply (nulls). */
-#define WINDOW_JSON                                                                                          \
-    "json_strip_nulls(json_build_object('id', w.id, 'name', w.name, 'endpoint_id', w.endpoint_id,"          \
-    " 'endpoint_type', w.endpoint_type, 'kind', w.kind, 'starts_at', " MON__INCIDENT_TS("w.starts_at")       \
-    ", 'ends_at', " MON__INCIDENT_TS("w.ends_at") ", 'weekdays', w.weekdays, 'start_time', w.start_time::text," \
-    " 'duration_s', w.duration_s, 'time_zone', w.time_zone, 'created_at', " MON__INCIDENT_TS("w.created_at")  \
-    ", 'updated_at', " MON__INCIDENT_TS("w.updated_at") ", 'active', EXISTS (SELECT 1 FROM"                   \
-    " mon_maintenance_occurrences(now(), now()) o WHERE o.window_id = w.id)))"
+/* clang-format off */
+#define WINDOW_JSON                                                                                  \
+    "json_strip_nulls(json_build_object('id', w.id, 'name', w.name, 'endpoint_id', w.endpoint_id,"  \
+    " 'endpoint_type', w.endpoint_type, 'kind', w.kind,"                                             \
+    " 'starts_at', " MON__INCIDENT_TS("w.starts_at") ", 'ends_at', " MON__INCIDENT_TS("w.ends_at") "," \
+    " 'weekdays', w.weekdays, 'start_time', w.start_time::text, 'duration_s', w.duration_s,"         \
+    " 'time_zone', w.time_zone,"                                                                     \
+    " 'created_at', " MON__INCIDENT_TS("w.created_at") ","                                           \
+    " 'updated_at', " MON__INCIDENT_TS("w.updated_at") ","                                           \
+    " 'active', EXISTS (SELECT 1 FROM mon_maintenance_occurrences(now(), now()) o"                   \
+    " WHERE o.window_id = w.id)))"
+/* clang-format on */
 
 static const char *const weekday_names[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
 
@@ -99,7 +104,8 @@ static int parse_weekdays(struct window *w, json_t *obj)
     if (!json_is_array(arr) || json_array_size(arr) == 0 || json_array_size(arr) > 7)
         return mon__error(MON_EINVAL, "weekdays", "must be an array of 1 to 7 weekdays");
     w->weekdays[len++] = '{';
-    json_array_foreach(arr, i, v) {
+    json_array_foreach(arr, i, v)
+    {
         int day = 0;
         snprintf(field, sizeof(field), "weekdays[%zu]", i);
         if (json_is_integer(v) && json_integer_value(v) >= 1 && json_integer_value(v) <= 7)
@@ -108,7 +114,8 @@ static int parse_weekdays(struct window *w, json_t *obj)
             if (strcasecmp(json_string_value(v), weekday_names[d]) == 0)
                 day = d + 1;
         if (!day)
-            return mon__error(MON_EINVAL, field, "must be an ISO weekday 1 (Monday) to 7 (Sunday) or mon..sun");
+            return mon__error(MON_EINVAL, field,
+                              "must be an ISO weekday 1 (Monday) to 7 (Sunday) or mon..sun");
         if (seen[day]++)
             return mon__error(MON_EINVAL, field, "repeats weekday %d", day);
         len += (size_t)snprintf(w->weekdays + len, sizeof(w->weekdays) - len, "%s%d", i ? "," : "", day);
@@ -128,9 +135,11 @@ static int parse_start_time(struct window *w, json_t *obj)
     for (size_t i = 0; i < n; i++)
         if (!(isdigit((unsigned char)t[i]) || (t[i] == ':' && (i == 2 || i == 5))))
             n = 0;
-    if (!((n == 5 && sscanf(t, "%2d:%2d", &h, &m) == 2) || (n == 8 && sscanf(t, "%2d:%2d:%2d", &h, &m, &s) == 3)) ||
+    if (!((n == 5 && sscanf(t, "%2d:%2d", &h, &m) == 2) ||
+          (n == 8 && sscanf(t, "%2d:%2d:%2d", &h, &m, &s) == 3)) ||
         h > 23 || m > 59 || s > 59)
-        return mon__error(MON_EINVAL, "start_time", "must be a local time HH:MM or HH:MM:SS (00:00 to 23:59:59)");
+        return mon__error(MON_EINVAL, "start_time",
+                          "must be a local time HH:MM or HH:MM:SS (00:00 to 23:59:59)");
     snprintf(w->start_time, sizeof(w->start_time), "%02d:%02d:%02d", h, m, s);
     return MON_OK;
 }
@@ -144,14 +153,15 @@ static int check_time_zone(mon_store *store, const char *name)
 
     if (!*name || strlen(name) > TIME_ZONE_MAX)
         return mon__error(MON_EINVAL, "time_zone", "must be an IANA time zone name such as Europe/Paris");
-    res = mon__store_exec(store, "check time zone", "SELECT 1 FROM pg_timezone_names WHERE name = $1", 1, params,
-                          MON__EXEC_RETRY, &rc);
+    res = mon__store_exec(store, "check time zone", "SELECT 1 FROM pg_timezone_names WHERE name = $1", 1,
+                          params, MON__EXEC_RETRY, &rc);
     if (!res)
         return rc;
     found = PQntuples(res) > 0;
     PQclear(res);
     return found ? MON_OK
-                 : mon__error(MON_EINVAL, "time_zone", "unknown time zone; use an IANA name such as Europe/Paris");
+                 : mon__error(MON_EINVAL, "time_zone",
+                              "unknown time zone; use an IANA name such as Europe/Paris");
 }
 
 static int parse_weekly(struct window *w, mon_store *store, json_t *obj)
@@ -164,8 +174,8 @@ static int parse_weekly(struct window *w, mon_store *store, json_t *obj)
     if (!d)
         return mon__error(MON_EINVAL, "duration_s", "is required");
     if (!json_is_integer(d) || json_integer_value(d) < DURATION_MIN || json_integer_value(d) > DURATION_MAX)
-        return mon__error(MON_EINVAL, "duration_s", "must be an integer from %d to %d seconds (7 days)", DURATION_MIN,
-                          DURATION_MAX);
+        return mon__error(MON_EINVAL, "duration_s", "must be an integer from %d to %d seconds (7 days)",
+                          DURATION_MIN, DURATION_MAX);
     snprintf(w->duration_s, sizeof(w->duration_s), "%d", (int)json_integer_value(d));
     if ((rc = get_string(&w->time_zone, obj, "time_zone")) != MON_OK)
         return rc;
@@ -184,10 +194,11 @@ static int parse_window(struct window *w, mon_store *store, json_t *obj)
     memset(w, 0, sizeof(*w));
     if (!json_is_object(obj))
         return mon__error(MON_EINVAL, "window", "not a JSON object");
-    json_object_foreach(obj, key, v) {
+    json_object_foreach(obj, key, v)
+    {
         if (!IN_LIST(key, once_fields) && !IN_LIST(key, weekly_fields) && !IN_LIST(key, output_fields) &&
-            strcmp(key, "name") != 0 && strcmp(key, "endpoint_id") != 0 && strcmp(key, "endpoint_type") != 0 &&
-            strcmp(key, "kind") != 0)
+            strcmp(key, "name") != 0 && strcmp(key, "endpoint_id") != 0 &&
+            strcmp(key, "endpoint_type") != 0 && strcmp(key, "kind") != 0)
             return mon__error(MON_EINVAL, key, "unknown field");
     }
     if ((rc = get_string(&w->name, obj, "name")) != MON_OK)
@@ -207,7 +218,8 @@ static int parse_window(struct window *w, mon_store *store, json_t *obj)
             return mon__error(MON_EINVAL, "endpoint_type", "must be APIM, DOMAIN or TALEND");
     } else {
         if (!json_object_get(obj, "endpoint_id"))
-            return mon__error(MON_EINVAL, "endpoint_id", "is required (or endpoint_type for every endpoint of a type)");
+            return mon__error(MON_EINVAL, "endpoint_id",
+                              "is required (or endpoint_type for every endpoint of a type)");
         if ((rc = get_string(&w->endpoint_id, obj, "endpoint_id")) != MON_OK)
             return rc;
     }
@@ -217,7 +229,8 @@ static int parse_window(struct window *w, mon_store *store, json_t *obj)
     if (strcmp(w->kind, "once") != 0 && strcmp(w->kind, "weekly") != 0)
         return mon__error(MON_EINVAL, "kind", "must be once or weekly");
     once = strcmp(w->kind, "once") == 0;
-    json_object_foreach(obj, key, v) {
+    json_object_foreach(obj, key, v)
+    {
         if (once ? IN_LIST(key, weekly_fields) : IN_LIST(key, once_fields))
             return mon__error(MON_EINVAL, key, "does not apply to a %s window", w->kind);
     }
@@ -241,7 +254,8 @@ static void strip_nulls(json_t *obj)
     json_t *v;
     void *tmp;
 
-    json_object_foreach_safe(obj, tmp, key, v) {
+    json_object_foreach_safe(obj, tmp, key, v)
+    {
         if (json_is_null(v))
             json_object_del(obj, key);
     }
@@ -288,11 +302,15 @@ static int write_window(char new_id[37], mon_store *store, const char *id, const
 
     res = mon__store_exec(
         store, id ? "update maintenance window" : "create maintenance window",
-        id ? "UPDATE maintenance_windows SET name = $1, endpoint_id = $2::uuid, endpoint_type = $3::endpoint_type,"
+        id ? "UPDATE maintenance_windows SET name = $1, endpoint_id = $2::uuid, endpoint_type = "
+             "$3::endpoint_type,"
              " kind = $4, starts_at = $5::timestamptz, ends_at = $6::timestamptz, weekdays = $7::smallint[],"
-             " start_time = $8::time, duration_s = $9::int, time_zone = $10 WHERE id = $11::uuid RETURNING id::text"
-           : "INSERT INTO maintenance_windows (name, endpoint_id, endpoint_type, kind, starts_at, ends_at, weekdays,"
-             " start_time, duration_s, time_zone) VALUES ($1, $2::uuid, $3::endpoint_type, $4, $5::timestamptz,"
+             " start_time = $8::time, duration_s = $9::int, time_zone = $10 WHERE id = $11::uuid RETURNING "
+             "id::text"
+           : "INSERT INTO maintenance_windows (name, endpoint_id, endpoint_type, kind, starts_at, ends_at, "
+             "weekdays,"
+             " start_time, duration_s, time_zone) VALUES ($1, $2::uuid, $3::endpoint_type, $4, "
+             "$5::timestamptz,"
              " $6::timestamptz, $7::smallint[], $8::time, $9::int, $10) RETURNING id::text",
         id ? 11 : 10, params, 0, &rc);
     if (!res)
@@ -319,8 +337,8 @@ int mon_maintenance_get_json(char **out, mon_store *store, const char *id)
     if ((rc = check_id(id)) != MON_OK)
         return rc;
     res = mon__store_exec(store, "get maintenance window",
-                          "SELECT " WINDOW_JSON "::text FROM maintenance_windows w WHERE w.id = $1::uuid", 1, params,
-                          MON__EXEC_RETRY, &rc);
+                          "SELECT " WINDOW_JSON "::text FROM maintenance_windows w WHERE w.id = $1::uuid", 1,
+                          params, MON__EXEC_RETRY, &rc);
     if (!res)
         return rc;
     if (PQntuples(res) == 0)
@@ -356,7 +374,8 @@ int mon_maintenance_list_json(char **out, mon_store *store, const char *endpoint
     return rc;
 }
 
-int mon_maintenance_create(char **out, mon_store *store, const char *window_json, const mon_audit_entry *actor)
+int mon_maintenance_create(char **out, mon_store *store, const char *window_json,
+                           const mon_audit_entry *actor)
 {
     struct window w;
     char id[37] = "";
@@ -368,8 +387,8 @@ int mon_maintenance_create(char **out, mon_store *store, const char *window_json
     if (!store)
         return mon__error(MON_EINVAL, "store", "must not be NULL");
     if ((rc = load_object(&obj, window_json, "window")) == MON_OK && (strip_nulls(obj), 1) &&
-        (rc = parse_window(&w, store, obj)) == MON_OK &&
-        (rc = write_window(id, store, NULL, &w)) == MON_OK && out)
+        (rc = parse_window(&w, store, obj)) == MON_OK && (rc = write_window(id, store, NULL, &w)) == MON_OK &&
+        out)
         rc = mon_maintenance_get_json(out, store, id);
     rc = mon__incident_audit(store, actor, "maintenance_window.create", id[0] ? id : "maintenance_window",
                              obj ? window_json : NULL, rc);
@@ -432,12 +451,12 @@ int mon_maintenance_update(char **out, mon_store *store, const char *id, const c
         goto done;
     if ((rc = merge_changes(&merged, store, id, changes)) != MON_OK)
         goto done;
-    if ((rc = parse_window(&w, store, merged)) == MON_OK && (rc = write_window(written, store, id, &w)) == MON_OK &&
-        out)
+    if ((rc = parse_window(&w, store, merged)) == MON_OK &&
+        (rc = write_window(written, store, id, &w)) == MON_OK && out)
         rc = mon_maintenance_get_json(out, store, id);
 done:
-    rc = mon__incident_audit(store, actor, "maintenance_window.update", id && mon__uuid_valid(id) ? id : "invalid",
-                             changes ? changes_json : NULL, rc);
+    rc = mon__incident_audit(store, actor, "maintenance_window.update",
+                             id && mon__uuid_valid(id) ? id : "invalid", changes ? changes_json : NULL, rc);
     json_decref(changes);
     json_decref(merged);
     if (rc != MON_OK && out) {
@@ -463,8 +482,8 @@ int mon_maintenance_delete(mon_store *store, const char *id, const mon_audit_ent
         strcmp(PQcmdTuples(res), "0") == 0)
         rc = mon__error(MON_ENOTFOUND, "id", "no maintenance window has id %s", id);
     PQclear(res);
-    rc = mon__incident_audit(store, actor, "maintenance_window.delete", id && mon__uuid_valid(id) ? id : "invalid",
-                             before, rc);
+    rc = mon__incident_audit(store, actor, "maintenance_window.delete",
+                             id && mon__uuid_valid(id) ? id : "invalid", before, rc);
     free(before);
     return rc;
 }

@@ -56,7 +56,8 @@ static void window_change(struct http_request *req, const char *action, const ch
         srv_audit_request(req, &who, action, id ? id : "maintenance_window", NULL);
         return;
     }
-    if (req->method != HTTP_METHOD_DELETE && srv_read_json_body(req, req->method == HTTP_METHOD_PATCH, &body) < 0) {
+    if (req->method != HTTP_METHOD_DELETE &&
+        srv_read_json_body(req, req->method == HTTP_METHOD_PATCH, &body) < 0) {
         srv_audit_request(req, &who, action, id ? id : "maintenance_window", NULL);
         return;
     }

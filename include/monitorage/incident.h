@@ -57,7 +57,10 @@ typedef struct mon_incident_filter {
 /** Current version of mon_incident_filter. */
 #define MON_INCIDENT_FILTER_VERSION 1
 /** Static initialiser of a mon_incident_filter: every incident, 100 per page, first page. */
-#define MON_INCIDENT_FILTER_INIT {MON_INCIDENT_FILTER_VERSION, NULL, -1, 0, 0, 100, NULL}
+#define MON_INCIDENT_FILTER_INIT                                                                             \
+    {                                                                                                        \
+        MON_INCIDENT_FILTER_VERSION, NULL, -1, 0, 0, 100, NULL                                               \
+    }
 
 /** Initialise a filter like MON_INCIDENT_FILTER_INIT. MON_EVERSION for an unknown version. */
 MON_EXTERN int mon_incident_filter_init(mon_incident_filter *filter, unsigned int version);

@@ -31,13 +31,17 @@ static const char maintenance_usage[] =
 
 /* ------------------------------------------------------------------ incident */
 
-static const char *text_or_dash(const json_t *v) { return json_is_string(v) ? json_string_value(v) : "-"; }
+static const char *text_or_dash(const json_t *v)
+{
+    return json_is_string(v) ? json_string_value(v) : "-";
+}
 
 static void incident_row(ctl_table *table, const json_t *inc)
 {
     char failed[24];
     const char *row[7];
-    snprintf(failed, sizeof(failed), "%lld", (long long)json_integer_value(json_object_get(inc, "failed_checks")));
+    snprintf(failed, sizeof(failed), "%lld",
+             (long long)json_integer_value(json_object_get(inc, "failed_checks")));
     row[0] = text_or_dash(json_object_get(inc, "id"));
     row[1] = text_or_dash(json_object_get(inc, "endpoint_name"));
     row[2] = text_or_dash(json_object_get(inc, "kind"));
@@ -50,13 +54,12 @@ static void incident_row(ctl_table *table, const json_t *inc)
 
 static int incident_list(int argc, char **argv)
 {
-    static const struct option options[] = {{"endpoint", required_argument, NULL, 'e'},
-                                            {"open", no_argument, NULL, 'o'},
-                                            {"resolved", no_argument, NULL, 'r'},
-                                            {"limit", required_argument, NULL, 'l'},
-                                            {"json", no_argument, NULL, 'j'},
-                                            {NULL, 0, NULL, 0}};
-    static const char *const headers[] = {"ID", "ENDPOINT", "KIND", "STATE", "STARTED", "FAILED", "FIRST ERROR"};
+    static const struct option options[] = {
+        {"endpoint", required_argument, NULL, 'e'}, {"open", no_argument, NULL, 'o'},
+        {"resolved", no_argument, NULL, 'r'},       {"limit", required_argument, NULL, 'l'},
+        {"json", no_argument, NULL, 'j'},           {NULL, 0, NULL, 0}};
+    static const char *const headers[] = {"ID",      "ENDPOINT", "KIND",       "STATE",
+                                          "STARTED", "FAILED",   "FIRST ERROR"};
     mon_incident_filter filter = MON_INCIDENT_FILTER_INIT;
     mon_store *store = NULL;
     char *text = NULL;
@@ -71,7 +74,8 @@ static int incident_list(int argc, char **argv)
         else if (opt == 'j')
             json = 1;
         else if (opt != 'l' || ctl_parse_int(&limit, optarg, 1, 1000) != 0)
-            return ctl_usage_error("incident", opt == 'l' ? "--limit must be 1..1000" : "bad option for list");
+            return ctl_usage_error("incident",
+                                   opt == 'l' ? "--limit must be 1..1000" : "bad option for list");
     }
     if (optind < argc)
         return ctl_usage_error("incident", "unexpected argument '%s'", argv[optind]);
@@ -121,7 +125,8 @@ static int incident_show(int argc, char **argv)
                text_or_dash(json_object_get(inc, "state")), text_or_dash(json_object_get(inc, "started_at")),
                text_or_dash(json_object_get(inc, "resolved_at")),
                (long long)json_integer_value(json_object_get(inc, "failed_checks")),
-               text_or_dash(json_object_get(inc, "first_error")), text_or_dash(json_object_get(inc, "last_status")));
+               text_or_dash(json_object_get(inc, "first_error")),
+               text_or_dash(json_object_get(inc, "last_status")));
         json_array_foreach(json_object_get(inc, "events"), i, ev)
         {
             printf("  %s  %s\n", text_or_dash(json_object_get(ev, "occurred_at")),
@@ -157,7 +162,8 @@ static json_t *weekdays_arg(const char *text)
     char *copy = strdup(text), *save = NULL, *tok;
     for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         int n;
-        json_array_append_new(days, ctl_parse_int(&n, tok, -1000, 1000) == 0 ? json_integer(n) : json_string(tok));
+        json_array_append_new(days,
+                              ctl_parse_int(&n, tok, -1000, 1000) == 0 ? json_integer(n) : json_string(tok));
     }
     free(copy);
     return days;
@@ -166,13 +172,17 @@ static json_t *weekdays_arg(const char *text)
 /* The window from the flags, as JSON text (malloc'd), or NULL after a usage error. */
 static char *window_from_flags(int argc, char **argv, int *code)
 {
-    static const struct option options[] = {
-        {"name", required_argument, NULL, 'n'},   {"endpoint", required_argument, NULL, 'e'},
-        {"type", required_argument, NULL, 't'},   {"from", required_argument, NULL, 'f'},
-        {"until", required_argument, NULL, 'u'},  {"weekly", required_argument, NULL, 'w'},
-        {"at", required_argument, NULL, 'a'},     {"duration", required_argument, NULL, 'd'},
-        {"tz", required_argument, NULL, 'z'},     {"file", required_argument, NULL, 'F'},
-        {NULL, 0, NULL, 0}};
+    static const struct option options[] = {{"name", required_argument, NULL, 'n'},
+                                            {"endpoint", required_argument, NULL, 'e'},
+                                            {"type", required_argument, NULL, 't'},
+                                            {"from", required_argument, NULL, 'f'},
+                                            {"until", required_argument, NULL, 'u'},
+                                            {"weekly", required_argument, NULL, 'w'},
+                                            {"at", required_argument, NULL, 'a'},
+                                            {"duration", required_argument, NULL, 'd'},
+                                            {"tz", required_argument, NULL, 'z'},
+                                            {"file", required_argument, NULL, 'F'},
+                                            {NULL, 0, NULL, 0}};
     json_t *w = json_object();
     const char *file = NULL;
     char *text;
@@ -181,15 +191,33 @@ static char *window_from_flags(int argc, char **argv, int *code)
     optind = 0;
     while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
         switch (opt) {
-        case 'n': json_object_set_new(w, "name", json_string(optarg)); break;
-        case 'e': json_object_set_new(w, "endpoint_id", json_string(optarg)); break;
-        case 't': json_object_set_new(w, "endpoint_type", json_string(optarg)); break;
-        case 'f': json_object_set_new(w, "starts_at", json_string(optarg)); break;
-        case 'u': json_object_set_new(w, "ends_at", json_string(optarg)); break;
-        case 'w': json_object_set_new(w, "weekdays", weekdays_arg(optarg)); break;
-        case 'a': json_object_set_new(w, "start_time", json_string(optarg)); break;
-        case 'z': json_object_set_new(w, "time_zone", json_string(optarg)); break;
-        case 'F': file = optarg; break;
+        case 'n':
+            json_object_set_new(w, "name", json_string(optarg));
+            break;
+        case 'e':
+            json_object_set_new(w, "endpoint_id", json_string(optarg));
+            break;
+        case 't':
+            json_object_set_new(w, "endpoint_type", json_string(optarg));
+            break;
+        case 'f':
+            json_object_set_new(w, "starts_at", json_string(optarg));
+            break;
+        case 'u':
+            json_object_set_new(w, "ends_at", json_string(optarg));
+            break;
+        case 'w':
+            json_object_set_new(w, "weekdays", weekdays_arg(optarg));
+            break;
+        case 'a':
+            json_object_set_new(w, "start_time", json_string(optarg));
+            break;
+        case 'z':
+            json_object_set_new(w, "time_zone", json_string(optarg));
+            break;
+        case 'F':
+            file = optarg;
+            break;
         case 'd':
             if (ctl_parse_int(&duration, optarg, 1, 1 << 30) == 0) {
                 json_object_set_new(w, "duration_s", json_integer(duration));
@@ -205,8 +233,9 @@ static char *window_from_flags(int argc, char **argv, int *code)
     }
     if (optind < argc || (file && json_object_size(w) > 0)) {
         json_decref(w);
-        *code = ctl_usage_error("maintenance", optind < argc ? "unexpected argument" : "--file cannot be mixed"
-                                                                                       " with other options");
+        *code = ctl_usage_error("maintenance", optind < argc ? "unexpected argument"
+                                                             : "--file cannot be mixed"
+                                                               " with other options");
         return NULL;
     }
     if (file) {
@@ -262,7 +291,8 @@ static void when_text(char *out, size_t size, const json_t *w)
                                     n >= 1 && n <= 7 ? names[n] : "?");
         }
         if (len < size)
-            snprintf(out + len, size - len, " %s %s for %lld s", text_or_dash(json_object_get(w, "start_time")),
+            snprintf(out + len, size - len, " %s %s for %lld s",
+                     text_or_dash(json_object_get(w, "start_time")),
                      text_or_dash(json_object_get(w, "time_zone")),
                      (long long)json_integer_value(json_object_get(w, "duration_s")));
     }
@@ -270,9 +300,8 @@ static void when_text(char *out, size_t size, const json_t *w)
 
 static int maintenance_list(int argc, char **argv)
 {
-    static const struct option options[] = {{"endpoint", required_argument, NULL, 'e'},
-                                            {"json", no_argument, NULL, 'j'},
-                                            {NULL, 0, NULL, 0}};
+    static const struct option options[] = {
+        {"endpoint", required_argument, NULL, 'e'}, {"json", no_argument, NULL, 'j'}, {NULL, 0, NULL, 0}};
     static const char *const headers[] = {"ID", "NAME", "SCOPE", "WHEN", "ACTIVE"};
     const char *endpoint = NULL;
     mon_store *store = NULL;

@@ -61,11 +61,15 @@ static mon_status status_of(int mix, long i, int k)
     long v = (i * 7 + k * 13) % 100;
     if (!mix)
         return MON_STATUS_UP;
-    return v < 90 ? MON_STATUS_UP : v < 95 ? MON_STATUS_DEGRADED : v < 99 ? MON_STATUS_DOWN : MON_STATUS_UNKNOWN;
+    return v < 90   ? MON_STATUS_UP
+           : v < 95 ? MON_STATUS_DEGRADED
+           : v < 99 ? MON_STATUS_DOWN
+                    : MON_STATUS_UNKNOWN;
 }
 
 /* Insert batches into both databases; prints both rates and the ratio. */
-static void measure(struct side *sides, int endpoints, int batches, int mix, mon_time *clock_us, const char *label)
+static void measure(struct side *sides, int endpoints, int batches, int mix, mon_time *clock_us,
+                    const char *label)
 {
     mon_check_record *records = calloc(BATCH_ROWS, sizeof(*records));
     const mon_check_record **ptrs = calloc(BATCH_ROWS, sizeof(*ptrs));
@@ -99,10 +103,10 @@ static void measure(struct side *sides, int endpoints, int batches, int mix, mon
     *clock_us += (next / endpoints + 1) * 60 * 1000000LL;
     free(records);
     free(ptrs);
-    printf("%s, batch insert without the incident trigger (%d batches of %d rows): %.0f rows/s\n", label, batches,
-           BATCH_ROWS, batches * BATCH_ROWS / spent[1]);
-    printf("%s, batch insert with the incident trigger (%d batches of %d rows): %.0f rows/s\n", label, batches,
-           BATCH_ROWS, batches * BATCH_ROWS / spent[0]);
+    printf("%s, batch insert without the incident trigger (%d batches of %d rows): %.0f rows/s\n", label,
+           batches, BATCH_ROWS, batches * BATCH_ROWS / spent[1]);
+    printf("%s, batch insert with the incident trigger (%d batches of %d rows): %.0f rows/s\n", label,
+           batches, BATCH_ROWS, batches * BATCH_ROWS / spent[0]);
     printf("%s, batch insert with incident trigger vs without: %.2f x\n", label, spent[1] / spent[0]);
 }
 
@@ -117,9 +121,10 @@ static void setup_side(struct side *side, PGconn *conn, const char *name, int en
     run(conn, text);
     snprintf(text, sizeof(text), "CREATE DATABASE %s", name);
     run(conn, text);
-    snprintf(text, sizeof(text), "host=%s port=%s user=%s dbname=%s", PQhost(conn), PQport(conn), PQuser(conn),
-             name);
-    if ((rc = mon_store_open(&side->store, text)) != MON_OK || (rc = mon_store_migrate(side->store, NULL)) != MON_OK)
+    snprintf(text, sizeof(text), "host=%s port=%s user=%s dbname=%s", PQhost(conn), PQport(conn),
+             PQuser(conn), name);
+    if ((rc = mon_store_open(&side->store, text)) != MON_OK ||
+        (rc = mon_store_migrate(side->store, NULL)) != MON_OK)
         fail("open and migrate", rc);
     side->admin = PQconnectdb(text);
     if (PQstatus(side->admin) != CONNECTION_OK) {
@@ -170,15 +175,18 @@ int main(int argc, char **argv)
     measure(sides, endpoints, batches, 0, &clock_us, "all UP");
     measure(sides, endpoints, batches, 1, &clock_us, "mixed");
     for (int s = 0; s < 2; s++) {
-        run(sides[s].admin, "INSERT INTO maintenance_windows (name, endpoint_type, kind, starts_at, ends_at)"
-                            " SELECT 'once ' || i, 'APIM', 'once', now() + i * interval '1 day', now() + i * interval"
-                            " '1 day' + interval '1 hour' FROM generate_series(1, 10) i");
-        run(sides[s].admin, "INSERT INTO maintenance_windows (name, endpoint_type, kind, weekdays, start_time,"
-                            " duration_s, time_zone) SELECT 'weekly ' || i, 'DOMAIN', 'weekly', '{7}', '03:00', 3600,"
-                            " 'Europe/Paris' FROM generate_series(1, 10) i");
+        run(sides[s].admin,
+            "INSERT INTO maintenance_windows (name, endpoint_type, kind, starts_at, ends_at)"
+            " SELECT 'once ' || i, 'APIM', 'once', now() + i * interval '1 day', now() + i * interval"
+            " '1 day' + interval '1 hour' FROM generate_series(1, 10) i");
+        run(sides[s].admin,
+            "INSERT INTO maintenance_windows (name, endpoint_type, kind, weekdays, start_time,"
+            " duration_s, time_zone) SELECT 'weekly ' || i, 'DOMAIN', 'weekly', '{7}', '03:00', 3600,"
+            " 'Europe/Paris' FROM generate_series(1, 10) i");
     }
     measure(sides, endpoints, batches, 1, &clock_us, "mixed, 20 maintenance windows");
-    res = PQexec(sides[0].admin, "SELECT (SELECT count(*) FROM incidents), (SELECT count(*) FROM incident_events)");
+    res = PQexec(sides[0].admin,
+                 "SELECT (SELECT count(*) FROM incidents), (SELECT count(*) FROM incident_events)");
     printf("incidents opened: %s, events written: %s\n", PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
     PQclear(res);
 

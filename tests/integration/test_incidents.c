@@ -96,11 +96,15 @@ static char *value_sql(const char *fmt, ...)
     return pgtest_query_value(url, sql);
 }
 
-static long long incidents_of(const char *id) { return count_sql("SELECT count(*) FROM incidents WHERE endpoint_id = '%s'", id); }
+static long long incidents_of(const char *id)
+{
+    return count_sql("SELECT count(*) FROM incidents WHERE endpoint_id = '%s'", id);
+}
 
 static long long events_of(const char *id, const char *kind)
 {
-    return count_sql("SELECT count(*) FROM incident_events WHERE endpoint_id = '%s' AND kind = '%s'", id, kind);
+    return count_sql("SELECT count(*) FROM incident_events WHERE endpoint_id = '%s' AND kind = '%s'", id,
+                     kind);
 }
 
 static json_t *parse(const char *text)
@@ -114,7 +118,8 @@ static json_t *parse(const char *text)
 /* Set a policy and check the call succeeds. */
 static void set_policy(const char *endpoint_id, const char *json)
 {
-    ck_assert_msg(mon_incident_policy_set(NULL, store, endpoint_id, json, NULL) == MON_OK, "%s", mon_error_last());
+    ck_assert_msg(mon_incident_policy_set(NULL, store, endpoint_id, json, NULL) == MON_OK, "%s",
+                  mon_error_last());
 }
 
 START_TEST(down_target_opens_one_incident_and_one_event)
@@ -139,8 +144,10 @@ START_TEST(down_target_opens_one_incident_and_one_event)
     free(s);
 
     /* The event carries the endpoint and the incident as they were when it opened. */
-    s = value_sql("SELECT payload->'endpoint'->>'name' || ' ' || (payload->'incident'->>'failed_checks') || ' '"
-                  " || (payload->'incident'->>'kind') FROM incident_events WHERE endpoint_id = '%s'", id);
+    s = value_sql(
+        "SELECT payload->'endpoint'->>'name' || ' ' || (payload->'incident'->>'failed_checks') || ' '"
+        " || (payload->'incident'->>'kind') FROM incident_events WHERE endpoint_id = '%s'",
+        id);
     ck_assert_str_eq(s, "api 1 down");
     free(s);
 
@@ -158,7 +165,8 @@ START_TEST(down_target_opens_one_incident_and_one_event)
     ck_assert_int_eq(json_integer_value(json_object_get(inc, "failed_checks")), 3);
     ck_assert(json_is_null(json_object_get(inc, "resolved_at")));
 
-    ck_assert_int_eq(mon_incident_get_json(&text, store, json_string_value(json_object_get(inc, "id"))), MON_OK);
+    ck_assert_int_eq(mon_incident_get_json(&text, store, json_string_value(json_object_get(inc, "id"))),
+                     MON_OK);
     ck_assert_ptr_nonnull(strstr(text, "\"kind\": \"opened\""));
     mon_free(text);
     json_decref(page);
@@ -178,8 +186,8 @@ START_TEST(recovery_after_up_threshold_resolves_with_one_event)
     create_endpoint(id, "web", MON_ENDPOINT_DOMAIN);
     result_at(id, MON_STATUS_DOWN, t0);
     result_at(id, MON_STATUS_UP, t0 + MINUTE_US);
-    ck_assert_int_eq(count_sql("SELECT count(*) FROM incidents WHERE endpoint_id = '%s' AND resolved_at IS NULL", id),
-                     1);
+    ck_assert_int_eq(
+        count_sql("SELECT count(*) FROM incidents WHERE endpoint_id = '%s' AND resolved_at IS NULL", id), 1);
     /* DEGRADED answers: it counts as up. */
     result_at(id, MON_STATUS_DEGRADED, t0 + 2 * MINUTE_US);
     ck_assert_int_eq(count_sql("SELECT count(*) FROM incidents WHERE endpoint_id = '%s' AND resolved_at ="
@@ -189,7 +197,8 @@ START_TEST(recovery_after_up_threshold_resolves_with_one_event)
     ck_assert_int_eq(events_of(id, "opened"), 1);
     ck_assert_int_eq(events_of(id, "resolved"), 1);
     ck_assert_int_eq(count_sql("SELECT (payload->'incident'->>'failed_checks')::int FROM incident_events"
-                               " WHERE endpoint_id = '%s' AND kind = 'resolved'", id),
+                               " WHERE endpoint_id = '%s' AND kind = 'resolved'",
+                               id),
                      1);
     result_at(id, MON_STATUS_UP, t0 + 3 * MINUTE_US);
     ck_assert_int_eq(incidents_of(id), 1);
@@ -237,7 +246,8 @@ START_TEST(ten_flaps_in_a_minute_make_one_flapping_incident)
     }
     ck_assert_int_eq(incidents_of(id), 1);
     ck_assert_int_eq(count_sql("SELECT count(*) FROM incidents WHERE endpoint_id = '%s' AND kind = 'flapping'"
-                               " AND resolved_at IS NULL AND failed_checks = 10", id),
+                               " AND resolved_at IS NULL AND failed_checks = 10",
+                               id),
                      1);
     ck_assert_int_eq(count_sql("SELECT count(*) FROM incident_events WHERE endpoint_id = '%s'", id), 1);
 
@@ -249,7 +259,8 @@ START_TEST(ten_flaps_in_a_minute_make_one_flapping_incident)
     result_at(id, MON_STATUS_UP, t0 + 11 * MINUTE_US);
     ck_assert_int_eq(events_of(id, "resolved"), 1);
     ck_assert_int_eq(count_sql("SELECT count(*) FROM incident_events v WHERE v.endpoint_id = '%s' AND"
-                               " v.payload->'incident'->>'kind' = 'flapping' AND v.kind = 'resolved'", id),
+                               " v.payload->'incident'->>'kind' = 'flapping' AND v.kind = 'resolved'",
+                               id),
                      1);
     result_at(id, MON_STATUS_UP, t0 + 12 * MINUTE_US);
     ck_assert_int_eq(incidents_of(id), 1);
@@ -272,10 +283,12 @@ START_TEST(flapping_caps_short_incidents_when_one_success_resolves)
      * flapping one and stays open: 3 incidents and 5 events instead of 10 and 20. */
     ck_assert_int_eq(incidents_of(id), 3);
     ck_assert_int_eq(count_sql("SELECT count(*) FROM incidents WHERE endpoint_id = '%s' AND kind = 'down'"
-                               " AND resolved_at IS NOT NULL", id),
+                               " AND resolved_at IS NOT NULL",
+                               id),
                      2);
     ck_assert_int_eq(count_sql("SELECT count(*) FROM incidents WHERE endpoint_id = '%s' AND kind = 'flapping'"
-                               " AND resolved_at IS NULL", id),
+                               " AND resolved_at IS NULL",
+                               id),
                      1);
     ck_assert_int_eq(events_of(id, "opened"), 3);
     ck_assert_int_eq(events_of(id, "resolved"), 2);
@@ -331,7 +344,8 @@ START_TEST(late_and_unknown_results_are_not_counted)
     pgtest_exec(url, "UPDATE incident_policies SET up_threshold = 1 WHERE endpoint_id IS NOT NULL");
     {
         char sql[256];
-        snprintf(sql, sizeof(sql), "INSERT INTO health_history (endpoint_id, status) VALUES ('%s', 'UP')", id);
+        snprintf(sql, sizeof(sql), "INSERT INTO health_history (endpoint_id, status) VALUES ('%s', 'UP')",
+                 id);
         pgtest_exec(url, sql);
     }
     ck_assert_int_eq(events_of(id, "resolved"), 1);
@@ -360,12 +374,14 @@ START_TEST(two_writers_at_once_open_one_incident)
     /* Replica A records a DOWN result and has not committed when replica B records another. */
     exec_ok(a, "BEGIN");
     snprintf(sql, sizeof(sql),
-             "INSERT INTO health_history (endpoint_id, status, error_message, checked_at) VALUES ('%s', 'DOWN', 'a',"
+             "INSERT INTO health_history (endpoint_id, status, error_message, checked_at) VALUES ('%s', "
+             "'DOWN', 'a',"
              " 'epoch'::timestamptz + %lld * interval '1 microsecond')",
              id, (long long)(t0 + MINUTE_US));
     exec_ok(a, sql);
     snprintf(sql, sizeof(sql),
-             "BEGIN; INSERT INTO health_history (endpoint_id, status, error_message, checked_at) VALUES ('%s', 'DOWN',"
+             "BEGIN; INSERT INTO health_history (endpoint_id, status, error_message, checked_at) VALUES "
+             "('%s', 'DOWN',"
              " 'b', 'epoch'::timestamptz + %lld * interval '1 microsecond'); COMMIT",
              id, (long long)(t0 + 2 * MINUTE_US));
     ck_assert_int_eq(PQsendQuery(b, sql), 1);
@@ -442,16 +458,19 @@ START_TEST(concurrent_replicas_keep_one_open_incident_and_matching_events)
     }
     /* Every incident has exactly one 'opened' event, every resolved one exactly one 'resolved'. */
     ck_assert_int_gt(count_sql("SELECT count(*) FROM incidents"), 0);
-    ck_assert_int_eq(count_sql("SELECT count(*) FROM incidents i WHERE (SELECT count(*) FROM incident_events v"
-                               " WHERE v.incident_id = i.id AND v.kind = 'opened') <> 1"),
-                     0);
-    ck_assert_int_eq(count_sql("SELECT count(*) FROM incidents i WHERE (SELECT count(*) FROM incident_events v"
-                               " WHERE v.incident_id = i.id AND v.kind = 'resolved')"
-                               " <> (i.resolved_at IS NOT NULL)::int"),
-                     0);
-    ck_assert_int_le(count_sql("SELECT max(n) FROM (SELECT count(*) AS n FROM incidents WHERE resolved_at IS NULL"
-                               " GROUP BY endpoint_id) c"),
-                     1);
+    ck_assert_int_eq(
+        count_sql("SELECT count(*) FROM incidents i WHERE (SELECT count(*) FROM incident_events v"
+                  " WHERE v.incident_id = i.id AND v.kind = 'opened') <> 1"),
+        0);
+    ck_assert_int_eq(
+        count_sql("SELECT count(*) FROM incidents i WHERE (SELECT count(*) FROM incident_events v"
+                  " WHERE v.incident_id = i.id AND v.kind = 'resolved')"
+                  " <> (i.resolved_at IS NOT NULL)::int"),
+        0);
+    ck_assert_int_le(
+        count_sql("SELECT max(n) FROM (SELECT count(*) AS n FROM incidents WHERE resolved_at IS NULL"
+                  " GROUP BY endpoint_id) c"),
+        1);
 }
 END_TEST
 
@@ -481,8 +500,10 @@ START_TEST(one_off_window_marks_results_and_silences_incidents)
     }
     ck_assert_int_eq(incidents_of(id), 0);
     ck_assert_int_eq(count_sql("SELECT count(*) FROM incident_events"), 0);
-    ck_assert_int_eq(count_sql("SELECT count(*) FROM health_history_maintenance WHERE endpoint_id = '%s'", id), 5);
-    ck_assert_int_eq(count_sql("SELECT count(*) FROM health_history_maintenance WHERE endpoint_id = '%s'", other), 0);
+    ck_assert_int_eq(
+        count_sql("SELECT count(*) FROM health_history_maintenance WHERE endpoint_id = '%s'", id), 5);
+    ck_assert_int_eq(
+        count_sql("SELECT count(*) FROM health_history_maintenance WHERE endpoint_id = '%s'", other), 0);
     /* Checks still ran and are in the history. */
     ck_assert_int_eq(count_sql("SELECT count(*) FROM health_history WHERE endpoint_id = '%s'", id), 5);
     /* After the window, still down: now it opens. */
@@ -497,8 +518,9 @@ END_TEST
 static void down_at(const char *id, const char *at)
 {
     char sql[256];
-    snprintf(sql, sizeof(sql), "INSERT INTO health_history (endpoint_id, status, checked_at) VALUES ('%s', 'DOWN', '%s')",
-             id, at);
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO health_history (endpoint_id, status, checked_at) VALUES ('%s', 'DOWN', '%s')", id,
+             at);
     pgtest_exec(url, sql);
 }
 
@@ -521,17 +543,20 @@ START_TEST(weekly_window_follows_its_time_zone)
     down_at(a, "2026-07-14T20:00:00Z");
     down_at(a, "2026-07-14T21:59:59Z");
     ck_assert_int_eq(incidents_of(a), 0);
-    ck_assert_int_eq(count_sql("SELECT count(*) FROM health_history_maintenance WHERE endpoint_id = '%s'", a), 2);
+    ck_assert_int_eq(count_sql("SELECT count(*) FROM health_history_maintenance WHERE endpoint_id = '%s'", a),
+                     2);
     down_at(a, "2026-07-14T22:00:00Z"); /* the end is not inside */
     ck_assert_int_eq(incidents_of(a), 1);
 
     down_at(b, "2026-01-13T20:30:00Z"); /* 21:30 in Paris: before */
     ck_assert_int_eq(incidents_of(b), 1);
-    ck_assert_int_eq(count_sql("SELECT count(*) FROM health_history_maintenance WHERE endpoint_id = '%s'", b), 0);
+    ck_assert_int_eq(count_sql("SELECT count(*) FROM health_history_maintenance WHERE endpoint_id = '%s'", b),
+                     0);
     pgtest_exec(url, "UPDATE incidents SET resolved_at = now()");
     down_at(b, "2026-01-13T22:30:00Z"); /* 23:30 in Paris: inside */
     ck_assert_int_eq(incidents_of(b), 1);
-    ck_assert_int_eq(count_sql("SELECT count(*) FROM health_history_maintenance WHERE endpoint_id = '%s'", b), 1);
+    ck_assert_int_eq(count_sql("SELECT count(*) FROM health_history_maintenance WHERE endpoint_id = '%s'", b),
+                     1);
     /* Wednesday 2026-01-14 22:30 UTC: no window. */
     down_at(b, "2026-01-14T22:30:00Z");
     ck_assert_int_eq(incidents_of(b), 2);
@@ -543,12 +568,13 @@ END_TEST
     do {                                                                                                     \
         int rc_ = (call);                                                                                    \
         ck_assert_msg(rc_ == (code), "%s: got %s (%s)", #call, mon_error_name(rc_), mon_error_last());       \
-        ck_assert_msg(strncmp(mon_error_last(), field ":", strlen(field ":")) == 0, "%s: detail '%s'", #call, \
-                      mon_error_last());                                                                     \
+        ck_assert_msg(strncmp(mon_error_last(), field ":", strlen(field ":")) == 0, "%s: detail '%s'",       \
+                      #call, mon_error_last());                                                              \
     } while (0)
 
 /* A weekly window for every APIM endpoint as JSON. */
-static void weekly(char *json, size_t size, const char *weekdays, const char *start, int duration, const char *tz)
+static void weekly(char *json, size_t size, const char *weekdays, const char *start, int duration,
+                   const char *tz)
 {
     snprintf(json, size,
              "{\"name\": \"w\", \"endpoint_type\": \"APIM\", \"kind\": \"weekly\", \"weekdays\": %s,"
@@ -579,26 +605,30 @@ START_TEST(bad_input_is_refused_naming_the_field)
     EXPECT_ERROR(mon_maintenance_create(NULL, store, json, NULL), MON_EINVAL, "start_time");
     weekly(json, sizeof(json), "[1]", "22:00", 10, "Europe/Paris");
     EXPECT_ERROR(mon_maintenance_create(NULL, store, json, NULL), MON_EINVAL, "duration_s");
-    EXPECT_ERROR(mon_maintenance_create(NULL, store,
-                                        "{\"name\": \"o\", \"endpoint_type\": \"APIM\", \"kind\": \"once\","
-                                        " \"starts_at\": \"2026-11-25T10:00:00Z\", \"ends_at\": \"2026-11-25T09:00:00Z\"}",
-                                        NULL),
+    EXPECT_ERROR(mon_maintenance_create(
+                     NULL, store,
+                     "{\"name\": \"o\", \"endpoint_type\": \"APIM\", \"kind\": \"once\","
+                     " \"starts_at\": \"2026-11-25T10:00:00Z\", \"ends_at\": \"2026-11-25T09:00:00Z\"}",
+                     NULL),
                  MON_EINVAL, "ends_at");
-    EXPECT_ERROR(mon_maintenance_create(NULL, store,
-                                        "{\"name\": \"o\", \"endpoint_type\": \"APIM\", \"kind\": \"once\","
-                                        " \"starts_at\": \"tomorrow\", \"ends_at\": \"2026-11-25T09:00:00Z\"}",
-                                        NULL),
-                 MON_EINVAL, "starts_at");
-    EXPECT_ERROR(mon_maintenance_create(NULL, store,
-                                        "{\"name\": \"o\", \"endpoint_id\": \"00000000-0000-4000-8000-000000000000\","
-                                        " \"kind\": \"once\", \"starts_at\": \"2026-11-25T08:00:00Z\","
-                                        " \"ends_at\": \"2026-11-25T09:00:00Z\"}",
-                                        NULL),
-                 MON_ENOTFOUND, "endpoint_id");
-    EXPECT_ERROR(mon_maintenance_create(NULL, store,
-                                        "{\"name\": \"o\", \"endpoint_id\": \"nope\", \"kind\": \"once\","
-                                        " \"starts_at\": \"2026-11-25T08:00:00Z\", \"ends_at\": \"2026-11-25T09:00:00Z\"}",
-                                        NULL),
+    EXPECT_ERROR(
+        mon_maintenance_create(NULL, store,
+                               "{\"name\": \"o\", \"endpoint_type\": \"APIM\", \"kind\": \"once\","
+                               " \"starts_at\": \"tomorrow\", \"ends_at\": \"2026-11-25T09:00:00Z\"}",
+                               NULL),
+        MON_EINVAL, "starts_at");
+    EXPECT_ERROR(
+        mon_maintenance_create(NULL, store,
+                               "{\"name\": \"o\", \"endpoint_id\": \"00000000-0000-4000-8000-000000000000\","
+                               " \"kind\": \"once\", \"starts_at\": \"2026-11-25T08:00:00Z\","
+                               " \"ends_at\": \"2026-11-25T09:00:00Z\"}",
+                               NULL),
+        MON_ENOTFOUND, "endpoint_id");
+    EXPECT_ERROR(mon_maintenance_create(
+                     NULL, store,
+                     "{\"name\": \"o\", \"endpoint_id\": \"nope\", \"kind\": \"once\","
+                     " \"starts_at\": \"2026-11-25T08:00:00Z\", \"ends_at\": \"2026-11-25T09:00:00Z\"}",
+                     NULL),
                  MON_EINVAL, "endpoint_id");
     snprintf(json, sizeof(json),
              "{\"name\": \"o\", \"endpoint_id\": \"%s\", \"endpoint_type\": \"APIM\", \"kind\": \"once\","
@@ -607,22 +637,27 @@ START_TEST(bad_input_is_refused_naming_the_field)
     EXPECT_ERROR(mon_maintenance_create(NULL, store, json, NULL), MON_EINVAL, "endpoint_type");
     EXPECT_ERROR(mon_maintenance_create(NULL, store, "{\"name\": \"o\", \"endpoint_type\": \"FTP\"}", NULL),
                  MON_EINVAL, "endpoint_type");
-    EXPECT_ERROR(mon_maintenance_create(NULL, store,
-                                        "{\"name\": \"o\", \"endpoint_type\": \"APIM\", \"kind\": \"once\","
-                                        " \"starts_at\": \"2026-11-25T08:00:00Z\", \"ends_at\": \"2026-11-25T09:00:00Z\","
-                                        " \"weekdays\": [1]}",
-                                        NULL),
+    EXPECT_ERROR(mon_maintenance_create(
+                     NULL, store,
+                     "{\"name\": \"o\", \"endpoint_type\": \"APIM\", \"kind\": \"once\","
+                     " \"starts_at\": \"2026-11-25T08:00:00Z\", \"ends_at\": \"2026-11-25T09:00:00Z\","
+                     " \"weekdays\": [1]}",
+                     NULL),
                  MON_EINVAL, "weekdays");
     EXPECT_ERROR(mon_maintenance_create(NULL, store, "{\"name\": \"\", \"endpoint_type\": \"APIM\"}", NULL),
                  MON_EINVAL, "name");
-    EXPECT_ERROR(mon_maintenance_create(NULL, store, "{\"name\": \"x\", \"colour\": 1}", NULL), MON_EINVAL, "colour");
+    EXPECT_ERROR(mon_maintenance_create(NULL, store, "{\"name\": \"x\", \"colour\": 1}", NULL), MON_EINVAL,
+                 "colour");
     EXPECT_ERROR(mon_maintenance_create(NULL, store, "[1]", NULL), MON_EINVAL, "window");
-    EXPECT_ERROR(mon_maintenance_create(NULL, store, "{\"name\": \"x\", \"endpoint_type\": \"APIM\", \"kind\": \"daily\"}",
+    EXPECT_ERROR(mon_maintenance_create(NULL, store,
+                                        "{\"name\": \"x\", \"endpoint_type\": \"APIM\", \"kind\": \"daily\"}",
                                         NULL),
                  MON_EINVAL, "kind");
     EXPECT_ERROR(mon_maintenance_get_json(&out, store, "42"), MON_EINVAL, "id");
-    EXPECT_ERROR(mon_maintenance_get_json(&out, store, "00000000-0000-4000-8000-000000000000"), MON_ENOTFOUND, "id");
-    EXPECT_ERROR(mon_maintenance_delete(store, "00000000-0000-4000-8000-000000000000", NULL), MON_ENOTFOUND, "id");
+    EXPECT_ERROR(mon_maintenance_get_json(&out, store, "00000000-0000-4000-8000-000000000000"), MON_ENOTFOUND,
+                 "id");
+    EXPECT_ERROR(mon_maintenance_delete(store, "00000000-0000-4000-8000-000000000000", NULL), MON_ENOTFOUND,
+                 "id");
     EXPECT_ERROR(mon_maintenance_update(NULL, store, "00000000-0000-4000-8000-000000000000", "{}", NULL),
                  MON_ENOTFOUND, "id");
     ck_assert_int_eq(count_sql("SELECT count(*) FROM maintenance_windows"), 0);
@@ -633,7 +668,8 @@ START_TEST(bad_input_is_refused_naming_the_field)
                  "up_threshold");
     EXPECT_ERROR(mon_incident_policy_set(NULL, store, NULL, "{\"flap_window_s\": \"600\"}", NULL), MON_EINVAL,
                  "flap_window_s");
-    EXPECT_ERROR(mon_incident_policy_set(NULL, store, NULL, "{\"threshold\": 1}", NULL), MON_EINVAL, "threshold");
+    EXPECT_ERROR(mon_incident_policy_set(NULL, store, NULL, "{\"threshold\": 1}", NULL), MON_EINVAL,
+                 "threshold");
     EXPECT_ERROR(mon_incident_policy_set(NULL, store, "00000000-0000-4000-8000-000000000000", "{}", NULL),
                  MON_ENOTFOUND, "endpoint_id");
     EXPECT_ERROR(mon_incident_policy_get_json(&out, store, "x"), MON_EINVAL, "endpoint_id");
@@ -649,7 +685,8 @@ START_TEST(bad_input_is_refused_naming_the_field)
     f.cursor = NULL;
     f.endpoint_id = "00000000-0000-4000-8000-000000000000";
     EXPECT_ERROR(mon_incident_list_json(&out, store, &f), MON_ENOTFOUND, "endpoint_id");
-    EXPECT_ERROR(mon_incident_get_json(&out, store, "00000000-0000-4000-8000-000000000000"), MON_ENOTFOUND, "id");
+    EXPECT_ERROR(mon_incident_get_json(&out, store, "00000000-0000-4000-8000-000000000000"), MON_ENOTFOUND,
+                 "id");
     EXPECT_ERROR(mon_incident_get_json(&out, store, "zz"), MON_EINVAL, "id");
     /* Failed changes are audited too. */
     ck_assert_int_gt(count_sql("SELECT count(*) FROM action_logs WHERE action = 'maintenance_window.create'"
@@ -677,18 +714,20 @@ START_TEST(maintenance_windows_round_trip_and_are_audited)
     snprintf(wid, sizeof(wid), "%s", json_string_value(json_object_get(w, "id")));
     ck_assert_str_eq(json_string_value(json_object_get(w, "starts_at")), "2026-11-25T07:00:00.000000Z");
     json_decref(w);
-    ck_assert_int_eq(mon_maintenance_create(NULL, store,
-                                            "{\"name\": \"all talend\", \"endpoint_type\": \"TALEND\", \"kind\":"
-                                            " \"weekly\", \"weekdays\": [6, 7], \"start_time\": \"01:30\","
-                                            " \"duration_s\": 3600, \"time_zone\": \"UTC\"}",
-                                            &actor),
-                     MON_OK);
-    ck_assert_int_eq(mon_maintenance_create(NULL, store,
-                                            "{\"name\": \"all apim\", \"endpoint_type\": \"APIM\", \"kind\": \"once\","
-                                            " \"starts_at\": \"2026-11-25T08:00:00Z\", \"ends_at\":"
-                                            " \"2026-11-25T09:00:00Z\"}",
-                                            &actor),
-                     MON_OK);
+    ck_assert_int_eq(
+        mon_maintenance_create(NULL, store,
+                               "{\"name\": \"all talend\", \"endpoint_type\": \"TALEND\", \"kind\":"
+                               " \"weekly\", \"weekdays\": [6, 7], \"start_time\": \"01:30\","
+                               " \"duration_s\": 3600, \"time_zone\": \"UTC\"}",
+                               &actor),
+        MON_OK);
+    ck_assert_int_eq(
+        mon_maintenance_create(NULL, store,
+                               "{\"name\": \"all apim\", \"endpoint_type\": \"APIM\", \"kind\": \"once\","
+                               " \"starts_at\": \"2026-11-25T08:00:00Z\", \"ends_at\":"
+                               " \"2026-11-25T09:00:00Z\"}",
+                               &actor),
+        MON_OK);
     /* The endpoint's list: its own window and its type's, not the other type's. */
     ck_assert_int_eq(mon_maintenance_list_json(&out, store, id), MON_OK);
     list = parse(out);
@@ -703,18 +742,19 @@ START_TEST(maintenance_windows_round_trip_and_are_audited)
     json_decref(list);
 
     /* Update: from once to weekly; the once fields go. */
-    ck_assert_msg(mon_maintenance_update(&out, store, wid,
-                                         "{\"kind\": \"weekly\", \"weekdays\": [\"mon\"], \"start_time\": \"03:00:30\","
-                                         " \"duration_s\": 600, \"time_zone\": \"America/New_York\"}",
-                                         &actor) == MON_OK,
-                  "%s", mon_error_last());
+    ck_assert_msg(
+        mon_maintenance_update(&out, store, wid,
+                               "{\"kind\": \"weekly\", \"weekdays\": [\"mon\"], \"start_time\": \"03:00:30\","
+                               " \"duration_s\": 600, \"time_zone\": \"America/New_York\"}",
+                               &actor) == MON_OK,
+        "%s", mon_error_last());
     ck_assert_ptr_null(strstr(out, "starts_at"));
     ck_assert_ptr_nonnull(strstr(out, "\"time_zone\":\"America/New_York\""));
     mon_free(out);
-    EXPECT_ERROR(mon_maintenance_update(NULL, store, wid, "{\"time_zone\": \"Nowhere/Land\"}", &actor), MON_EINVAL,
-                 "time_zone");
-    ck_assert_int_eq(mon_maintenance_update(NULL, store, wid, "{\"endpoint_id\": null, \"endpoint_type\": \"DOMAIN\"}",
-                                            &actor),
+    EXPECT_ERROR(mon_maintenance_update(NULL, store, wid, "{\"time_zone\": \"Nowhere/Land\"}", &actor),
+                 MON_EINVAL, "time_zone");
+    ck_assert_int_eq(mon_maintenance_update(NULL, store, wid,
+                                            "{\"endpoint_id\": null, \"endpoint_type\": \"DOMAIN\"}", &actor),
                      MON_OK);
     ck_assert_int_eq(mon_maintenance_get_json(&out, store, wid), MON_OK);
     ck_assert_ptr_null(strstr(out, "endpoint_id"));
@@ -730,15 +770,17 @@ START_TEST(maintenance_windows_round_trip_and_are_audited)
                                " 'maintenance_window.update' AND result = 'FAILURE'"),
                      1);
     ck_assert_int_eq(count_sql("SELECT count(*) FROM action_logs WHERE action = 'maintenance_window.delete'"
-                               " AND target = '%s' AND parameters->>'name' = 'mine'", wid),
+                               " AND target = '%s' AND parameters->>'name' = 'mine'",
+                               wid),
                      1);
     set_policy(NULL, "{\"flap_transitions\": 8}");
     ck_assert_int_eq(count_sql("SELECT count(*) FROM action_logs WHERE action = 'incident_policy.set'"
                                " AND target = 'global' AND user_id = 'system'"),
                      1);
     ck_assert_int_eq(mon_incident_policy_get_json(&out, store, NULL), MON_OK);
-    ck_assert_str_eq(out, "{\"endpoint_id\": null, \"up_threshold\": 2, \"flap_window_s\": 600, \"down_threshold\": 1,"
-                          " \"flap_transitions\": 8}");
+    ck_assert_str_eq(
+        out, "{\"endpoint_id\": null, \"up_threshold\": 2, \"flap_window_s\": 600, \"down_threshold\": 1,"
+             " \"flap_transitions\": 8}");
     mon_free(out);
 }
 END_TEST
