@@ -7,6 +7,8 @@
 
 #include "jwt.h"
 
+#define EXP_MAX INT64_C(253402300799) /* 9999-12-31T23:59:59Z */
+
 /* Whether s (len bytes) is base64url without padding, of a length base64 can
  * have (not 4n + 1). cjose asserts, aborting the worker, on some malformed
  * values ('=' inside one), so only these reach it. */
@@ -226,7 +228,9 @@ const char *srv_jwt_claims(const uint8_t *payload, size_t len, const struct srv_
     copy_str(who->user_id, sizeof(who->user_id), uid);
     copy_str(who->email, sizeof(who->email), email);
     copy_str(who->name, sizeof(who->name), json_string_value(json_object_get(claims, "name")));
-    who->exp = (int64_t)json_number_value(exp);
+    /* exp is any JSON number: a later one than 9999-12-31 is kept as that, so that it converts to
+     * int64_t and the cache's exp + skew cannot overflow. */
+    who->exp = json_number_value(exp) > (double)EXP_MAX ? EXP_MAX : (int64_t)json_number_value(exp);
     roles = json_object_get(claims, "roles");
     keep = json_array();
     if (json_is_array(roles)) {
