@@ -330,6 +330,27 @@ class ConnectorsTest(harness.ServerTestCase):
         self.assertEqual(code, 200)
         self.assertTrue(data["credentials_set"])
 
+    def test_hanging_actions_do_not_starve_other_jobs(self):
+        self.configure_talend(options={"timeout_ms": 4000})
+        self.talend.scenario(mode="hang", seconds=10)
+        answers = []
+        threads = [threading.Thread(target=lambda: answers.append(self.call(
+            "POST", "/api/v1/connectors/TALEND/actions/list_tasks", {}, self.operator())[0])) for _ in range(3)]
+        try:
+            for t in threads:
+                t.start()
+            time.sleep(0.5)
+            # /metrics is a job too: it must find a free task thread.
+            started = time.monotonic()
+            code, _, _ = self.call("GET", "/metrics", headers={"Authorization": "Bearer " + harness.METRICS_TOKEN})
+            self.assertEqual(code, 200)
+            self.assertLess(time.monotonic() - started, 2.0)
+        finally:
+            for t in threads:
+                t.join(30)
+            self.configure_talend()
+        self.assertEqual(answers, [504, 504, 504])
+
     # -- TALEND endpoint checks ----------------------------------------------------
     def test_talend_endpoint_check_sends_the_connector_token(self):
         self.configure_talend()
