@@ -98,22 +98,18 @@ int mon_checker_options_init(mon_checker_options *options, unsigned int version)
 /* ---- descriptors ---- */
 
 /* Tell the epoll set that fd went from events `before` to `events` (0: not
- * watched). A socket libcurl stops watching is nearly always closed right
- * after, which takes it out of the set: it is not removed here (one system
- * call per check less) but when an event shows it is still open
- * (mon_checker_run()). So a watched descriptor may still be in the set: ADD
- * falls back to MOD. */
+ * watched). The removal is not left to close(): a socket inherited by a
+ * child process (a fork while a check runs) would stay in the set after our
+ * close, reporting events under a descriptor number that may be reused. */
 static void epoll_apply(mon_checker *c, int fd, int before, int events)
 {
     struct epoll_event ev = {0};
     ev.data.fd = fd;
     ev.events = ((events & MON_POLL_IN) ? EPOLLIN : 0u) | ((events & MON_POLL_OUT) ? EPOLLOUT : 0u);
     if (!events)
-        return;
-    if (before)
-        epoll_ctl(c->epfd, EPOLL_CTL_MOD, fd, &ev);
-    else if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, fd, &ev) != 0 && errno == EEXIST)
-        epoll_ctl(c->epfd, EPOLL_CTL_MOD, fd, &ev);
+        epoll_ctl(c->epfd, EPOLL_CTL_DEL, fd, &ev); /* fails harmlessly if already closed */
+    else if (!before || epoll_ctl(c->epfd, EPOLL_CTL_MOD, fd, &ev) != 0)
+        epoll_ctl(c->epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
 static int on_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
@@ -780,15 +776,9 @@ int mon_checker_run(mon_checker *c, int timeout_ms)
             return mon__error(MON_EIO, NULL, "epoll_wait: %s", strerror(errno));
         for (int i = 0; i < n; i++) {
             uint32_t e = events[i].events;
-            int fd = events[i].data.fd;
             int ev = ((e & EPOLLIN) ? MON_POLL_IN : 0) | ((e & EPOLLOUT) ? MON_POLL_OUT : 0) |
                      ((e & (EPOLLERR | EPOLLHUP)) ? MON_POLL_ERR : 0);
-            if ((size_t)fd >= c->fd_cap || !c->fd_events[fd]) {
-                /* No longer watched but still open (see epoll_apply()). */
-                epoll_ctl(c->epfd, EPOLL_CTL_DEL, fd, NULL);
-                continue;
-            }
-            if ((rc = act(c, fd, ev)) != MON_OK)
+            if ((rc = act(c, events[i].data.fd, ev)) != MON_OK)
                 return rc;
         }
         if (n <= 0 || timeout_us(c) == 0) {

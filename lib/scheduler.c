@@ -115,22 +115,49 @@ static char *default_owner(void)
     return owner;
 }
 
-/* The checker asks for a socket to be watched: mirror it in the epoll set.
- * curl may announce a removal after closing the socket, when epoll has
- * dropped it already, so failures of DEL are expected. */
+/* 1 if fd is marked as watched; 0 if not or if it cannot be tracked (the
+ * table could not grow to it). */
+static int fd_tracked(mon_scheduler *s, int fd, int grow)
+{
+    if ((size_t)fd >= s->fd_cap && grow) {
+        size_t cap = s->fd_cap ? s->fd_cap : 256;
+        while (cap <= (size_t)fd)
+            cap *= 2;
+        unsigned char *bigger = realloc(s->fd_watched, cap);
+        if (bigger) {
+            memset(bigger + s->fd_cap, 0, cap - s->fd_cap);
+            s->fd_watched = bigger;
+            s->fd_cap = cap;
+        }
+    }
+    return (size_t)fd < s->fd_cap;
+}
+
+/* The checker asks for a socket to be watched: mirror it in the epoll set,
+ * one system call per change (ADD for a new socket, MOD, DEL). The removal
+ * is not left to close(): a socket inherited by a child process would stay
+ * in the set. curl may announce a removal after closing the socket, when
+ * epoll has dropped it already, so failures of DEL are expected. */
 static void on_socket(mon_checker *checker, int fd, int events, void *payload)
 {
     mon_scheduler *s = payload;
     struct epoll_event ev = {0};
+    int tracked = fd_tracked(s, fd, !(events & MON_POLL_REMOVE));
     (void)checker;
     if (events & MON_POLL_REMOVE) {
+        if (tracked)
+            s->fd_watched[fd] = 0;
         epoll_ctl(s->epfd, EPOLL_CTL_DEL, fd, NULL);
         return;
     }
     ev.events = (events & MON_POLL_IN ? EPOLLIN : 0u) | (events & MON_POLL_OUT ? EPOLLOUT : 0u);
     ev.data.fd = fd;
-    if (epoll_ctl(s->epfd, EPOLL_CTL_MOD, fd, &ev) != 0 && errno == ENOENT)
-        epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev);
+    if (tracked && s->fd_watched[fd])
+        epoll_ctl(s->epfd, EPOLL_CTL_MOD, fd, &ev);
+    else if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) != 0 && errno == EEXIST)
+        epoll_ctl(s->epfd, EPOLL_CTL_MOD, fd, &ev);
+    if (tracked)
+        s->fd_watched[fd] = 1;
 }
 
 static int open_database(mon_scheduler *s, const char *database_url)
@@ -220,6 +247,7 @@ void mon_scheduler_free(mon_scheduler *s)
     mon_store_close(s->store);
     mon__ring_free(&s->ring);
     mon__status_map_free(&s->seen);
+    free(s->fd_watched);
     if (s->epfd >= 0)
         close(s->epfd);
     if (s->wakefd >= 0)

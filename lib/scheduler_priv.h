@@ -46,8 +46,10 @@ struct mon_scheduler {
     mon_scheduler_options opt; /* copy; opt.owner points at owner, opt.checker is NULL */
     char *owner;
     int max_in_flight;
-    int epfd;   /* epoll set: the checker's sockets and wakefd */
-    int wakefd; /* eventfd written by mon_scheduler_stop() and by the writer during a drain */
+    int epfd;                  /* epoll set: the checker's sockets and wakefd */
+    int wakefd;                /* eventfd written by mon_scheduler_stop() and by the writer during a drain */
+    unsigned char *fd_watched; /* 1 for the checker's sockets in the epoll set, by descriptor */
+    size_t fd_cap;
     atomic_int stop;
     int draining;
     char margin_text[32]; /* lease margin in seconds, a query parameter */
