@@ -263,6 +263,18 @@ class AuditFilter(Structure):
     ]
 
 
+class IncidentFilter(Structure):
+    _fields_ = [
+        ("version", c_uint),
+        ("endpoint_id", c_char_p),
+        ("open", c_int),
+        ("from_", mon_time),
+        ("to", mon_time),
+        ("limit", c_size_t),
+        ("cursor", c_char_p),
+    ]
+
+
 class AuditRow(Structure):
     _fields_ = [
         ("version", c_uint),
@@ -685,6 +697,17 @@ def _declare() -> None:
     _fn("mon_scheduler_stop", None, Sc)
     _fn("mon_scheduler_stats_get", c_int, POINTER(SchedulerStats), Sc)
     _fn("mon_scheduler_owner", _S, Sc)
+    # incident.h (JSON crosses as text)
+    _fn("mon_incident_filter_init", c_int, POINTER(IncidentFilter), c_uint)
+    _fn("mon_incident_list_json", c_int, _OUT_S, St, POINTER(IncidentFilter))
+    _fn("mon_incident_get_json", c_int, _OUT_S, St, _S)
+    _fn("mon_incident_policy_get_json", c_int, _OUT_S, St, _S)
+    _fn("mon_incident_policy_set", c_int, _OUT_S, St, _S, _S, POINTER(AuditEntry))
+    _fn("mon_maintenance_create", c_int, _OUT_S, St, _S, POINTER(AuditEntry))
+    _fn("mon_maintenance_get_json", c_int, _OUT_S, St, _S)
+    _fn("mon_maintenance_list_json", c_int, _OUT_S, St, _S)
+    _fn("mon_maintenance_update", c_int, _OUT_S, St, _S, _S, POINTER(AuditEntry))
+    _fn("mon_maintenance_delete", c_int, St, _S, POINTER(AuditEntry))
 
 
 def _bind(library: ctypes.CDLL) -> None:
