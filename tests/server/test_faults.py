@@ -429,7 +429,7 @@ class Faults(ServerTestCase):
             self.assertEqual(code, 200, data)
             stub.scenario(mode="hang", seconds=15)
             ep = self.create(name="connector-hang-read")["id"]
-            # A connection test and two actions at once: more than the worker's two task threads.
+            # A connection test and two actions at once, each on a task thread.
             calls = [("POST", "/api/v1/connectors/TALEND/test", None)] + \
                 [("POST", "/api/v1/connectors/TALEND/actions/list_tasks", {})] * 2
             results, probes = self.calls_while_probing(
@@ -452,7 +452,7 @@ class Faults(ServerTestCase):
     def test_hanging_check_target_times_out_and_the_server_stays_responsive(self):
         hangs = [self.create(name="hang-%d" % i, url=self.targets.url("/hang"), timeout=2000, retries=0)["id"]
                  for i in range(4)]
-        # Four hanging checks at once: more than the worker's two task threads.
+        # Four hanging checks at once, each on a task thread.
         results, probes = self.calls_while_probing(
             [("POST", "/api/v1/endpoints/%s/check" % ep, None) for ep in hangs],
             ("/health", "/api/v1/status", "/api/v1/endpoints/" + hangs[0]))
