@@ -107,6 +107,19 @@ CREATE TABLE incident_state (
   flaps TIMESTAMP WITH TIME ZONE[] NOT NULL DEFAULT '{}'
 ) WITH (fillfactor = 70);
 
+-- Whether PostgreSQL knows time zone tz. A window's zone is used by the
+-- trigger on every batch of results: one it cannot read (written by plain
+-- SQL, not through the library, which also requires an IANA name) would make
+-- every check fail to record, so the table refuses it.
+CREATE FUNCTION mon_time_zone_valid(tz TEXT) RETURNS BOOLEAN LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+  PERFORM now() AT TIME ZONE tz;
+  RETURN true;
+EXCEPTION WHEN invalid_parameter_value THEN
+  RETURN false;
+END
+$$;
+
 -- Maintenance windows, for one endpoint or every endpoint of a type.
 --   once    from starts_at to ends_at
 --   weekly  on each ISO weekday in weekdays (1 = Monday .. 7 = Sunday), from
@@ -129,7 +142,8 @@ CREATE TABLE maintenance_windows (
   CHECK (kind <> 'once' OR (starts_at IS NOT NULL AND ends_at > starts_at)),
   CHECK (kind <> 'weekly' OR (cardinality(weekdays) BETWEEN 1 AND 7 AND weekdays <@ '{1,2,3,4,5,6,7}'
                               AND start_time IS NOT NULL AND duration_s BETWEEN 60 AND 604800
-                              AND time_zone IS NOT NULL))
+                              AND time_zone IS NOT NULL)),
+  CHECK (time_zone IS NULL OR mon_time_zone_valid(time_zone))
 );
 
 CREATE INDEX idx_maintenance_windows_endpoint ON maintenance_windows(endpoint_id);
@@ -154,10 +168,14 @@ CREATE INDEX idx_health_history_maintenance_endpoint ON health_history_maintenan
 -- weekly window's occurrence starts at start_time, local time of time_zone,
 -- on each of its weekdays (so it follows daylight saving time) and lasts
 -- duration_s; the days looked at reach back far enough for the longest one.
+-- (PL/pgSQL: a UNION is not inlined, and a SQL function would be planned at
+-- every call, that is at every batch of results while a window exists.)
 CREATE FUNCTION mon_maintenance_occurrences(since TIMESTAMP WITH TIME ZONE, until TIMESTAMP WITH TIME ZONE)
 RETURNS TABLE (window_id UUID, endpoint_id UUID, endpoint_type endpoint_type,
                starts_at TIMESTAMP WITH TIME ZONE, ends_at TIMESTAMP WITH TIME ZONE)
-LANGUAGE sql STABLE AS $$
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  RETURN QUERY
   SELECT w.id, w.endpoint_id, w.endpoint_type, w.starts_at, w.ends_at FROM maintenance_windows w
   WHERE w.kind = 'once' AND w.starts_at <= until AND w.ends_at > since
   UNION ALL
@@ -167,7 +185,8 @@ LANGUAGE sql STABLE AS $$
                                      (until AT TIME ZONE w.time_zone)::date::timestamp, interval '1 day') d(day)
   CROSS JOIN LATERAL (SELECT (d.day + w.start_time) AT TIME ZONE w.time_zone AS s) o
   WHERE w.kind = 'weekly' AND extract(isodow FROM d.day)::smallint = ANY (w.weekdays)
-    AND o.s <= until AND o.s + w.duration_s * interval '1 second' > since
+    AND o.s <= until AND o.s + w.duration_s * interval '1 second' > since;
+END
 $$;
 
 -- One result as the engine reads it; round k holds each endpoint's k-th

@@ -563,6 +563,27 @@ START_TEST(weekly_window_follows_its_time_zone)
 }
 END_TEST
 
+START_TEST(plain_sql_window_with_unknown_time_zone_is_refused)
+{
+    /* The trigger reads every window's zone at every batch: one it cannot read would stop all writes. */
+    PGconn *conn = PQconnectdb(url);
+    PGresult *res;
+    char id[37];
+
+    ck_assert_int_eq(PQstatus(conn), CONNECTION_OK);
+    res = PQexec(
+        conn, "INSERT INTO maintenance_windows (name, endpoint_type, kind, weekdays, start_time,"
+              " duration_s, time_zone) VALUES ('bad', 'APIM', 'weekly', '{1}', '03:00', 3600, 'Mars/Base')");
+    ck_assert_int_eq(PQresultStatus(res), PGRES_FATAL_ERROR);
+    ck_assert_str_eq(PQresultErrorField(res, PG_DIAG_SQLSTATE), "23514");
+    PQclear(res);
+    PQfinish(conn);
+    create_endpoint(id, "still-recorded", MON_ENDPOINT_APIM);
+    result_at(id, MON_STATUS_DOWN, now_us());
+    ck_assert_int_eq(incidents_of(id), 1);
+}
+END_TEST
+
 /* Expect rc from call and a detail starting with field. */
 #define EXPECT_ERROR(call, code, field)                                                                      \
     do {                                                                                                     \
@@ -846,6 +867,7 @@ int main(void)
     tcase_add_test(tc, concurrent_replicas_keep_one_open_incident_and_matching_events);
     tcase_add_test(tc, one_off_window_marks_results_and_silences_incidents);
     tcase_add_test(tc, weekly_window_follows_its_time_zone);
+    tcase_add_test(tc, plain_sql_window_with_unknown_time_zone_is_refused);
     tcase_add_test(tc, bad_input_is_refused_naming_the_field);
     tcase_add_test(tc, maintenance_windows_round_trip_and_are_audited);
     tcase_add_test(tc, incident_list_pages_with_a_cursor);
