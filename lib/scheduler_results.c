@@ -315,6 +315,8 @@ static void *writer_main(void *arg)
         int rc = write_batch(s, s->wbatch, s->wptrs, n, &done);
         if (rc != MON_ENOMEM)
             mon__sched_db_outcome(s, &backoff, rc);
+        else /* not the database's fault: retry a little later, without counting a failure */
+            backoff.retry_at = mon__sched_now_ms() + BACKOFF_FIRST_MS;
 
         pthread_mutex_lock(&s->lock);
         if (done < n) {
