@@ -164,8 +164,13 @@ class Faults(ServerTestCase):
         cls.tmp = tempfile.mkdtemp(prefix="monitorage-faults-")
         os.chmod(cls.tmp, 0o755)  # the postgres user must reach the cluster under it
         cls.cluster = Cluster(cls.tmp)
-        cls.targets = Targets()
-        super().setUpClass()
+        try:
+            cls.targets = Targets()
+            super().setUpClass()
+        except BaseException:
+            cls.cluster.stop()
+            shutil.rmtree(cls.tmp, ignore_errors=True)
+            raise
 
     @classmethod
     def tearDownClass(cls):

@@ -33,12 +33,16 @@ class DiskFull(ServerTestCase):
         cls.mnt = tempfile.mkdtemp(prefix="monitorage-disk-")
         subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%dm,mode=0755" % SIZE_MB, "tmpfs", cls.mnt],
                        check=True)
+        cls.cluster = None
         try:
             cls.cluster = faults.Cluster(cls.mnt)
             cls.targets = faults.Targets()
             super().setUpClass()
         except BaseException:
+            if cls.cluster:
+                cls.cluster.stop()
             subprocess.run(["umount", "-l", cls.mnt])
+            os.rmdir(cls.mnt)
             raise
 
     @classmethod
