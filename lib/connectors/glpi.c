@@ -26,7 +26,9 @@ static int validate(mon_connector_call *call, void *payload)
     int rc;
     if ((rc = mon__check_base_url(call, 1)) != MON_OK)
         return rc;
-    if (!mon__creds_get(call->creds, "user_token") &&
+    const char *user_token = mon__creds_get(call->creds, "user_token");
+    /* An empty user_token counts as none, as in glpi_open(). */
+    if (!(user_token && *user_token) &&
         !(mon__creds_get(call->creds, "login") && mon__creds_get(call->creds, "password")))
         return mon__error(MON_EINVAL, "credentials",
                           "GLPI connector needs \"user_token\" or \"login\" and \"password\"");

@@ -49,6 +49,19 @@ START_TEST(glpi_bad_user_token)
 }
 END_TEST
 
+/* Found by tests/fuzz (fuzz_connector): an empty user_token passed validation, then the
+ * session was opened with login and password that were not there (NULL dereference). */
+START_TEST(glpi_refuses_empty_user_token_without_login)
+{
+    mon_connector_config config = MON_CONNECTOR_CONFIG_INIT;
+    config.base_url = kit.base_url;
+    config.credentials_json = "{\"user_token\":\"\",\"app_token\":\"" APP "\"}";
+    config.enabled = 1;
+    ck_assert_int_eq(mon_connector_configure(kit.reg, "GLPI", &config), MON_EINVAL);
+    ck_assert_str_eq(mon_error_field(), "credentials");
+}
+END_TEST
+
 START_TEST(glpi_missing_app_token)
 {
     char *result = NULL;
@@ -200,6 +213,7 @@ static void add_tests(TCase *tc)
     tcase_add_test(tc, glpi_health_opens_and_closes_a_session);
     tcase_add_test(tc, glpi_base_url_may_include_apirest);
     tcase_add_test(tc, glpi_bad_user_token);
+    tcase_add_test(tc, glpi_refuses_empty_user_token_without_login);
     tcase_add_test(tc, glpi_missing_app_token);
     tcase_add_test(tc, glpi_create_ticket);
     tcase_add_test(tc, glpi_followup_and_solution);
