@@ -17,11 +17,13 @@
  * within one interval, other edits at the next check.
  *
  * Results are written with mon_store_history_insert() in batches (every
- * flush_interval_ms or batch_size results). While the database cannot be
- * reached they wait in a buffer of buffer_capacity results and are written
- * when it comes back (reconnecting with exponential backoff); when the buffer
- * is full the oldest results are dropped and counted in
- * mon_scheduler_stats::dropped. docs/scheduler.md has the details.
+ * flush_interval_ms or batch_size results) by a writer thread of the
+ * scheduler on its own connection, so writes never delay claims. While the
+ * database cannot be reached they wait in a buffer of buffer_capacity
+ * results (plus the batch being written) and are written when it comes
+ * back (reconnecting with exponential backoff); when the buffer is full the
+ * oldest results are dropped and counted in mon_scheduler_stats::dropped.
+ * docs/scheduler.md has the details.
  *
  * Thread safety: a scheduler is driven by one thread at a time
  * (mon_scheduler_run(), mon_scheduler_step(), mon_scheduler_drain(); the
@@ -104,7 +106,8 @@ typedef struct mon_scheduler_stats {
 
 /**
  * Create a scheduler working on the database at database_url (the
- * scheduler keeps its own connection; it must be reachable now and its
+ * scheduler keeps two connections of its own, one for claims and one for its
+ * writer thread, started here; the database must be reachable now and its
  * schema current: MON_EVERSION otherwise, see mon_store_migrations_pending()).
  * options NULL for the defaults. Nothing is claimed until the scheduler is
  * driven. Free with mon_scheduler_free(). MON_EINVAL names a bad option,
@@ -114,8 +117,9 @@ MON_EXTERN int mon_scheduler_new(mon_scheduler **out, const char *database_url,
                                  const mon_scheduler_options *options);
 
 /**
- * Free the scheduler. Checks in flight are abandoned and results not yet
- * written are lost (their leases expire on their own): call
+ * Free the scheduler (its writer thread is stopped and joined). Checks in
+ * flight are abandoned and results not yet written are lost (their leases
+ * expire on their own): call
  * mon_scheduler_drain() first for a clean stop. NULL is a no-op.
  */
 MON_EXTERN void mon_scheduler_free(mon_scheduler *scheduler);
