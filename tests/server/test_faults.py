@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Faults, end to end (docs/reliability.md#faults): PostgreSQL killed during API
-writes and during checking, a checker replica SIGKILLed, the JWKS endpoint down,
-a check target that hangs. Runs the real server and monitorage-checkd against a
-PostgreSQL cluster of its own (scripts/pg-private) that it kills and restarts,
-so the shared fixture cluster is never disturbed. Each test prints its figures
-as "FIGURE <name>: <value>" lines (kept in the CTest log)."""
+writes, while idle and during checking, a checker replica SIGKILLed, the JWKS
+endpoint hanging and gone, a check target and a connector upstream that hang.
+Runs the real server and monitorage-checkd against a PostgreSQL cluster of its
+own (scripts/pg-private) that it kills and restarts, so the shared fixture
+cluster is never disturbed. Each test prints its figures as "FIGURE <name>:
+<value>" lines (kept in the CTest log)."""
 import glob
 import http.client
 import json
@@ -17,7 +18,6 @@ import sys
 import tempfile
 import threading
 import time
-import unittest
 
 import harness
 import test_connectors as connector_suite
