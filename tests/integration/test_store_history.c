@@ -375,14 +375,16 @@ START_TEST(uptime_windows_cover_sparse_hours)
     mon_uptime_list *list = NULL;
     mon_time now = now_us();
 
-    /* Checked 30 h and 3 h ago only: no row in the current hour nor at the
-     * first hour of a 24 h window. */
+    /* Checked 30 h and 3 h 5 min ago only: no row in the current hour nor at
+     * the first hour of a 24 h window. The 2 h window starts at the top of the
+     * hour of now - 2 h, which is after now - 3 h: rows from 3 h 5 min to 3 h
+     * 3 min ago stay outside it at any minute of the hour. */
     create_endpoint(id, "sparse");
     records[0] = record(id, MON_STATUS_DOWN, 100, now - 30 * HOUR_US);
     records[1] = record(id, MON_STATUS_DOWN, 100, now - 30 * HOUR_US + MINUTE_US);
-    records[2] = record(id, MON_STATUS_UP, 200, now - 3 * HOUR_US);
-    records[3] = record(id, MON_STATUS_UP, 200, now - 3 * HOUR_US + MINUTE_US);
-    records[4] = record(id, MON_STATUS_DEGRADED, 200, now - 3 * HOUR_US + 2 * MINUTE_US);
+    records[2] = record(id, MON_STATUS_UP, 200, now - 3 * HOUR_US - 5 * MINUTE_US);
+    records[3] = record(id, MON_STATUS_UP, 200, now - 3 * HOUR_US - 4 * MINUTE_US);
+    records[4] = record(id, MON_STATUS_DEGRADED, 200, now - 3 * HOUR_US - 3 * MINUTE_US);
     ck_assert_int_eq(insert(records, 5), MON_OK);
     ck_assert_int_eq(mon_store_uptime(&list, store, id, 86400), MON_OK);
     ck_assert_int_eq(mon_uptime_list_at(list, 0)->checks, 3);
