@@ -23,7 +23,8 @@ int mon_time_parse(mon_time *out, const char *text)
 int mon_time_format(char *out, size_t size, mon_time value)
 {
     if (!out || size < MON_TIME_TEXT_MAX)
-        return mon__error(MON_EINVAL, "out", "needs at least MON_TIME_TEXT_MAX (%d) bytes", MON_TIME_TEXT_MAX);
+        return mon__error(MON_EINVAL, "out", "needs at least MON_TIME_TEXT_MAX (%d) bytes",
+                          MON_TIME_TEXT_MAX);
     mon__time_format(out, value);
     return MON_OK;
 }
