@@ -69,7 +69,8 @@ def wrk(url, seconds, connections, token=None):
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     return {"rps": rps, "total": total, "p50": pct.get("50"), "p99": pct.get("99"),
-            "non2xx": int(bad.group(1)) if bad else 0, "socket": sum(map(int, sock.groups())) if sock else 0}
+            "non2xx": int(bad.group(1)) if bad else 0, "socket": sum(map(int, sock.groups())) if sock else 0,
+            "socket_detail": sock.group(0) if sock else "no socket errors"}
 
 
 def reads(base, seconds, connections, token, one):
@@ -77,8 +78,9 @@ def reads(base, seconds, connections, token, one):
     for name, path, tok in (("GET /health", "/health", None), ("GET /api/v1/status", "/api/v1/status", token),
                             ("GET /api/v1/endpoints/{id}", "/api/v1/endpoints/" + one, token)):
         r = wrk(base + path, seconds, connections, tok)
-        print("%s: %d requests, %.0f req/s, p50 %s, p99 %s, non-2xx %d, socket errors %d"
-              % (name, r["total"], r["rps"], r["p50"], r["p99"], r["non2xx"], r["socket"]), flush=True)
+        print("%s: %d requests, %.0f req/s, p50 %s, p99 %s, non-2xx %d, socket errors %d (%s)"
+              % (name, r["total"], r["rps"], r["p50"], r["p99"], r["non2xx"], r["socket"], r["socket_detail"]),
+              flush=True)
         check(r["non2xx"] == 0 and r["socket"] == 0, "%s without errors" % name)
 
 
