@@ -79,8 +79,8 @@ def reads(base, seconds, connections, token, one):
                             ("GET /api/v1/endpoints/{id}", "/api/v1/endpoints/" + one, token)):
         r = wrk(base + path, seconds, connections, tok)
         print("%s: %d requests, %.0f req/s, p50 %s, p99 %s, non-2xx %d, socket errors %d (%s)"
-              % (name, r["total"], r["rps"], r["p50"], r["p99"], r["non2xx"], r["socket"], r["socket_detail"]),
-              flush=True)
+              % (name, r["total"], r["rps"], r["p50"], r["p99"], r["non2xx"], r["socket"],
+                 r["socket_detail"]), flush=True)
         check(r["non2xx"] == 0 and r["socket"] == 0, "%s without errors" % name)
 
 
