@@ -17,6 +17,8 @@ from .connector import (
     ConnectorType,
 )
 from .endpoint import Endpoint, EndpointType
+from .incident import IncidentPage, Incidents, MaintenanceWindows
+from .notify import Notifications, Notifier, NotifyStats
 from . import errors
 from .errors import (
     AlreadyExistsError,
@@ -88,6 +90,8 @@ __all__ = [
     "ForbiddenError",
     "FullError",
     "HistoryEntry",
+    "IncidentPage",
+    "Incidents",
     "InvalidInputError",
     "key_id_of",
     "library_path",
@@ -95,9 +99,13 @@ __all__ = [
     "library_version_number",
     "LibraryNotFoundError",
     "LocalIOError",
+    "MaintenanceWindows",
     "MonitorageError",
     "NetworkError",
     "NotFoundError",
+    "Notifications",
+    "Notifier",
+    "NotifyStats",
     "OutOfMemoryError",
     "PhaseTimings",
     "ProtocolError",

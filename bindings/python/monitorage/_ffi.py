@@ -153,6 +153,10 @@ class SchedulerP(c_void_p):
     """mon_scheduler *"""
 
 
+class NotifierP(c_void_p):
+    """mon_notifier *"""
+
+
 mon_time = c_int64
 
 
@@ -471,6 +475,31 @@ class SchedulerStats(Structure):
     ]
 
 
+class NotifyOptions(Structure):
+    _fields_ = [
+        ("version", c_uint),
+        ("owner", c_char_p),
+        ("batch", c_int),
+        ("lease_ms", c_int),
+        ("backoff_base_ms", c_int),
+        ("backoff_max_ms", c_int),
+        ("max_attempts", c_int),
+    ]
+
+
+class NotifyStats(Structure):
+    _fields_ = [
+        ("version", c_uint),
+        ("claimed", c_int),
+        ("sent", c_int),
+        ("retried", c_int),
+        ("failed", c_int),
+        ("skipped", c_int),
+        ("deferred", c_int),
+        ("lost", c_int),
+    ]
+
+
 # Versions of the structs above (the C *_VERSION macros).
 ENDPOINT_FILTER_VERSION = 1
 CHECK_RECORD_VERSION = 1
@@ -484,6 +513,9 @@ CONNECTOR_ACTOR_VERSION = 1
 CHECKER_OPTIONS_VERSION = 1
 SCHEDULER_OPTIONS_VERSION = 1
 SCHEDULER_STATS_VERSION = 1
+INCIDENT_FILTER_VERSION = 1
+NOTIFY_OPTIONS_VERSION = 1
+NOTIFY_STATS_VERSION = 1
 
 # --------------------------------------------------------------- errors
 
@@ -667,6 +699,7 @@ def _declare() -> None:
     _fn("mon_connector_test", c_int, _OUT_S, R, _S, POINTER(ConnectorActor))
     _fn("mon_connector_run", c_int, _OUT_S, R, _S, _S, _S, POINTER(ConnectorActor))
     _fn("mon_connector_import_env", c_int, R, POINTER(c_int))
+    _fn("mon_connector_credentials_set_json", c_int, _OUT_S, R, _S)
 
     # checker.h
     Ch = CheckerP
@@ -685,6 +718,11 @@ def _declare() -> None:
     _fn("mon_check_result_free", None, CheckResultP)
     _fn("mon_check_result_to_record", c_int, POINTER(CheckRecord), CheckResultP)
     _fn("mon_check_url", c_int, POINTER(CheckResultP), _S, c_int)
+    # A mon_checker_token_cb whose payload is a mon_connectors registry.
+    _fn("mon_checker_talend_token", c_int, _OUT_S, E, c_void_p)
+
+    # metrics.h
+    _fn("mon_store_check_metrics_json", c_int, _OUT_S, St)
 
     # scheduler.h
     Sc = SchedulerP
@@ -697,6 +735,7 @@ def _declare() -> None:
     _fn("mon_scheduler_stop", None, Sc)
     _fn("mon_scheduler_stats_get", c_int, POINTER(SchedulerStats), Sc)
     _fn("mon_scheduler_owner", _S, Sc)
+
     # incident.h (JSON crosses as text)
     _fn("mon_incident_filter_init", c_int, POINTER(IncidentFilter), c_uint)
     _fn("mon_incident_list_json", c_int, _OUT_S, St, POINTER(IncidentFilter))
@@ -708,6 +747,20 @@ def _declare() -> None:
     _fn("mon_maintenance_list_json", c_int, _OUT_S, St, _S)
     _fn("mon_maintenance_update", c_int, _OUT_S, St, _S, _S, POINTER(AuditEntry))
     _fn("mon_maintenance_delete", c_int, St, _S, POINTER(AuditEntry))
+
+    # notify.h (JSON crosses as text)
+    A = POINTER(AuditEntry)
+    _fn("mon_notify_rule_create", c_int, _OUT_S, St, K, _S, A)
+    _fn("mon_notify_rule_update", c_int, _OUT_S, St, K, _S, _S, A)
+    _fn("mon_notify_rule_delete", c_int, St, _S, A)
+    _fn("mon_notify_rule_get_json", c_int, _OUT_S, St, _S)
+    _fn("mon_notify_rule_list_json", c_int, _OUT_S, St)
+    _fn("mon_notify_outbox_json", c_int, _OUT_S, St, _S, _S, c_size_t)
+    _fn("mon_notify_options_init", c_int, POINTER(NotifyOptions), c_uint)
+    _fn("mon_notifier_new", c_int, POINTER(NotifierP), St, R, K, POINTER(NotifyOptions))
+    _fn("mon_notifier_owner", _S, NotifierP)
+    _fn("mon_notifier_free", None, NotifierP)
+    _fn("mon_notify_dispatch", c_int, POINTER(NotifyStats), NotifierP)
 
 
 def _bind(library: ctypes.CDLL) -> None:

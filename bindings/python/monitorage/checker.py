@@ -13,11 +13,12 @@ import dataclasses
 import datetime as _dt
 import itertools
 from ctypes import byref, c_char_p, c_size_t, c_void_p
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from . import _ffi, errors
 from ._ffi import CheckerP, CheckResultP, EndpointP, lib
 from ._handle import Handle
+from .connector import Connectors
 from .endpoint import Endpoint
 from .store import CheckRecord, Status
 
@@ -141,6 +142,18 @@ def token_trampoline(token: TokenCallback, raised: List[BaseException]) -> Calla
     return trampoline
 
 
+# The library's own TALEND token hook (checker.h), used when a Connectors registry is given as token=.
+_TALEND_TOKEN = _ffi.CHECKER_TOKEN_FN(("mon_checker_talend_token", lib))
+
+
+def token_hook(token: Union[TokenCallback, Connectors], raised: List[BaseException]) -> Tuple[Any, Any]:
+    """(C hook, payload) for token=: a Connectors registry is the library's TALEND hook over it
+    (no Python in the loop), a callable goes through token_trampoline()."""
+    if isinstance(token, Connectors):
+        return _TALEND_TOKEN, token._handle
+    return _ffi.CHECKER_TOKEN_FN(token_trampoline(token, raised)), None
+
+
 class Checker(Handle):
     """Runs checks concurrently on one libcurl multi handle. Use one checker per thread.
 
@@ -160,7 +173,7 @@ class Checker(Handle):
     def __init__(self, *, max_in_flight: Optional[int] = None, body_limit: Optional[int] = None,
                  user_agent: Optional[str] = None, retry_delay_ms: Optional[int] = None,
                  ca_file: Optional[str] = None, resolve: Optional[Sequence[str]] = None, ip_version: int = 0,
-                 token: Optional[TokenCallback] = None) -> None:
+                 token: Optional[Union[TokenCallback, Connectors]] = None) -> None:
         options, self._keep = checker_options(max_in_flight=max_in_flight, body_limit=body_limit,
                                               user_agent=user_agent, retry_delay_ms=retry_delay_ms, ca_file=ca_file,
                                               resolve=resolve, ip_version=ip_version)
@@ -173,12 +186,14 @@ class Checker(Handle):
         self._socket_cb: Any = None
         self._token_cb: Any = None
         if token is not None:
-            self._token_cb = _ffi.CHECKER_TOKEN_FN(token_trampoline(token, self._errors))
+            self._token_cb, options.token_payload = token_hook(token, self._errors)
             options.token_cb = self._token_cb
         self._result_cb = _ffi.CHECK_FN(self._on_result)
         pointer = CheckerP()
         lib.mon_checker_new(byref(pointer), byref(options))
         self._adopt(pointer)
+        if isinstance(token, Connectors):
+            self._depend_on(token)  # the hook borrows the registry
 
     # ------------------------------------------------------------ callbacks
 

@@ -23,6 +23,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence
 from . import _ffi, errors
 from ._ffi import ConnectorCallP, ConnectorsP, lib
 from ._handle import Handle
+from .endpoint import Endpoint
 from .secret import SecretKey
 from .store import Store
 
@@ -73,6 +74,16 @@ class Actor:
             actor.roles_json = _ffi.arg(json.dumps(self.roles), "roles")
         actor.role = int(self.role)
         return actor
+
+    def _to_audit_entry(self) -> _ffi.AuditEntry:
+        """The user fields of the audit row a change writes (incidents, maintenance, notification rules)."""
+        entry = _ffi.AuditEntry()
+        lib.mon_audit_entry_init(byref(entry), _ffi.AUDIT_ENTRY_VERSION)
+        for name in ("user_id", "user_email", "ip_address", "user_agent"):
+            setattr(entry, name, _ffi.arg(getattr(self, name), name))
+        if self.roles is not None:
+            entry.user_roles_json = _ffi.arg(json.dumps(self.roles), "roles")
+        return entry
 
     @classmethod
     def _from_c(cls, actor: _ffi.ConnectorActor) -> "Actor":
@@ -245,6 +256,18 @@ class Connectors(Handle):
         if enabled is not None:
             config.enabled = int(bool(enabled))
         lib.mon_connector_configure(self._handle, _ffi.arg(name, "name"), byref(config))
+
+    def credentials_set(self, name: str) -> Dict[str, bool]:
+        """Which credential fields of a connector are stored ({"token": True}); never a value."""
+        return self._json(lib.mon_connector_credentials_set_json, _ffi.arg(name, "name"))
+
+    def talend_token(self, endpoint: Endpoint) -> Optional[str]:
+        """The token the TALEND token hook (mon_checker_talend_token) sends for endpoint: the TALEND
+        connector's "token" credential, or None when it has none or is disabled. Pass the registry
+        itself as ``token=`` of a Checker or Scheduler to have the library call the hook directly."""
+        out = c_void_p()
+        lib.mon_checker_talend_token(byref(out), endpoint._handle, self._handle)
+        return _ffi.take_string(out) if out.value else None
 
     def import_env(self) -> int:
         """Import the seed's environment variables into unconfigured built-in connectors; returns how many."""

@@ -12,12 +12,13 @@ from __future__ import annotations
 import dataclasses
 import os
 from ctypes import byref, pointer as _pointer
-from typing import Any, Callable, List, Optional
+from typing import Any, Callable, List, Optional, Union
 
 from . import _ffi, errors
 from ._ffi import EndpointP, SchedulerP, lib
 from ._handle import Handle
-from .checker import CheckResult, TokenCallback, checker_options, token_trampoline
+from .checker import CheckResult, TokenCallback, checker_options, token_hook
+from .connector import Connectors
 from .endpoint import Endpoint
 from .store import Status
 
@@ -65,7 +66,8 @@ class Scheduler(Handle):
                  buffer_capacity: Optional[int] = None, claim_batch: Optional[int] = None,
                  poll_interval_ms: Optional[int] = None, lease_margin_ms: Optional[int] = None,
                  reconnect_max_ms: Optional[int] = None, checker: Optional[dict] = None,
-                 token: Optional[TokenCallback] = None, on_status: Optional[StatusCallback] = None) -> None:
+                 token: Optional[Union[TokenCallback, Connectors]] = None,
+                 on_status: Optional[StatusCallback] = None) -> None:
         if database_url is None:
             database_url = os.environ.get("DATABASE_URL")
             if not database_url:
@@ -86,7 +88,7 @@ class Scheduler(Handle):
         c_checker, keep = checker_options(**(checker or {}))
         self._keep = (c_checker, keep)
         if token is not None:
-            self._token_cb = _ffi.CHECKER_TOKEN_FN(token_trampoline(token, self._errors))
+            self._token_cb, c_checker.token_payload = token_hook(token, self._errors)
             c_checker.token_cb = self._token_cb
         options.checker = _pointer(c_checker)
         self._status_cb = None
@@ -96,6 +98,8 @@ class Scheduler(Handle):
         scheduler = SchedulerP()
         lib.mon_scheduler_new(byref(scheduler), _ffi.arg(database_url, "database_url"), byref(options))
         self._adopt(scheduler)
+        if isinstance(token, Connectors):
+            self._depend_on(token)  # the hook borrows the registry
 
     def _status_trampoline(self, on_status: StatusCallback) -> Callable[..., None]:
         def trampoline(scheduler: Any, endpoint: Any, old: int, new: int, result: Any, payload: Any) -> None:

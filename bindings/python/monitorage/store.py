@@ -17,6 +17,7 @@ from .endpoint import Endpoint, EndpointType
 
 if TYPE_CHECKING:
     from .audit import Audit
+    from .incident import Incidents, MaintenanceWindows
 
 Duration = Union[_dt.timedelta, int, float]
 
@@ -389,6 +390,27 @@ class Store(Handle):
         deleted = c_int64()
         lib.mon_store_retention_apply(self._handle, _ffi.seconds(older_than, "older_than_seconds"), byref(deleted))
         return deleted.value
+
+    def check_metrics(self) -> Any:
+        """Check figures for a metrics exporter: {"checks_total": {status: count}, "phases": [the
+        phase timings of each endpoint's latest check]} (metrics.h)."""
+        out = c_void_p()
+        lib.mon_store_check_metrics_json(byref(out), self._handle)
+        return json.loads(_ffi.take_string(out))
+
+    @property
+    def incidents(self) -> "Incidents":
+        """Incidents and their thresholds (incident policies) in this store's database."""
+        from .incident import Incidents
+
+        return Incidents(self)
+
+    @property
+    def maintenance(self) -> "MaintenanceWindows":
+        """Maintenance windows in this store's database."""
+        from .incident import MaintenanceWindows
+
+        return MaintenanceWindows(self)
 
     @property
     def audit(self) -> "Audit":

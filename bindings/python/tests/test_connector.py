@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import http.server
 import sys
-from typing import Any, Dict, List
+import threading
+from typing import Any, Dict, List, Optional
 
 import pytest
 
@@ -13,15 +15,18 @@ from monitorage import (
     Actor,
     AlreadyExistsError,
     AuditEvent,
+    Checker,
     ConnectorCall,
     ConnectorRole,
     Connectors,
     ConnectorType,
     DisabledError,
     EncryptionKeyError,
+    Endpoint,
     ForbiddenError,
     InvalidInputError,
     NotFoundError,
+    Scheduler,
     SecretKey,
     Store,
     UpstreamError,
@@ -243,3 +248,61 @@ def test_closing_the_store_closes_the_registry_first(db_url: str) -> None:
         registry.types()
     with pytest.raises(ValueError, match="closed"):
         Connectors(store, key)
+
+
+def test_credentials_set_says_which_fields_are_stored_never_their_value(registry: Connectors) -> None:
+    assert registry.credentials_set("TALEND") == {"token": False}
+    registry.configure("TALEND", credentials={"token": SECRET})
+    assert registry.credentials_set("TALEND") == {"token": True}
+    with pytest.raises(NotFoundError):
+        registry.credentials_set("NOPE")
+
+
+class _AuthEcho(http.server.BaseHTTPRequestHandler):
+    seen: List[Optional[str]] = []
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        type(self).seen.append(self.headers.get("Authorization"))
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_talend_token_hook_sends_the_stored_token(registry: Connectors, store: Store) -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _AuthEcho)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    _AuthEcho.seen = []
+    try:
+        ep = Endpoint(name="Talend", type="TALEND", url="http://127.0.0.1:%d/" % server.server_address[1])
+        assert registry.talend_token(ep) is None  # nothing stored: no token
+        registry.configure("TALEND", base_url="https://api.eu.cloud.talend.com", credentials={"token": SECRET},
+                           enabled=True)
+        assert registry.talend_token(ep) == SECRET
+        with Checker(token=registry) as checker:  # the library's own hook over the registry
+            [result] = checker.check_all([ep], timeout=10)
+        assert result.status == "UP"
+        assert _AuthEcho.seen == ["Bearer " + SECRET]
+        with Connectors(store) as keyless:  # credentials stored, no key to read them
+            with pytest.raises(EncryptionKeyError):
+                keyless.talend_token(ep)
+        registry.configure("TALEND", enabled=False)
+        assert registry.talend_token(ep) is None
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_checker_using_the_registry_is_closed_with_it(registry: Connectors) -> None:
+    checker = Checker(token=registry)
+    registry.close()
+    assert checker.closed
+
+
+def test_a_scheduler_using_the_registry_as_token_hook_is_closed_with_it(registry: Connectors, db_url: str) -> None:
+    scheduler = Scheduler(db_url, token=registry)
+    registry.close()
+    assert scheduler.closed

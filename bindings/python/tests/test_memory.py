@@ -91,3 +91,33 @@ def test_10k_store_list_calls_keep_rss_flat(store: Store) -> None:
     grew = growth(step, 10_000, 500)
     print("store list x10000: RSS grew by %.1f KiB" % (grew / 1024))
     assert grew < SLACK
+
+
+@pytest.mark.integration
+def test_5k_incident_and_notification_json_calls_keep_rss_flat(store: Store) -> None:
+    import datetime as dt
+
+    from monitorage import Actor, CheckRecord, InvalidInputError, Notifications, Status
+
+    for i in range(5):
+        ep = store.create_endpoint(Endpoint(name="E%d" % i, type="APIM", url="https://e%d.example.com" % i))
+        store.insert_history([CheckRecord(endpoint_id=ep.id, status=Status.DOWN, error_message="HTTP 503 " * 20,
+                                          checked_at=dt.datetime.now(dt.timezone.utc))])
+    store.maintenance.create({"name": "w", "endpoint_type": "DOMAIN", "kind": "weekly", "weekdays": [1],
+                              "start_time": "03:00", "duration_s": 3600, "time_zone": "Europe/Paris"})
+    notifications = Notifications(store)
+    actor = Actor(user_id="u1", user_email="ops@example.com", roles=["admin"])
+
+    def step(i: int) -> None:
+        assert len(store.incidents.list()) == 5
+        assert len(store.maintenance.list()) == 1
+        assert notifications.rules() == [] and notifications.outbox() == []
+        if i % 10 == 0:  # a refused change: the error path with an actor (and an audit row)
+            try:
+                store.maintenance.create({"name": ""}, actor=actor)
+            except InvalidInputError:
+                pass
+
+    grew = growth(step, 5_000, 300)
+    print("incident/maintenance/notify JSON x5000: RSS grew by %.1f KiB" % (grew / 1024))
+    assert grew < SLACK

@@ -188,6 +188,18 @@ def test_latest_status_follows_writes(store: Store) -> None:
     assert store.status_json()[0]["status"] == "DOWN"
 
 
+def test_check_metrics_count_checks_and_give_the_latest_phases(store: Store) -> None:
+    assert store.check_metrics()["phases"] == []
+    a = store.create_endpoint(endpoint("Alpha"))
+    store.insert_history([_record(a.id, Status.UP, 20, dt.timedelta(minutes=2)),
+                          _record(a.id, Status.DOWN, 30, dt.timedelta(minutes=1), dns_ms=1.5, ttfb_ms=12.25)])
+    metrics = store.check_metrics()
+    assert metrics["checks_total"] == {"UP": 1, "DOWN": 1, "DEGRADED": 0, "UNKNOWN": 0}
+    [phase] = metrics["phases"]
+    assert phase["endpoint_id"] == a.id and phase["total_ms"] == 30
+    assert (phase["dns_ms"], phase["connect_ms"], phase["ttfb_ms"]) == (1.5, None, 12.25)
+
+
 def test_uptime_maths_on_known_data(store: Store) -> None:
     ep = store.create_endpoint(endpoint("Maths"))
     idle = store.create_endpoint(endpoint("Never"))
