@@ -1,5 +1,6 @@
 /* Audit log: append in chain order (lock, head, hash, write, commit) and retention. */
 #include "audit_priv.h"
+#include "connectors/connectors_priv.h" /* mon__error_save(), mon__error_restore() */
 #include "copybuf.h"
 #include "error_priv.h"
 #include "store_priv.h"
@@ -442,6 +443,38 @@ static char *retention_parameters(int64_t older_than_seconds, mon_time cutoff, c
     text = obj ? json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(obj);
     return text;
+}
+
+int mon__audit_change(mon_store *store, const mon_audit_entry *actor, const char *action, const char *target,
+                      const char *parameters_json, int rc)
+{
+    mon_audit_entry e = MON_AUDIT_ENTRY_INIT;
+    struct mon__saved_error saved;
+    char error[sizeof(saved.field) + sizeof(saved.detail) + 2] = "";
+    int arc;
+
+    if (rc != MON_OK) {
+        mon__error_save(&saved);
+        snprintf(error, sizeof(error), "%s", mon_error_last());
+    }
+    if (actor && actor->user_id && *actor->user_id) {
+        e.user_id = actor->user_id;
+        e.user_email = actor->user_email && *actor->user_email ? actor->user_email : actor->user_id;
+        e.user_roles_json = actor->user_roles_json;
+        e.ip_address = actor->ip_address;
+        e.user_agent = actor->user_agent;
+    } else {
+        e.user_id = "system";
+        e.user_email = "system";
+    }
+    e.action = action;
+    e.target = target;
+    e.parameters_json = parameters_json;
+    e.result = rc == MON_OK ? MON_AUDIT_SUCCESS : MON_AUDIT_FAILURE;
+    e.error_message = rc == MON_OK ? NULL : error;
+    arc = mon_audit_append(NULL, store, &e);
+    /* The change's own error (code, field, detail) is what the caller must see, not the append's. */
+    return rc != MON_OK ? mon__error_restore(&saved) : arc;
 }
 
 int mon_audit_retention_apply(int64_t *removed, mon_store *store, const mon_audit_entry *actor,

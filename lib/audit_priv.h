@@ -63,6 +63,17 @@ void mon__audit_hash(unsigned char out[MON__AUDIT_HASH_BYTES], const struct mon_
  */
 int mon__audit_result_error(PGconn *conn, const PGresult *res, const char *what);
 
+/*
+ * Append the audit row of a library change: action on target with
+ * parameters_json (may be NULL), by actor (NULL or no user_id: the system,
+ * user id and email "system"), result from rc (MON_OK or an error whose detail
+ * is mon_error_last(), stored as the row's error_message). When rc is an error
+ * the caller's error (code, field, detail) is kept and rc is returned, else
+ * the append's code.
+ */
+int mon__audit_change(mon_store *store, const mon_audit_entry *actor, const char *action, const char *target,
+                      const char *parameters_json, int rc);
+
 /* Decode "\x..." (bytea text output) into out; 0 on success, -1 if malformed or not 32 bytes. */
 int mon__audit_hash_from_bytea(unsigned char out[MON__AUDIT_HASH_BYTES], const char *text);
 

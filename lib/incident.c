@@ -1,6 +1,6 @@
 /* Incidents (read) and their thresholds (incident_policies). The incidents
  * themselves are written by the database (migration 007). */
-#include "connectors/connectors_priv.h" /* mon__error_save(), mon__error_restore() */
+#include "audit_priv.h"
 #include "error_priv.h"
 #include "incident_priv.h"
 #include "store_priv.h"
@@ -40,38 +40,6 @@ int mon__incident_endpoint_check(mon_store *store, const char *id, const char *f
     found = PQntuples(res) == 1;
     PQclear(res);
     return found ? MON_OK : mon__error(MON_ENOTFOUND, field, "no endpoint has id %s", id);
-}
-
-int mon__incident_audit(mon_store *store, const mon_audit_entry *actor, const char *action,
-                        const char *target, const char *parameters_json, int rc)
-{
-    mon_audit_entry e = MON_AUDIT_ENTRY_INIT;
-    struct mon__saved_error saved;
-    char error[1400] = "";
-    int arc;
-
-    if (rc != MON_OK) {
-        mon__error_save(&saved);
-        snprintf(error, sizeof(error), "%s", mon_error_last());
-    }
-    if (actor && actor->user_id && *actor->user_id) {
-        e.user_id = actor->user_id;
-        e.user_email = actor->user_email && *actor->user_email ? actor->user_email : actor->user_id;
-        e.user_roles_json = actor->user_roles_json;
-        e.ip_address = actor->ip_address;
-        e.user_agent = actor->user_agent;
-    } else {
-        e.user_id = "system";
-        e.user_email = "system";
-    }
-    e.action = action;
-    e.target = target;
-    e.parameters_json = parameters_json;
-    e.result = rc == MON_OK ? MON_AUDIT_SUCCESS : MON_AUDIT_FAILURE;
-    e.error_message = rc == MON_OK ? NULL : error;
-    arc = mon_audit_append(NULL, store, &e);
-    /* The change's own error (code, field, detail) is what the caller must see, not the append's. */
-    return rc != MON_OK ? mon__error_restore(&saved) : arc;
 }
 
 int mon__incident_text(char **out, const PGresult *res)
@@ -340,8 +308,8 @@ int mon_incident_policy_set(char **out, mon_store *store, const char *endpoint_i
     if (rc == MON_OK && out)
         rc = mon_incident_policy_get_json(out, store, endpoint_id);
 done:
-    rc = mon__incident_audit(store, actor, "incident_policy.set", endpoint_id ? endpoint_id : "global",
-                             json_is_object(root) ? policy_json : NULL, rc);
+    rc = mon__audit_change(store, actor, "incident_policy.set", endpoint_id ? endpoint_id : "global",
+                           json_is_object(root) ? policy_json : NULL, rc);
     json_decref(root);
     if (rc != MON_OK && out) {
         free(*out);

@@ -13,15 +13,6 @@
 /* Check that id is a UUID (MON_EINVAL naming field) and an endpoint's id (MON_ENOTFOUND naming field). */
 int mon__incident_endpoint_check(mon_store *store, const char *id, const char *field);
 
-/*
- * Append the audit row of a change: action on target with parameters_json
- * (may be NULL), by actor (NULL: "system"), result from rc. On failure (rc
- * != MON_OK) the caller's error detail is kept. Returns rc when it is an
- * error, else the append's code.
- */
-int mon__incident_audit(mon_store *store, const mon_audit_entry *actor, const char *action,
-                        const char *target, const char *parameters_json, int rc);
-
 /* The first cell of a one-row result, duplicated into *out (MON_ENOMEM). */
 int mon__incident_text(char **out, const PGresult *res);
 

@@ -1,5 +1,6 @@
 /* Maintenance windows: validation, CRUD, audit. Whether a check falls in a
  * window is decided by the database (mon_maintenance_occurrences, migration 007). */
+#include "audit_priv.h"
 #include "error_priv.h"
 #include "incident_priv.h"
 #include "store_priv.h"
@@ -390,8 +391,8 @@ int mon_maintenance_create(char **out, mon_store *store, const char *window_json
         (rc = parse_window(&w, store, obj)) == MON_OK && (rc = write_window(id, store, NULL, &w)) == MON_OK &&
         out)
         rc = mon_maintenance_get_json(out, store, id);
-    rc = mon__incident_audit(store, actor, "maintenance_window.create", id[0] ? id : "maintenance_window",
-                             obj ? window_json : NULL, rc);
+    rc = mon__audit_change(store, actor, "maintenance_window.create", id[0] ? id : "maintenance_window",
+                           obj ? window_json : NULL, rc);
     json_decref(obj);
     if (rc != MON_OK && out) {
         free(*out);
@@ -455,8 +456,8 @@ int mon_maintenance_update(char **out, mon_store *store, const char *id, const c
         (rc = write_window(written, store, id, &w)) == MON_OK && out)
         rc = mon_maintenance_get_json(out, store, id);
 done:
-    rc = mon__incident_audit(store, actor, "maintenance_window.update",
-                             id && mon__uuid_valid(id) ? id : "invalid", changes ? changes_json : NULL, rc);
+    rc = mon__audit_change(store, actor, "maintenance_window.update",
+                           id && mon__uuid_valid(id) ? id : "invalid", changes ? changes_json : NULL, rc);
     json_decref(changes);
     json_decref(merged);
     if (rc != MON_OK && out) {
@@ -482,8 +483,8 @@ int mon_maintenance_delete(mon_store *store, const char *id, const mon_audit_ent
         strcmp(PQcmdTuples(res), "0") == 0)
         rc = mon__error(MON_ENOTFOUND, "id", "no maintenance window has id %s", id);
     PQclear(res);
-    rc = mon__incident_audit(store, actor, "maintenance_window.delete",
-                             id && mon__uuid_valid(id) ? id : "invalid", before, rc);
+    rc = mon__audit_change(store, actor, "maintenance_window.delete",
+                           id && mon__uuid_valid(id) ? id : "invalid", before, rc);
     free(before);
     return rc;
 }

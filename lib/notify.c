@@ -1,5 +1,6 @@
 /* Notification rules (validation, encrypted webhook secret, audited CRUD)
  * and the outbox listing. The dispatcher is in notify_deliver.c. */
+#include "audit_priv.h"
 #include "connectors/connectors_priv.h"
 #include "error_priv.h"
 #include "notify_priv.h"
@@ -47,36 +48,10 @@ static const char *const update_sql =
 int mon__notify_audit(mon_store *store, const mon_audit_entry *actor, const char *action, const char *target,
                       json_t *params, int rc)
 {
-    mon_audit_entry e = MON_AUDIT_ENTRY_INIT;
-    struct mon__saved_error saved;
     char *text = params ? json_dumps(params, JSON_COMPACT) : NULL;
-    char error[1200] = "";
-    int arc;
-
-    if (rc != MON_OK) {
-        mon__error_save(&saved);
-        snprintf(error, sizeof(error), "%s", mon_error_last());
-    }
-    if (actor && actor->user_id && *actor->user_id) {
-        e.user_id = actor->user_id;
-        e.user_email = actor->user_email && *actor->user_email ? actor->user_email : actor->user_id;
-        e.user_roles_json = actor->user_roles_json;
-        e.ip_address = actor->ip_address;
-        e.user_agent = actor->user_agent;
-    } else {
-        e.user_id = "system";
-        e.user_email = "system";
-    }
-    e.action = action;
-    e.target = target;
-    e.parameters_json = text;
-    e.result = rc == MON_OK ? MON_AUDIT_SUCCESS : MON_AUDIT_FAILURE;
-    e.error_message = rc == MON_OK ? NULL : error;
-    arc = mon_audit_append(NULL, store, &e);
+    rc = mon__audit_change(store, actor, action, target, text, rc);
     free(text);
-    if (rc != MON_OK)
-        mon__error_restore(&saved);
-    return arc;
+    return rc;
 }
 
 /* ------------------------------------------------------------- validation */

@@ -8,10 +8,7 @@
 
 #include <jansson.h>
 
-/* Append an audit row for action on target by actor (NULL: the system, user
- * id "system"), with params (borrowed, may be NULL) and the outcome rc
- * (MON_OK or an error whose detail is mon_error_last()). Returns the append's
- * result; the thread's last error is kept when rc != MON_OK. */
+/* mon__audit_change() with params (borrowed, may be NULL) as JSON. */
 int mon__notify_audit(mon_store *store, const mon_audit_entry *actor, const char *action, const char *target,
                       json_t *params, int rc);
 
