@@ -46,23 +46,29 @@ static const char *const secret_words[] = {"password", "passwd", "passphrase", "
                                            "token", "apikey", "credential", "authorization",
                                            "bearer", "privatekey", "cookie", "session"};
 
-static int key_is_secret(const char *key)
+/* 1 if word (lower case) stands in key from p on, ignoring case and '-', '_' in key. */
+static int matches_at(const char *p, const char *word)
 {
-    size_t len = strlen(key), n = 0;
-    char *norm = malloc(len + 1);
-    int found = 0;
-
-    if (!norm)
-        return -1;
-    for (const char *p = key; *p; p++) {
-        if (*p != '-' && *p != '_')
-            norm[n++] = (char)tolower((unsigned char)*p);
+    for (; *word; p++) {
+        if (*p == '-' || *p == '_')
+            continue;
+        if (tolower((unsigned char)*p) != *word)
+            return 0;
+        word++;
     }
-    norm[n] = '\0';
-    for (size_t i = 0; i < sizeof(secret_words) / sizeof(secret_words[0]) && !found; i++)
-        found = strstr(norm, secret_words[i]) != NULL;
-    free(norm);
-    return found;
+    return 1;
+}
+
+int mon__audit_key_is_secret(const char *key)
+{
+    for (const char *p = key; *p; p++) {
+        if (*p == '-' || *p == '_')
+            continue;
+        for (size_t i = 0; i < sizeof(secret_words) / sizeof(secret_words[0]); i++)
+            if (matches_at(p, secret_words[i]))
+                return 1;
+    }
+    return 0;
 }
 
 /* Replace secret-looking values in place at any depth; -1 when out of memory. */
@@ -70,10 +76,7 @@ static int redact(json_t *value)
 {
     if (json_is_object(value)) {
         for (void *it = json_object_iter(value); it; it = json_object_iter_next(value, it)) {
-            int secret = key_is_secret(json_object_iter_key(it));
-            if (secret < 0)
-                return -1;
-            if (secret) {
+            if (mon__audit_key_is_secret(json_object_iter_key(it))) {
                 if (json_object_iter_set_new(value, it, json_string("[REDACTED]")) != 0)
                     return -1;
             } else if (redact(json_object_iter_value(it)) != 0) {

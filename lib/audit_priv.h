@@ -53,6 +53,13 @@ int mon__audit_prepare(struct mon__audit_prepared *p, const mon_audit_entry *e, 
 /* Release the JSON values of count prepared entries and free the array. */
 void mon__audit_release(struct mon__audit_prepared *p, size_t count);
 
+/*
+ * 1 if key looks secret: it contains, ignoring case and '-', '_', one of the
+ * words listed for mon_audit_redact_json(). The one list of the library
+ * (audit parameters, connector audit events).
+ */
+int mon__audit_key_is_secret(const char *key);
+
 /* BLAKE2b-256 (crypto_generichash) of the canonical encoding of f. */
 void mon__audit_hash(unsigned char out[MON__AUDIT_HASH_BYTES], const struct mon__audit_fields *f);
 

@@ -1,4 +1,5 @@
-#define _GNU_SOURCE /* strcasestr, vasprintf */
+#define _GNU_SOURCE /* vasprintf */
+#include "audit_priv.h"
 #include "connector_priv.h"
 #include "connectors/http.h"
 #include "error_priv.h"
@@ -595,17 +596,6 @@ int mon_connector_actor_init(mon_connector_actor *actor, unsigned int version)
     return MON_OK;
 }
 
-static int secret_looking_key(const char *key)
-{
-    static const char *const words[] = {"password",    "passwd",       "secret",        "token",
-                                        "api_key",     "apikey",       "authorization", "credential",
-                                        "private_key", "client_secret"};
-    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-        if (strcasestr(key, words[i]))
-            return 1;
-    return 0;
-}
-
 /* 1 if text contains a credential value of the call. */
 static int holds_credential(const mon_connector_call *call, const char *text)
 {
@@ -625,7 +615,7 @@ static void redact(json_t *value, const mon_connector_call *call)
     if (json_is_object(value)) {
         json_object_foreach(value, key, item)
         {
-            if (secret_looking_key(key) ||
+            if (mon__audit_key_is_secret(key) ||
                 (json_is_string(item) && holds_credential(call, json_string_value(item))))
                 json_object_set_new(value, key, json_string(REDACTED));
             else

@@ -269,7 +269,8 @@ START_TEST(audit_parameters_are_redacted)
     ck_assert_int_eq(
         mon_connector_run(&result, kit.reg, "ECHO", "echo",
                           "{\"user\":\"bob\",\"password\":\"hunter2\",\"nested\":{\"api_token\":\"x\"},"
-                          "\"note\":\"" SECRET "\",\"list\":[\"" SECRET "\"]}",
+                          "\"note\":\"" SECRET "\",\"list\":[\"" SECRET "\"],"
+                          "\"X-Api-Key\":\"k1\",\"sessionId\":\"s1\"}",
                           NULL),
         MON_OK);
     mon_free(result);
@@ -280,6 +281,9 @@ START_TEST(audit_parameters_are_redacted)
     ck_assert_ptr_nonnull(strstr(kit.audit_params, "\"api_token\":\"[REDACTED]\""));
     ck_assert_ptr_nonnull(strstr(kit.audit_params, "\"note\":\"[REDACTED]\""));
     ck_assert_ptr_nonnull(strstr(kit.audit_params, "\"list\":[\"[REDACTED]\"]"));
+    /* The audit module's key list, '-' and '_' ignored. */
+    ck_assert_ptr_nonnull(strstr(kit.audit_params, "\"X-Api-Key\":\"[REDACTED]\""));
+    ck_assert_ptr_nonnull(strstr(kit.audit_params, "\"sessionId\":\"[REDACTED]\""));
 }
 END_TEST
 
