@@ -17,9 +17,7 @@ static mon_connectors *reg;
 
 static void setup(void)
 {
-    const char *url = pgtest_fresh_database("connector_fields");
-    ck_assert_int_eq(mon_store_open(&store, url), MON_OK);
-    ck_assert_int_eq(mon_store_migrate(store, NULL), MON_OK);
+    store = pgtest_fresh_store("connector_fields", NULL);
     ck_assert_int_eq(mon_secret_key_from_hex(&key, KEY_HEX), MON_OK);
     ck_assert_int_eq(mon_connectors_new(&reg, store, key), MON_OK);
 }

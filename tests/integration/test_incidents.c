@@ -23,22 +23,13 @@ static mon_store *store;
 
 static void setup(void)
 {
-    url = pgtest_fresh_database("incidents");
-    ck_assert_int_eq(mon_store_open(&store, url), MON_OK);
-    ck_assert_int_eq(mon_store_migrate(store, NULL), MON_OK);
+    store = pgtest_fresh_store("incidents", &url);
 }
 
 static void teardown(void)
 {
     mon_store_close(store);
     store = NULL;
-}
-
-static mon_time now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (mon_time)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 /* Create an endpoint named name of type; its id goes into id (37 bytes). */
@@ -125,7 +116,7 @@ static void set_policy(const char *endpoint_id, const char *json)
 START_TEST(down_target_opens_one_incident_and_one_event)
 {
     char id[37], *text = NULL, *s, expected[64];
-    mon_time t0 = now_us() - 10 * MINUTE_US;
+    mon_time t0 = pgtest_now_us() - 10 * MINUTE_US;
     mon_incident_filter f = MON_INCIDENT_FILTER_INIT;
     json_t *page, *inc;
 
@@ -181,7 +172,7 @@ END_TEST
 START_TEST(recovery_after_up_threshold_resolves_with_one_event)
 {
     char id[37], other[37], *text = NULL;
-    mon_time t0 = now_us() - 10 * MINUTE_US;
+    mon_time t0 = pgtest_now_us() - 10 * MINUTE_US;
 
     create_endpoint(id, "web", MON_ENDPOINT_DOMAIN);
     result_at(id, MON_STATUS_DOWN, t0);
@@ -236,7 +227,7 @@ END_TEST
 START_TEST(ten_flaps_in_a_minute_make_one_flapping_incident)
 {
     char id[37];
-    mon_time t0 = now_us() - 30 * MINUTE_US;
+    mon_time t0 = pgtest_now_us() - 30 * MINUTE_US;
 
     create_endpoint(id, "flappy", MON_ENDPOINT_APIM);
     result_at(id, MON_STATUS_UP, t0 - MINUTE_US);
@@ -270,7 +261,7 @@ END_TEST
 START_TEST(flapping_caps_short_incidents_when_one_success_resolves)
 {
     char id[37];
-    mon_time t0 = now_us() - 30 * MINUTE_US;
+    mon_time t0 = pgtest_now_us() - 30 * MINUTE_US;
 
     create_endpoint(id, "quick", MON_ENDPOINT_APIM);
     set_policy(id, "{\"up_threshold\": 1}");
@@ -300,7 +291,7 @@ START_TEST(one_batch_with_many_results_counts_them_in_time_order)
     char a[37], b[37];
     mon_check_record r[8];
     const mon_check_record *ptrs[8];
-    mon_time t0 = now_us() - 20 * MINUTE_US;
+    mon_time t0 = pgtest_now_us() - 20 * MINUTE_US;
     /* Given newest first: the engine sorts each endpoint's results by time. */
     const mon_status sa[4] = {MON_STATUS_UP, MON_STATUS_UP, MON_STATUS_DOWN, MON_STATUS_DOWN};
 
@@ -329,7 +320,7 @@ END_TEST
 START_TEST(late_and_unknown_results_are_not_counted)
 {
     char id[37];
-    mon_time t0 = now_us() - 20 * MINUTE_US;
+    mon_time t0 = pgtest_now_us() - 20 * MINUTE_US;
 
     create_endpoint(id, "late", MON_ENDPOINT_APIM);
     set_policy(id, "{\"down_threshold\": 2}");
@@ -365,7 +356,7 @@ START_TEST(two_writers_at_once_open_one_incident)
     char id[37], sql[512];
     PGconn *a = PQconnectdb(url), *b = PQconnectdb(url);
     PGresult *res;
-    mon_time t0 = now_us() - 5 * MINUTE_US;
+    mon_time t0 = pgtest_now_us() - 5 * MINUTE_US;
 
     ck_assert_int_eq(PQstatus(a), CONNECTION_OK);
     ck_assert_int_eq(PQstatus(b), CONNECTION_OK);
@@ -442,7 +433,7 @@ START_TEST(concurrent_replicas_keep_one_open_incident_and_matching_events)
     char ids[16][37], name[32];
     struct replica reps[2];
     pthread_t threads[2];
-    mon_time t0 = now_us() - 60 * MINUTE_US;
+    mon_time t0 = pgtest_now_us() - 60 * MINUTE_US;
 
     for (int i = 0; i < 16; i++) {
         snprintf(name, sizeof(name), "multi-%02d", i);
@@ -477,7 +468,7 @@ END_TEST
 START_TEST(one_off_window_marks_results_and_silences_incidents)
 {
     char id[37], other[37], json[512], *out = NULL;
-    mon_time t0 = now_us() - 60 * MINUTE_US;
+    mon_time t0 = pgtest_now_us() - 60 * MINUTE_US;
     char starts[40], ends[40];
     time_t s = (time_t)(t0 / SECOND_US), e = (time_t)((t0 + 10 * MINUTE_US) / SECOND_US);
     struct tm tm;
@@ -579,7 +570,7 @@ START_TEST(plain_sql_window_with_unknown_time_zone_is_refused)
     PQclear(res);
     PQfinish(conn);
     create_endpoint(id, "still-recorded", MON_ENDPOINT_APIM);
-    result_at(id, MON_STATUS_DOWN, now_us());
+    result_at(id, MON_STATUS_DOWN, pgtest_now_us());
     ck_assert_int_eq(incidents_of(id), 1);
 }
 END_TEST
@@ -810,7 +801,7 @@ START_TEST(incident_list_pages_with_a_cursor)
 {
     char ids[3][37], name[16], *out = NULL, cursor[128];
     mon_incident_filter f = MON_INCIDENT_FILTER_INIT;
-    mon_time t0 = now_us() - 30 * MINUTE_US;
+    mon_time t0 = pgtest_now_us() - 30 * MINUTE_US;
     json_t *page;
 
     for (int i = 0; i < 3; i++) {

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define HOUR_US (3600LL * 1000000)
 
@@ -19,22 +18,13 @@ static mon_store *store;
 
 static void setup(void)
 {
-    url = pgtest_fresh_database("metrics");
-    ck_assert_int_eq(mon_store_open(&store, url), MON_OK);
-    ck_assert_int_eq(mon_store_migrate(store, NULL), MON_OK);
+    store = pgtest_fresh_store("metrics", &url);
 }
 
 static void teardown(void)
 {
     mon_store_close(store);
     store = NULL;
-}
-
-static mon_time now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (mon_time)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 static void create_endpoint(char id[37], const char *name)
@@ -107,7 +97,7 @@ END_TEST
 START_TEST(checks_counted_by_status_and_latest_phases_per_endpoint)
 {
     char a[37], b[37], c[37];
-    mon_time now = now_us();
+    mon_time now = pgtest_now_us();
     json_t *f, *p;
 
     create_endpoint(a, "metrics-a");
@@ -150,7 +140,7 @@ END_TEST
 START_TEST(retention_does_not_lower_the_counter)
 {
     char a[37];
-    mon_time now = now_us();
+    mon_time now = pgtest_now_us();
     int64_t deleted = 0;
     json_t *f;
 

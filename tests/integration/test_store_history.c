@@ -22,22 +22,13 @@ static mon_store *store;
 
 static void setup(void)
 {
-    url = pgtest_fresh_database("store_history");
-    ck_assert_int_eq(mon_store_open(&store, url), MON_OK);
-    ck_assert_int_eq(mon_store_migrate(store, NULL), MON_OK);
+    store = pgtest_fresh_store("store_history", &url);
 }
 
 static void teardown(void)
 {
     mon_store_close(store);
     store = NULL;
-}
-
-static mon_time now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (mon_time)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 /* Create an endpoint named name; its id goes into id (37 bytes). */
@@ -94,7 +85,7 @@ START_TEST(batch_insert_round_trips_and_reads_a_range_newest_first)
     mon_check_record records[10];
     mon_history_list *list = NULL;
     const char *message = "tab\there\nnew line \\ backslash \\N and 'quote'; DROP TABLE x; --";
-    mon_time base = now_us();
+    mon_time base = pgtest_now_us();
     char *json = NULL;
 
     create_endpoint(id, "range");
@@ -165,7 +156,7 @@ START_TEST(latest_status_follows_every_writer)
     char a[37], b[37];
     mon_check_record records[2];
     mon_status_list *list = NULL;
-    mon_time t = now_us() - 10 * MINUTE_US;
+    mon_time t = pgtest_now_us() - 10 * MINUTE_US;
     char *json = NULL, *value;
 
     create_endpoint(a, "alpha");
@@ -300,7 +291,7 @@ START_TEST(uptime_maths_on_known_data)
     mon_check_record records[103];
     int latencies[100];
     mon_uptime_list *list = NULL;
-    mon_time now = now_us();
+    mon_time now = pgtest_now_us();
     const int64_t windows[] = {3600, 86400, 7 * 86400, 30 * 86400};
     char *json = NULL;
 
@@ -373,7 +364,7 @@ START_TEST(uptime_windows_cover_sparse_hours)
     char id[37];
     mon_check_record records[5];
     mon_uptime_list *list = NULL;
-    mon_time now = now_us();
+    mon_time now = pgtest_now_us();
 
     /* Checked 30 h and 3 h 5 min ago only: no row in the current hour nor at
      * the first hour of a 24 h window. The 2 h window starts at the top of the
@@ -407,7 +398,7 @@ START_TEST(histograms_keep_only_the_buckets_used_in_any_order)
     char id[37];
     mon_check_record r;
     mon_uptime_list *list = NULL;
-    mon_time now = now_us();
+    mon_time now = pgtest_now_us();
     const int latencies[] = {500, 5, 50, 5, 500, 50, 50};
 
     /* One statement each, new buckets arriving below, between and above the
@@ -436,7 +427,7 @@ START_TEST(retention_deletes_old_history_and_rollups)
     mon_check_record records[7];
     mon_uptime_list *list = NULL;
     int64_t deleted = -1;
-    mon_time now = now_us();
+    mon_time now = pgtest_now_us();
 
     create_endpoint(id, "old");
     for (int i = 0; i < 5; i++)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static char cluster_url[1024];
@@ -120,4 +121,22 @@ const char *pgtest_fresh_database(const char *suite)
     pgtest_exec(url, sql);
     url_with_database(fresh_url, sizeof(fresh_url), url, database);
     return fresh_url;
+}
+
+mon_store *pgtest_fresh_store(const char *suite, const char **url)
+{
+    const char *fresh = pgtest_fresh_database(suite);
+    mon_store *store = NULL;
+    ck_assert_msg(mon_store_open(&store, fresh) == MON_OK, "open: %s", mon_error_last());
+    ck_assert_msg(mon_store_migrate(store, NULL) == MON_OK, "migrate: %s", mon_error_last());
+    if (url)
+        *url = fresh;
+    return store;
+}
+
+mon_time pgtest_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (mon_time)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }

@@ -6,6 +6,8 @@
  * starts (scripts/pg-private). Without it the calling suite exits 77 (skip).
  */
 
+#include <monitorage/monitorage.h>
+
 /* URL of the cluster's "monitorage" database. Static string. */
 const char *pgtest_cluster_url(void);
 
@@ -15,6 +17,16 @@ const char *pgtest_cluster_url(void);
  * integration suite works in its own database so suites can run in parallel.
  */
 const char *pgtest_fresh_database(const char *suite);
+
+/*
+ * pgtest_fresh_database(suite) opened and migrated (mon_store_migrate()); its
+ * URL goes into *url when url is not NULL. Fails the test on error. Close the
+ * store with mon_store_close().
+ */
+mon_store *pgtest_fresh_store(const char *suite, const char **url);
+
+/* The wall clock (CLOCK_REALTIME) in microseconds since the epoch. */
+mon_time pgtest_now_us(void);
 
 /* Run SQL on url as superuser; aborts the test with the server's message on error. */
 void pgtest_exec(const char *url, const char *sql);
