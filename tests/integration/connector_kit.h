@@ -17,7 +17,6 @@
 #include "stubproc.h"
 
 #include <check.h>
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,75 +81,16 @@ static inline void kit_stop(void)
     mon_global_cleanup();
 }
 
-static inline size_t kit_discard(char *data, size_t size, size_t nmemb, void *userdata)
-{
-    (void)data;
-    (void)userdata;
-    return size * nmemb;
-}
-
 /* Send a scenario to the stub (also clears its request log). */
 static inline void kit_control(const char *json)
 {
-    CURL *curl = curl_easy_init();
-    char url[160];
-    long status = 0;
-    struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
-    snprintf(url, sizeof(url), "%s/__control", kit.base_url);
-    curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, json);
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 5000L);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, kit_discard);
-    ck_assert_int_eq(curl_easy_perform(curl), CURLE_OK);
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    ck_assert_int_eq(status, 200);
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(curl);
-}
-
-struct kit_buffer {
-    char *data;
-    size_t len;
-};
-
-static inline size_t kit_collect(char *data, size_t size, size_t nmemb, void *userdata)
-{
-    struct kit_buffer *buffer = userdata;
-    char *grown = realloc(buffer->data, buffer->len + size * nmemb + 1);
-    if (!grown)
-        return 0;
-    memcpy(grown + buffer->len, data, size * nmemb);
-    buffer->data = grown;
-    buffer->len += size * nmemb;
-    buffer->data[buffer->len] = '\0';
-    return size * nmemb;
+    stubproc_control(&kit.stub, json);
 }
 
 /* The requests the stub received since the last kit_control() (JSON array; free()). */
 static inline char *kit_log(void)
 {
-    CURL *curl = curl_easy_init();
-    struct kit_buffer buffer = {NULL, 0};
-    char url[160];
-    snprintf(url, sizeof(url), "%s/__log", kit.base_url);
-    curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, kit_collect);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &buffer);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 5000L);
-    ck_assert_int_eq(curl_easy_perform(curl), CURLE_OK);
-    curl_easy_cleanup(curl);
-    ck_assert_ptr_nonnull(buffer.data);
-    return buffer.data;
-}
-
-/* Occurrences of needle in haystack. */
-static inline int kit_count(const char *haystack, const char *needle)
-{
-    int n = 0;
-    for (const char *p = haystack; (p = strstr(p, needle)) != NULL; p += strlen(needle))
-        n++;
-    return n;
+    return stubproc_log(&kit.stub);
 }
 
 static inline void kit_setup(void)

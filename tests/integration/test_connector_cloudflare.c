@@ -87,7 +87,7 @@ START_TEST(cloudflare_purge_everything_and_files_in_batches)
     ck_assert_str_eq(result, "{\"purged_files\":65,\"requests\":3}");
     mon_free(result);
     log = kit_log();
-    ck_assert_int_eq(kit_count(log, "/purge_cache"), 3);
+    ck_assert_int_eq(stubproc_count(log, "/purge_cache"), 3);
     free(log);
 }
 END_TEST

@@ -8,28 +8,13 @@ static char cert_dir[64];
 static int tls_port;
 static const char *rdap_path = "/rdap";
 
-static size_t keep(char *data, size_t size, size_t nmemb, void *userdata)
-{
-    char *buf = userdata;
-    size_t used = strlen(buf), n = size * nmemb;
-    if (used + n < 256)
-        memcpy(buf + used, data, n), buf[used + n] = '\0';
-    return n;
-}
-
 /* The stub's TLS port, asked once from its plain HTTP port. */
 static int stub_tls_port(void)
 {
     if (!tls_port) {
-        char url[160], body[256] = "";
-        CURL *curl = curl_easy_init();
-        snprintf(url, sizeof(url), "%s/__info", kit.base_url);
-        curl_easy_setopt(curl, CURLOPT_URL, url);
-        curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, keep);
-        curl_easy_setopt(curl, CURLOPT_WRITEDATA, body);
-        ck_assert_int_eq(curl_easy_perform(curl), CURLE_OK);
-        curl_easy_cleanup(curl);
+        char *body = stubproc_request(&kit.stub, "/__info", NULL);
         ck_assert_int_eq(sscanf(body, "{\"tls_port\": %d}", &tls_port), 1);
+        free(body);
     }
     return tls_port;
 }

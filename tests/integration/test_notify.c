@@ -14,7 +14,6 @@
 #include "stubproc.h"
 
 #include <check.h>
-#include <curl/curl.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -35,7 +34,7 @@
 static struct {
     char db_url[1024];
     struct stubproc hook, jira, glpi;
-    char hook_control[128], hook_url[128];
+    char hook_url[128];
     mon_store *store;
     mon_secret_key *key;
     mon_connectors *reg;
@@ -43,70 +42,6 @@ static struct {
 } t;
 
 /* ------------------------------------------------------------ helpers */
-
-struct buffer {
-    char *data;
-    size_t len;
-};
-
-static size_t collect(char *data, size_t size, size_t nmemb, void *userdata)
-{
-    struct buffer *b = userdata;
-    char *grown = realloc(b->data, b->len + size * nmemb + 1);
-    if (!grown)
-        return 0;
-    memcpy(grown + b->len, data, size * nmemb);
-    b->data = grown;
-    b->len += size * nmemb;
-    b->data[b->len] = '\0';
-    return size * nmemb;
-}
-
-/* GET (body NULL) or POST JSON to url; returns the reply body (free()). */
-static char *http(const char *url, const char *body)
-{
-    CURL *curl = curl_easy_init();
-    struct buffer b = {NULL, 0};
-    struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
-    long status = 0;
-    curl_easy_setopt(curl, CURLOPT_URL, url);
-    if (body)
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 10000L);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &b);
-    ck_assert_int_eq(curl_easy_perform(curl), CURLE_OK);
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    ck_assert_int_eq(status, 200);
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(curl);
-    if (!b.data)
-        b.data = strdup("");
-    return b.data;
-}
-
-static void control(const struct stubproc *stub, const char *json)
-{
-    char url[160];
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d/__control", stub->port);
-    free(http(url, json));
-}
-
-static char *stub_log(const struct stubproc *stub)
-{
-    char url[160];
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d/__log", stub->port);
-    return http(url, NULL);
-}
-
-static int count(const char *haystack, const char *needle)
-{
-    int n = 0;
-    for (const char *p = haystack; (p = strstr(p, needle)) != NULL; p += strlen(needle))
-        n++;
-    return n;
-}
 
 static void assert_clean(const char *text)
 {
@@ -268,8 +203,7 @@ static void suite_start(void)
     stubproc_start(&t.hook, hook_argv);
     stubproc_start(&t.jira, jira_argv);
     stubproc_start(&t.glpi, glpi_argv);
-    snprintf(t.hook_control, sizeof(t.hook_control), "http://127.0.0.1:%d/__port", t.hook.port);
-    port = http(t.hook_control, NULL);
+    port = stubproc_request(&t.hook, "/__port", NULL);
     snprintf(t.hook_url, sizeof(t.hook_url), "http://127.0.0.1:%d", atoi(strstr(port, ":") + 1));
     free(port);
     ck_assert_int_eq(mon_secret_key_from_hex(&t.key, KEY_HEX), MON_OK);
@@ -303,9 +237,9 @@ static void setup(void)
     ck_assert_int_eq(mon_connectors_new(&t.reg, t.store, t.key), MON_OK);
     pgtest_exec(t.db_url, "DELETE FROM notification_rules; DELETE FROM endpoints");
     t.notifier = notifier("test-a", t.store, 1000, 200, 5);
-    control(&t.hook, "{\"mode\":\"normal\",\"down\":false,\"clear\":true}");
-    control(&t.jira, "{\"mode\":\"normal\"}");
-    control(&t.glpi, "{\"mode\":\"normal\"}");
+    stubproc_control(&t.hook, "{\"mode\":\"normal\",\"down\":false,\"clear\":true}");
+    stubproc_control(&t.jira, "{\"mode\":\"normal\"}");
+    stubproc_control(&t.glpi, "{\"mode\":\"normal\"}");
 }
 
 static void teardown(void)
@@ -424,7 +358,7 @@ START_TEST(rule_crud_keeps_the_secret_write_only_and_is_audited)
     ck_assert_str_eq(mon_error_field(), "webhook");
 
     ck_assert_int_eq(mon_notify_rule_list_json(&out, t.store), MON_OK);
-    ck_assert_int_eq(count(out, "\"channel\""), 1);
+    ck_assert_int_eq(stubproc_count(out, "\"channel\""), 1);
     mon_free(out);
     ck_assert_int_eq(mon_notify_rule_delete(t.store, id, NULL), MON_OK);
     ck_assert_int_eq(mon_notify_rule_delete(t.store, id, NULL), MON_ENOTFOUND);
@@ -464,10 +398,10 @@ START_TEST(opened_incident_sends_one_signed_webhook_and_one_jira_issue)
     st = dispatch(t.notifier);
     ck_assert_int_eq(st.claimed, 0);
 
-    log = stub_log(&t.hook);
-    ck_assert_int_eq(count(log, "\"signature_ok\": true"), 1);
-    ck_assert_int_eq(count(log, "\"signature_ok\": false"), 0);
-    ck_assert_int_eq(count(log, "\"event\": \"opened\""), 1);
+    log = stubproc_log(&t.hook);
+    ck_assert_int_eq(stubproc_count(log, "\"signature_ok\": true"), 1);
+    ck_assert_int_eq(stubproc_count(log, "\"signature_ok\": false"), 0);
+    ck_assert_int_eq(stubproc_count(log, "\"event\": \"opened\""), 1);
     delivery = sql_text("SELECT id::text FROM notification_outbox WHERE rule_id = '%s'", hook);
     snprintf(expected, sizeof(expected), "\"delivery\": \"%s\"", delivery);
     ck_assert_msg(strstr(log, expected), "%s not in %s", expected, log);
@@ -476,8 +410,8 @@ START_TEST(opened_incident_sends_one_signed_webhook_and_one_jira_issue)
     assert_clean(log);
     free(log);
 
-    log = stub_log(&t.jira);
-    ck_assert_int_eq(count(log, "\"path\": \"/rest/api/2/issue\""), 1);
+    log = stubproc_log(&t.jira);
+    ck_assert_int_eq(stubproc_count(log, "\"path\": \"/rest/api/2/issue\""), 1);
     ck_assert_ptr_nonnull(strstr(log, "[Monitorage] billing is down"));
     ck_assert_ptr_nonnull(strstr(log, "monitorage"));
     ck_assert_ptr_nonnull(strstr(log, "\\\"billing\\\"]")); /* the rule's label, inside the logged body */
@@ -517,22 +451,23 @@ START_TEST(resolved_incident_comments_and_closes_jira_and_glpi_tickets)
     ck_assert_ptr_nonnull(strstr(refs, "\"key\": \"15\""));
     ck_assert_ptr_nonnull(strstr(refs, "\"key\": \"OPS-24\""));
     free(refs);
-    control(&t.jira, "{\"mode\":\"normal\"}");
-    control(&t.glpi, "{\"mode\":\"normal\"}");
+    stubproc_control(&t.jira, "{\"mode\":\"normal\"}");
+    stubproc_control(&t.glpi, "{\"mode\":\"normal\"}");
 
     recover(ep);
     ck_assert_int_eq(outbox("event_kind = 'resolved'"), 2);
     st = dispatch(t.notifier);
     ck_assert_int_eq(st.sent, 2);
-    log = stub_log(&t.jira);
-    ck_assert_int_eq(count(log, "\"path\": \"/rest/api/2/issue/OPS-24/comment\""), 1);
-    ck_assert_int_eq(count(log, "\"path\": \"/rest/api/2/issue/OPS-24/transitions\""), 2); /* GET then POST */
+    log = stubproc_log(&t.jira);
+    ck_assert_int_eq(stubproc_count(log, "\"path\": \"/rest/api/2/issue/OPS-24/comment\""), 1);
+    /* GET then POST */
+    ck_assert_int_eq(stubproc_count(log, "\"path\": \"/rest/api/2/issue/OPS-24/transitions\""), 2);
     ck_assert_ptr_nonnull(strstr(log, "{\\\"transition\\\":{\\\"id\\\":\\\"31\\\"}}"));
     ck_assert_ptr_nonnull(strstr(log, "recovered"));
     free(log);
-    log = stub_log(&t.glpi);
-    ck_assert_int_eq(count(log, "\"path\": \"/apirest.php/ITILFollowup/\""), 1);
-    ck_assert_int_eq(count(log, "\"path\": \"/apirest.php/ITILSolution/\""), 1);
+    log = stubproc_log(&t.glpi);
+    ck_assert_int_eq(stubproc_count(log, "\"path\": \"/apirest.php/ITILFollowup/\""), 1);
+    ck_assert_int_eq(stubproc_count(log, "\"path\": \"/apirest.php/ITILSolution/\""), 1);
     free(log);
     ck_assert_int_eq(outbox("status = 'sent'"), 4);
     ck_assert_int_eq(pgtest_query_ll(t.db_url, "SELECT count(*) FROM action_logs WHERE action IN"
@@ -551,20 +486,20 @@ START_TEST(jira_create_whose_reply_is_lost_is_not_opened_twice)
     char *log, *refs;
     free(rule("{\"name\":\"jira\",\"channel\":\"jira\"}"));
     /* Jira creates the issue but the reply never comes (the connector times out after 2 s). */
-    control(&t.jira, "{\"mode\":\"normal\",\"create_then_hang\":4}");
+    stubproc_control(&t.jira, "{\"mode\":\"normal\",\"create_then_hang\":4}");
     go_down(ep);
     ck_assert_int_eq(dispatch(t.notifier).retried, 1);
     ck_assert_int_eq(outbox("status = 'pending' AND last_error LIKE 'MON_ETIMEOUT: %'"), 1);
-    control(&t.jira, "{\"mode\":\"normal\"}");
+    stubproc_control(&t.jira, "{\"mode\":\"normal\"}");
     usleep(250 * 1000);
     ck_assert_int_eq(dispatch(t.notifier).sent, 1);
-    log = stub_log(&t.jira);
-    ck_assert_int_eq(count(log, "\"path\": \"/rest/api/2/issue\""), 0);
-    ck_assert_int_eq(count(log, "\"path\": \"/rest/api/3/search/jql\""), 1);
+    log = stubproc_log(&t.jira);
+    ck_assert_int_eq(stubproc_count(log, "\"path\": \"/rest/api/2/issue\""), 0);
+    ck_assert_int_eq(stubproc_count(log, "\"path\": \"/rest/api/3/search/jql\""), 1);
     free(log);
     refs = sql_text("SELECT ticket_refs::text FROM incidents WHERE endpoint_id = '%s'", ep);
     ck_assert_ptr_nonnull(strstr(refs, "\"key\": \"OPS-24\""));
-    ck_assert_int_eq(count(refs, "OPS-24"), 1);
+    ck_assert_int_eq(stubproc_count(refs, "OPS-24"), 1);
     free(refs);
     free(ep);
 }
@@ -658,14 +593,14 @@ START_TEST(two_dispatchers_deliver_each_notification_once)
     fprintf(stderr, "two dispatchers: replica-a sent %d, replica-b sent %d\n", a.sent, b.sent);
     ck_assert_int_eq(a.sent + b.sent, 30);
     ck_assert_int_eq(outbox("status = 'sent' AND attempts = 1"), 30);
-    log = stub_log(&t.hook);
-    ck_assert_int_eq(count(log, "\"signature_ok\": true"), 30);
+    log = stubproc_log(&t.hook);
+    ck_assert_int_eq(stubproc_count(log, "\"signature_ok\": true"), 30);
     /* Every outbox row was received exactly once. */
     ids = pgtest_query_value(t.db_url, "SELECT string_agg(id::text, ',') FROM notification_outbox");
     for (char *id = strtok(ids, ","); id; id = strtok(NULL, ",")) {
         char needle[64];
         snprintf(needle, sizeof(needle), "\"delivery\": \"%s\"", id);
-        ck_assert_int_eq(count(log, needle), 1);
+        ck_assert_int_eq(stubproc_count(log, needle), 1);
     }
     free(ids);
     free(log);
@@ -680,7 +615,7 @@ START_TEST(receiver_down_is_retried_with_backoff_and_delivered_when_back)
     double wait_s;
 
     free(rule(webhook_rule_json("hook", HOOK_SECRET, NULL)));
-    control(&t.hook, "{\"down\":true}");
+    stubproc_control(&t.hook, "{\"down\":true}");
     go_down(ep);
     st = dispatch(t.notifier);
     ck_assert_int_eq(st.retried, 1);
@@ -693,13 +628,13 @@ START_TEST(receiver_down_is_retried_with_backoff_and_delivered_when_back)
                                      "SELECT (extract(epoch FROM next_attempt_at - now()) * 1000)::bigint"
                                      " FROM notification_outbox");
     ck_assert_msg(wait_s > 250 && wait_s <= 400, "second backoff %.0f ms", wait_s);
-    control(&t.hook, "{\"down\":false}");
+    stubproc_control(&t.hook, "{\"down\":false}");
     usleep(450 * 1000);
     st = dispatch(t.notifier);
     ck_assert_int_eq(st.sent, 1);
     ck_assert_int_eq(outbox("status = 'sent' AND attempts = 3 AND last_error IS NULL"), 1);
-    log = stub_log(&t.hook);
-    ck_assert_int_eq(count(log, "\"signature_ok\": true"), 1);
+    log = stubproc_log(&t.hook);
+    ck_assert_int_eq(stubproc_count(log, "\"signature_ok\": true"), 1);
     free(log);
     free(ep);
 }
@@ -712,7 +647,7 @@ START_TEST(failing_receiver_is_marked_failed_after_the_last_attempt)
     mon_notifier *n = notifier("test-b", t.store, 1000, 50, 2);
 
     free(rule(webhook_rule_json("hook", HOOK_SECRET, NULL)));
-    control(&t.hook, "{\"mode\":\"fail\",\"status\":503}");
+    stubproc_control(&t.hook, "{\"mode\":\"fail\",\"status\":503}");
     go_down(ep);
     ck_assert_int_eq(dispatch(n).retried, 1);
     usleep(80 * 1000);
@@ -738,18 +673,18 @@ START_TEST(webhook_resolve_is_delivered_after_its_open)
     char *log;
     mon_notify_stats st;
     free(rule(webhook_rule_json("hook", HOOK_SECRET, NULL)));
-    control(&t.hook, "{\"mode\":\"fail\",\"status\":503}");
+    stubproc_control(&t.hook, "{\"mode\":\"fail\",\"status\":503}");
     go_down(ep);
     recover(ep);
     st = dispatch(t.notifier);
     ck_assert_int_eq(st.retried, 1);
     ck_assert_int_eq(st.deferred, 1);
     ck_assert_int_eq(outbox("event_kind = 'resolved' AND attempts = 0 AND last_error LIKE 'waiting%'"), 1);
-    control(&t.hook, "{\"mode\":\"normal\",\"clear\":true}");
+    stubproc_control(&t.hook, "{\"mode\":\"normal\",\"clear\":true}");
     usleep(450 * 1000);
     ck_assert_int_eq(dispatch(t.notifier).sent, 2);
-    log = stub_log(&t.hook);
-    ck_assert_int_eq(count(log, "\"event\": \"resolved\""), 1);
+    log = stubproc_log(&t.hook);
+    ck_assert_int_eq(stubproc_count(log, "\"event\": \"resolved\""), 1);
     ck_assert_ptr_nonnull(strstr(log, "\"event\": \"opened\""));
     ck_assert_msg(strstr(log, "\"event\": \"opened\"") < strstr(log, "\"event\": \"resolved\""),
                   "resolved received before opened: %s", log);
@@ -762,7 +697,7 @@ START_TEST(hanging_receiver_times_out_and_is_retried)
 {
     char *ep = make_endpoint("slow", "APIM");
     free(rule(webhook_rule_json("hook", HOOK_SECRET, NULL)));
-    control(&t.hook, "{\"mode\":\"hang\",\"seconds\":5}");
+    stubproc_control(&t.hook, "{\"mode\":\"hang\",\"seconds\":5}");
     go_down(ep);
     ck_assert_int_eq(dispatch(t.notifier).retried, 1);
     ck_assert_int_eq(outbox("status = 'pending' AND last_error LIKE 'MON_ETIMEOUT: %'"), 1);
@@ -796,8 +731,8 @@ START_TEST(dispatcher_dying_after_its_claim_is_replaced_after_the_lease)
     ck_assert_int_eq(st.sent, 1);
     ck_assert_int_eq(dispatch(other).claimed, 0);
     ck_assert_int_eq(outbox("status = 'sent' AND claims = 2 AND claimed_by IS NULL"), 1);
-    log = stub_log(&t.hook);
-    ck_assert_int_eq(count(log, "\"signature_ok\": true"), 1);
+    log = stubproc_log(&t.hook);
+    ck_assert_int_eq(stubproc_count(log, "\"signature_ok\": true"), 1);
     free(log);
     mon_notifier_free(other);
     mon_store_close(store);
@@ -813,8 +748,8 @@ START_TEST(wrong_secret_is_detected_by_the_receiver)
     free(rule(webhook_rule_json("hook", "not-the-shared-secret-0000", NULL)));
     go_down(ep);
     ck_assert_int_eq(dispatch(t.notifier).failed, 1);
-    log = stub_log(&t.hook);
-    ck_assert_int_eq(count(log, "\"signature_ok\": false"), 1);
+    log = stubproc_log(&t.hook);
+    ck_assert_int_eq(stubproc_count(log, "\"signature_ok\": false"), 1);
     ck_assert_ptr_nonnull(strstr(log, "\"x-monitorage-signature\": \"sha256="));
     free(log);
     /* 401 will not get better by retrying: failed at once, visibly. */
@@ -828,7 +763,7 @@ START_TEST(resolve_waits_for_its_ticket_and_jira_errors_are_recorded_without_sec
     char *ep = make_endpoint("wait", "APIM");
     char *errors;
     free(rule("{\"name\":\"jira\",\"channel\":\"jira\"}"));
-    control(&t.jira, "{\"mode\":\"html_error\",\"status\":502}");
+    stubproc_control(&t.jira, "{\"mode\":\"html_error\",\"status\":502}");
     go_down(ep);
     recover(ep);
     ck_assert_int_eq(outbox("true"), 2);
@@ -848,7 +783,7 @@ START_TEST(resolve_waits_for_its_ticket_and_jira_errors_are_recorded_without_sec
                             " AND a.result = 'FAILURE'",
                             ep),
                      1);
-    control(&t.jira, "{\"mode\":\"normal\"}");
+    stubproc_control(&t.jira, "{\"mode\":\"normal\"}");
     usleep(450 * 1000);
     ck_assert_int_eq(dispatch(t.notifier).sent, 2);
     ck_assert_int_eq(outbox("status = 'sent'"), 2);
@@ -883,8 +818,8 @@ START_TEST(engine_flapping_ten_times_notifies_once)
     ck_assert_int_eq(outbox("true"), 1);
     ck_assert_int_eq(dispatch(t.notifier).sent, 1);
     ck_assert_int_eq(dispatch(t.notifier).claimed, 0);
-    log = stub_log(&t.hook);
-    ck_assert_int_eq(count(log, "\"signature_ok\": true"), 1);
+    log = stubproc_log(&t.hook);
+    ck_assert_int_eq(stubproc_count(log, "\"signature_ok\": true"), 1);
     free(log);
     free(ep);
 }
@@ -944,14 +879,14 @@ START_TEST(checkd_delivers_the_webhook_of_an_endpoint_going_down)
     for (int i = 0; i < 150 && (!log || !strstr(log, "\"signature_ok\": true")); i++) {
         free(log);
         usleep(100 * 1000);
-        log = stub_log(&t.hook);
+        log = stubproc_log(&t.hook);
     }
     kill(pid, SIGTERM);
     waitpid(pid, &status, 0);
     ck_assert_msg(strstr(log, "\"signature_ok\": true"), "no webhook from checkd: %s", log);
     ck_assert_ptr_nonnull(strstr(log, "\"event\": \"opened\""));
     ck_assert_ptr_nonnull(strstr(log, ep));
-    ck_assert_int_eq(count(log, "\"signature_ok\""), 1);
+    ck_assert_int_eq(stubproc_count(log, "\"signature_ok\""), 1);
     ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     ck_assert_int_eq(outbox("status = 'sent' AND claimed_by IS NULL"), 1);
     free(log);
@@ -977,8 +912,8 @@ START_TEST(key_rotation_re_encrypts_webhook_secrets)
     n = notifier("rotated", t.store, 1000, 200, 5);
     go_down(ep);
     ck_assert_int_eq(dispatch(n).sent, 1);
-    log = stub_log(&t.hook);
-    ck_assert_int_eq(count(log, "\"signature_ok\": true"), 1);
+    log = stubproc_log(&t.hook);
+    ck_assert_int_eq(stubproc_count(log, "\"signature_ok\": true"), 1);
     free(log);
     mon_notifier_free(n);
     /* Back to the suite's key for the connectors' credentials of the next tests. */

@@ -1,6 +1,7 @@
 #include "stubproc.h"
 
 #include <check.h>
+#include <curl/curl.h>
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -83,4 +84,70 @@ void stubproc_stop(struct stubproc *stub)
     kill(stub->pid, SIGKILL);
     waitpid(stub->pid, &status, 0);
     stub->pid = 0;
+}
+
+struct reply {
+    char *data;
+    size_t len;
+};
+
+static size_t collect(char *data, size_t size, size_t nmemb, void *userdata)
+{
+    struct reply *r = userdata;
+    char *grown = realloc(r->data, r->len + size * nmemb + 1);
+    if (!grown)
+        return 0;
+    memcpy(grown + r->len, data, size * nmemb);
+    r->data = grown;
+    r->len += size * nmemb;
+    r->data[r->len] = '\0';
+    return size * nmemb;
+}
+
+char *stubproc_request(const struct stubproc *stub, const char *path, const char *json)
+{
+    CURL *curl = curl_easy_init();
+    struct reply r = {NULL, 0};
+    struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
+    char url[1024];
+    long status = 0;
+    CURLcode code;
+
+    ck_assert_ptr_nonnull(curl);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", stub->port, path);
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    if (json)
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, json);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 10000L);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &r);
+    code = curl_easy_perform(curl);
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(headers);
+    curl_easy_cleanup(curl);
+    ck_assert_msg(code == CURLE_OK, "%s: %s", url, curl_easy_strerror(code));
+    ck_assert_msg(status == 200, "%s: HTTP %ld", url, status);
+    if (!r.data)
+        r.data = strdup("");
+    ck_assert_ptr_nonnull(r.data);
+    return r.data;
+}
+
+void stubproc_control(const struct stubproc *stub, const char *json)
+{
+    free(stubproc_request(stub, "/__control", json));
+}
+
+char *stubproc_log(const struct stubproc *stub)
+{
+    return stubproc_request(stub, "/__log", NULL);
+}
+
+int stubproc_count(const char *haystack, const char *needle)
+{
+    int n = 0;
+    for (const char *p = haystack; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+        n++;
+    return n;
 }

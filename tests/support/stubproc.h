@@ -25,6 +25,22 @@ void stubproc_start(struct stubproc *stub, const char *const argv[]);
 /* SIGTERM the stub, then SIGKILL after 2 s; reap it. Safe to call twice. */
 void stubproc_stop(struct stubproc *stub);
 
+/*
+ * Request path from the stub on 127.0.0.1: GET when json is NULL, else POST
+ * json (Content-Type application/json). Returns the reply body (free()).
+ * Aborts the test unless the stub answers 200 within 10 s.
+ */
+char *stubproc_request(const struct stubproc *stub, const char *path, const char *json);
+
+/* POST a scenario to the stub's /__control (the stubs also clear their request log). */
+void stubproc_control(const struct stubproc *stub, const char *json);
+
+/* The stub's /__log: the requests received since the last control (JSON array; free()). */
+char *stubproc_log(const struct stubproc *stub);
+
+/* Occurrences of needle in haystack (e.g. a stub's log). */
+int stubproc_count(const char *haystack, const char *needle);
+
 /* Path of a file under tests/ in the source tree (static buffer). */
 const char *stubproc_source_path(const char *relative);
 
