@@ -65,12 +65,10 @@ static const char *kit_suite;
 /* Unchecked fixture (runs once, in the parent): the suite's database and stub. */
 static inline void kit_start(void)
 {
-    mon_store *store = NULL;
-    snprintf(kit.db_url, sizeof(kit.db_url), "%s", pgtest_fresh_database(kit_suite));
+    const char *url;
     ck_assert_int_eq(mon_global_init(), MON_OK);
-    ck_assert_int_eq(mon_store_open(&store, kit.db_url), MON_OK);
-    ck_assert_msg(mon_store_migrate(store, NULL) == MON_OK, "migrate: %s", mon_error_last());
-    mon_store_close(store);
+    mon_store_close(pgtest_fresh_store(kit_suite, &url));
+    snprintf(kit.db_url, sizeof(kit.db_url), "%s", url);
     stubproc_start(&kit.stub, kit_stub_argv);
     snprintf(kit.base_url, sizeof(kit.base_url), "http://127.0.0.1:%d", kit.stub.port);
 }

@@ -189,11 +189,11 @@ static void suite_start(void)
     const char *jira_argv[] = {"python3", NULL, JIRA_TOKEN, "ops@example.com", NULL};
     const char *glpi_argv[] = {"python3", NULL, GLPI_TOKEN, GLPI_APP, NULL};
     char path[3][1024], *port;
+    const char *url;
 
-    snprintf(t.db_url, sizeof(t.db_url), "%s", pgtest_fresh_database("notify"));
     ck_assert_int_eq(mon_global_init(), MON_OK);
-    ck_assert_int_eq(mon_store_open(&t.store, t.db_url), MON_OK);
-    ck_assert_msg(mon_store_migrate(t.store, NULL) == MON_OK, "migrate: %s", mon_error_last());
+    t.store = pgtest_fresh_store("notify", &url);
+    snprintf(t.db_url, sizeof(t.db_url), "%s", url);
     snprintf(path[0], sizeof(path[0]), "%s", stubproc_source_path("stubs/webhook_stub.py"));
     snprintf(path[1], sizeof(path[1]), "%s", stubproc_source_path("stubs/jira_stub.py"));
     snprintf(path[2], sizeof(path[2]), "%s", stubproc_source_path("stubs/glpi_stub.py"));
