@@ -24,6 +24,8 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from stubkit import serve
+
 SECRET = (sys.argv[1] if len(sys.argv) > 1 else "webhook-secret-0123456789").encode()
 LOCK = threading.Lock()
 STATE = {"scenario": {"mode": "normal"}, "log": []}
@@ -112,11 +114,4 @@ class Control(Quiet):
 
 if __name__ == "__main__":
     start_receiver()
-    control = ThreadingHTTPServer(("127.0.0.1", 0), Control)
-    control.daemon_threads = True
-    print("PORT %d" % control.server_address[1], flush=True)
-    try:
-        control.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    sys.exit(0)
+    serve(Control)
