@@ -26,7 +26,7 @@ int page_audit(struct http_request *req)
     int rc;
 
     if (srv_auth_require(req, SRV_PERM_ADMIN, &who) < 0 || srv_query_parse(req, allowed, &q) < 0)
-        return KORE_RESULT_OK;
+        return srv_auth_result(req);
     filter.user_id = srv_query_get(&q, "user_id");
     filter.action = srv_query_get(&q, "action");
     filter.target = srv_query_get(&q, "target");

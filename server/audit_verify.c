@@ -36,7 +36,7 @@ int page_audit_verify(struct http_request *req)
     if (srv_job_running(req))
         return srv_job_continue(req);
     if (srv_auth_require(req, SRV_PERM_ADMIN, &who) < 0)
-        return KORE_RESULT_OK;
+        return srv_auth_result(req);
     if (req->query_string && *req->query_string) {
         srv_reply_error(req, 400, "invalid_query", NULL, "this route takes no query parameters");
         return KORE_RESULT_OK;

@@ -1,5 +1,6 @@
 #include <kore/kore.h>
 #include <kore/http.h>
+#include <kore/tasks.h>
 
 #include <cjose/cjose.h>
 #include <curl/curl.h>
@@ -36,11 +37,27 @@ static struct {
     char *metrics_token;
 } cfg;
 
-/* Per worker (each worker is one thread). */
+/* A JWKS fetch on a task thread (the task first: Kore hands its callback
+ * this pointer). The thread fills body, status and cc; the worker reads
+ * them once the task is finished. */
+struct jwks_fetch {
+    struct kore_task task;
+    char *body;
+    size_t len;
+    long status;
+    CURLcode cc;
+    int startup; /* the worker's first fetch */
+};
+
+/* Per worker (the event loop is one thread; only the fetch task runs elsewhere). */
 static struct srv_jwk *keys;
 static size_t key_count;
-static time_t keys_fetched_at;   /* last successful fetch */
-static time_t keys_attempted_at; /* last refresh attempt; 0 after the start-up fetch */
+static time_t keys_fetched_at;        /* last successful fetch */
+static time_t keys_attempted_at;      /* end of the last refresh; 0 after the start-up fetch */
+static int keys_unavailable;          /* the last fetch failed */
+static struct jwks_fetch *fetching;   /* the fetch in flight, or NULL */
+static struct http_request **waiters; /* requests waiting for it (a token with an unknown kid) */
+static size_t waiter_count, waiter_cap;
 
 struct cache_slot {
     unsigned char hash[crypto_generichash_BYTES];
@@ -186,19 +203,16 @@ static size_t fetch_write(char *ptr, size_t size, size_t nmemb, void *userdata)
     return n;
 }
 
-/* Fetch the JWKS; on success replace the worker's keys. */
-static void jwks_fetch(void)
+/* On a task thread: GET the JWKS into the fetch (no worker state touched). */
+static int fetch_entry(struct kore_task *t)
 {
+    struct jwks_fetch *f = (struct jwks_fetch *)t;
     struct fetch_buf b = {NULL, 0};
-    struct srv_jwk *list;
-    size_t count;
-    long status = 0;
-    CURLcode cc;
     CURL *curl;
 
-    keys_attempted_at = time(NULL);
-    if (!cfg.jwks_url || !(curl = curl_easy_init()))
-        return;
+    f->cc = CURLE_FAILED_INIT;
+    if (!(curl = curl_easy_init()))
+        return KORE_RESULT_OK;
     curl_easy_setopt(curl, CURLOPT_URL, cfg.jwks_url);
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)JWKS_TIMEOUT_MS);
@@ -206,22 +220,116 @@ static void jwks_fetch(void)
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, fetch_write);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &b);
     curl_easy_setopt(curl, CURLOPT_USERAGENT, "monitorage-server");
-    cc = curl_easy_perform(curl);
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    f->cc = curl_easy_perform(curl);
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &f->status);
     curl_easy_cleanup(curl);
-    if (cc != CURLE_OK || status != 200) {
+    f->body = b.data;
+    f->len = b.len;
+    return KORE_RESULT_OK;
+}
+
+/* A waiting request goes away (client gone): forget it. */
+static void waiter_onfree(struct http_request *req)
+{
+    size_t i;
+
+    for (i = 0; i < waiter_count; i++) {
+        if (waiters[i] == req) {
+            waiters[i] = waiters[--waiter_count];
+            break;
+        }
+    }
+}
+
+/* On the worker, the fetch is done: replace the keys on success, wake the waiters. */
+static void fetch_done(struct kore_task *t)
+{
+    struct jwks_fetch *f = (struct jwks_fetch *)t;
+    struct srv_jwk *list;
+    size_t count, i;
+
+    if (kore_task_state(t) != KORE_TASK_STATE_FINISHED)
+        return;
+    keys_attempted_at = f->startup ? 0 : time(NULL);
+    keys_unavailable = 1;
+    if (f->cc != CURLE_OK || f->status != 200) {
         srv_log("auth: JWKS fetch from %s failed: %s (HTTP %ld)", cfg.jwks_url,
-                cc != CURLE_OK ? curl_easy_strerror(cc) : "bad status", status);
-    } else if (srv_jwks_parse(b.data, b.len, &list, &count) < 0) {
+                f->cc != CURLE_OK ? curl_easy_strerror(f->cc) : "bad status", f->status);
+    } else if (srv_jwks_parse(f->body, f->len, &list, &count) < 0) {
         srv_log("auth: JWKS from %s is not a JSON object with a \"keys\" array", cfg.jwks_url);
     } else {
         srv_jwks_free(keys, key_count);
         keys = list;
         key_count = count;
-        keys_fetched_at = keys_attempted_at;
+        keys_fetched_at = time(NULL);
+        keys_unavailable = 0;
         srv_log("auth: %zu signing key(s) loaded", count);
     }
-    free(b.data);
+    kore_task_destroy(t);
+    free(f->body);
+    free(f);
+    fetching = NULL;
+    /* Each waiter runs its handler again and finds the key, or is refused:
+     * the refresh it waited for counts as its one refresh. */
+    for (i = 0; i < waiter_count; i++) {
+        waiters[i]->onfree = NULL;
+        http_request_wakeup(waiters[i]);
+    }
+    waiter_count = 0;
+}
+
+/* Start a JWKS fetch on a task thread unless one is in flight. */
+static void fetch_start(int startup)
+{
+    struct jwks_fetch *f;
+
+    if (fetching || !cfg.jwks_url)
+        return;
+    if (!(f = calloc(1, sizeof(*f)))) {
+        srv_log("auth: JWKS fetch not started: out of memory");
+        return;
+    }
+    f->startup = startup;
+    kore_task_create(&f->task, fetch_entry);
+    kore_task_bind_callback(&f->task, fetch_done);
+    fetching = f;
+    kore_task_run(&f->task);
+}
+
+/* Make req wait for the fetch in flight; 0, or -1 when it cannot. */
+static int fetch_wait(struct http_request *req)
+{
+    if (waiter_count == waiter_cap) {
+        size_t cap = waiter_cap ? waiter_cap * 2 : 16;
+        struct http_request **grown = realloc(waiters, cap * sizeof(*grown));
+
+        if (!grown)
+            return -1;
+        waiters = grown;
+        waiter_cap = cap;
+    }
+    waiters[waiter_count++] = req;
+    /* As for jobs: stop the header timeout of a request with an empty
+     * body, or a wait longer than http_header_timeout ends in a 408. */
+    req->owner->http_timeout = 0;
+    req->onfree = waiter_onfree;
+    http_request_sleep(req);
+    return 0;
+}
+
+static int is_waiting(const struct http_request *req)
+{
+    size_t i;
+
+    for (i = 0; i < waiter_count; i++)
+        if (waiters[i] == req)
+            return 1;
+    return 0;
+}
+
+int srv_auth_result(struct http_request *req)
+{
+    return is_waiting(req) ? KORE_RESULT_RETRY : KORE_RESULT_OK;
 }
 
 static const cjose_jwk_t *key_find(const char *kid)
@@ -238,11 +346,10 @@ void srv_auth_worker_init(void)
 {
     crypto_generichash_keygen(cache_key);
     cache = calloc(CACHE_SLOTS, sizeof(*cache));
-    if (cfg.jwks_url)
-        jwks_fetch();
-    /* The start-up fetch does not count: a key published just before
-     * start can still be picked up on its first use. */
-    keys_attempted_at = 0;
+    /* The start-up fetch does not count as a refresh: a key published
+     * just before start can still be picked up on its first use. A token
+     * arriving while it runs waits for it. */
+    fetch_start(1);
 }
 
 static int refresh_allowed(time_t now)
@@ -257,6 +364,10 @@ void srv_auth_worker_cleanup(void)
     key_count = 0;
     free(cache);
     cache = NULL;
+    free(waiters);
+    waiters = NULL;
+    waiter_count = waiter_cap = 0;
+    /* A fetch still in flight is left to its thread (the worker is exiting). */
 }
 
 /* --------------------------------------------------------- verification */
@@ -266,8 +377,12 @@ static void copy_str(char *dst, size_t size, const char *src)
     snprintf(dst, size, "%s", src ? src : "");
 }
 
-/* Verify a compact JWS; NULL or the reason for a 401. */
-static const char *token_verify(const char *token, size_t len, struct srv_principal *who)
+/* token_verify(): req now waits for the JWKS fetch (no reply sent). */
+static const char WAITING[] = "waiting for the signing keys";
+
+/* Verify a compact JWS; NULL, WAITING, or the reason for a 401. */
+static const char *token_verify(struct http_request *req, const char *token, size_t len,
+                                struct srv_principal *who)
 {
     struct srv_jwt_rules rules = {cfg.issuer, cfg.audiences, cfg.audience_count, cfg.roles, cfg.skew};
     cjose_err cerr;
@@ -283,14 +398,21 @@ static const char *token_verify(const char *token, size_t len, struct srv_princi
     if ((reason = srv_jwt_open(token, len, &jws, &kid)) != NULL)
         return reason;
     now = time(NULL);
+    /* Old keys are refreshed in the background; they serve meanwhile. */
     if (key_count > 0 && now - keys_fetched_at >= JWKS_MAX_AGE && refresh_allowed(now))
-        jwks_fetch();
-    if (!(jwk = key_find(kid)) && refresh_allowed(now)) {
-        jwks_fetch();
-        jwk = key_find(kid);
-    }
-    if (!jwk) {
-        reason = "the token is signed by an unknown key (kid)";
+        fetch_start(0);
+    if (!(jwk = key_find(kid))) {
+        /* An unknown kid waits for the fetch in flight, or starts one. */
+        if (fetching || refresh_allowed(now)) {
+            fetch_start(0);
+            if (fetching && fetch_wait(req) == 0) {
+                reason = WAITING;
+                goto done;
+            }
+        }
+        reason = keys_unavailable ? "the token is signed by an unknown key (kid); the issuer's keys "
+                                    "are unavailable (JWKS fetch failed)"
+                                  : "the token is signed by an unknown key (kid)";
         goto done;
     }
     if (!cjose_jws_verify(jws, jwk, &cerr)) {
@@ -364,8 +486,9 @@ int srv_auth_authenticate(struct http_request *req, struct srv_principal *who)
             slot->used = 0;
         }
     }
-    if ((reason = token_verify(token, len, who)) != NULL) {
-        reply_unauthorized(req, reason);
+    if ((reason = token_verify(req, token, len, who)) != NULL) {
+        if (reason != WAITING)
+            reply_unauthorized(req, reason);
         return -1;
     }
     if (slot) {

@@ -18,7 +18,10 @@
  * Each worker keeps its own JWKS (fetched at start, refreshed when a token
  * names an unknown kid, at most once a minute, or when older than an hour)
  * and a cache of verified tokens keyed by their BLAKE2b hash, valid until
- * the token's exp.
+ * the token's exp. Fetches run on a Kore task thread, never on the event
+ * loop: a request whose token names an unknown kid sleeps until the fetch
+ * in flight ends (all such requests share one fetch), then its handler is
+ * called again (see srv_auth_result()).
  */
 
 #include <stddef.h>
@@ -57,7 +60,7 @@ const char *srv_auth_issuer(void);
 /* The first accepted audience, or NULL. */
 const char *srv_auth_audience(void);
 
-/* Per worker: fetch the JWKS (failure is logged, retried on use). */
+/* Per worker: start fetching the JWKS (failure is logged, retried on use). */
 void srv_auth_worker_init(void);
 
 /* Per worker: release keys and cache. */
@@ -75,6 +78,15 @@ int srv_auth_require(struct http_request *req, unsigned int need, struct srv_pri
  * checks perms itself (mutating routes audit their 403s).
  */
 int srv_auth_authenticate(struct http_request *req, struct srv_principal *who);
+
+/*
+ * What a handler returns when srv_auth_require(), srv_auth_authenticate()
+ * or srv_auth_metrics() returned -1: KORE_RESULT_RETRY while req sleeps
+ * waiting for the JWKS fetch (nothing was sent; Kore calls the handler
+ * again when the fetch ends), else KORE_RESULT_OK (a 401 / 403 was sent).
+ * Also KORE_RESULT_OK for a request that was never refused.
+ */
+int srv_auth_result(struct http_request *req);
 
 /*
  * /metrics: accept MONITORAGE_METRICS_TOKEN as a bearer token (for a

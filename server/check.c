@@ -120,7 +120,7 @@ int page_endpoint_check(struct http_request *req)
     if (srv_job_running(req))
         return srv_job_continue(req);
     if (srv_path_id(req, "/api/v1/endpoints/", id) < 0 || srv_auth_authenticate(req, &who) < 0)
-        return KORE_RESULT_OK;
+        return srv_auth_result(req);
     if ((who.perms & SRV_PERM_OPERATE) == 0) {
         srv_auth_reply_forbidden(req, SRV_PERM_OPERATE);
         srv_audit_request(req, &who, "endpoint.check", id, NULL);

@@ -179,7 +179,7 @@ int page_connectors(struct http_request *req)
     int rc;
 
     if (srv_auth_require(req, SRV_PERM_READ, &who) < 0 || !(reg = worker_registry(req, srv_connectors_key())))
-        return KORE_RESULT_OK;
+        return srv_auth_result(req);
     if ((rc = mon_connector_list_json(&text, reg)) != MON_OK ||
         (rc = mon_connectors_types_json(&types_text, reg)) != MON_OK) {
         mon_free(text);
@@ -205,7 +205,7 @@ int page_connector_actions(struct http_request *req)
 
     path_names(req, type, action);
     if (srv_auth_require(req, SRV_PERM_READ, &who) < 0 || !(reg = worker_registry(req, NULL)))
-        return KORE_RESULT_OK;
+        return srv_auth_result(req);
     if ((rc = mon_connectors_types_json(&text, reg)) != MON_OK) {
         srv_reply_lib_error(req, rc);
     } else {
@@ -396,10 +396,10 @@ int page_connector(struct http_request *req)
             reply_connector(req, reg, type);
             mon_connectors_free(reg);
         }
-        return KORE_RESULT_OK;
+        return srv_auth_result(req);
     }
     if (srv_auth_authenticate(req, &who) < 0)
-        return KORE_RESULT_OK;
+        return srv_auth_result(req);
     if ((who.perms & SRV_PERM_ADMIN) == 0)
         srv_auth_reply_forbidden(req, SRV_PERM_ADMIN);
     else
@@ -498,7 +498,7 @@ static int start_run(struct http_request *req)
     path_names(req, type, action);
     snprintf(target, sizeof(target), "%s.%s", type, *action ? action : "test");
     if (srv_auth_authenticate(req, &who) < 0)
-        return KORE_RESULT_OK;
+        return srv_auth_result(req);
     if ((who.perms & SRV_PERM_OPERATE) == 0) {
         srv_auth_reply_forbidden(req, SRV_PERM_OPERATE);
         srv_audit_request(req, &who, *action ? "connector.run" : "connector.test", target, NULL);

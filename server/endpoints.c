@@ -278,7 +278,7 @@ int page_endpoints(struct http_request *req)
         audited_change(req, "endpoint.create", NULL);
     else
         endpoints_list(req);
-    return KORE_RESULT_OK;
+    return srv_auth_result(req);
 }
 
 int page_endpoint(struct http_request *req)
@@ -311,7 +311,7 @@ int page_endpoint(struct http_request *req)
         mon_endpoint_free(ep);
         break;
     }
-    return KORE_RESULT_OK;
+    return srv_auth_result(req);
 }
 
 /* The endpoint must exist for its history or uptime: 404 otherwise. */
@@ -359,7 +359,7 @@ int page_endpoint_history(struct http_request *req)
 
     if (srv_path_id(req, ENDPOINTS_PREFIX, id) < 0 || srv_auth_require(req, SRV_PERM_READ, &who) < 0 ||
         srv_query_parse(req, allowed, &q) < 0)
-        return KORE_RESULT_OK;
+        return srv_auth_result(req);
     rc = parse_time(req, &q, "from", &from) < 0 || parse_time(req, &q, "to", &to) < 0 ||
          ((v = srv_query_get(&q, "limit")) && srv_parse_long(req, "limit", v, 1, 10000, &limit) < 0);
     srv_query_free(&q);
@@ -403,7 +403,7 @@ int page_endpoint_uptime(struct http_request *req)
 
     if (srv_path_id(req, ENDPOINTS_PREFIX, id) < 0 || srv_auth_require(req, SRV_PERM_READ, &who) < 0 ||
         srv_query_parse(req, allowed, &q) < 0)
-        return KORE_RESULT_OK;
+        return srv_auth_result(req);
     window = srv_query_get(&q, "window");
     for (i = 0; i < sizeof(windows) / sizeof(windows[0]); i++)
         if (strcmp(window ? window : "24h", windows[i].name) == 0) {

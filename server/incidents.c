@@ -95,7 +95,7 @@ done:
 int page_incidents(struct http_request *req)
 {
     incidents_list(req, NULL);
-    return KORE_RESULT_OK;
+    return srv_auth_result(req);
 }
 
 int page_endpoint_incidents(struct http_request *req)
@@ -104,7 +104,7 @@ int page_endpoint_incidents(struct http_request *req)
 
     if (srv_path_id(req, ENDPOINTS_PREFIX, id) == 0)
         incidents_list(req, id);
-    return KORE_RESULT_OK;
+    return srv_auth_result(req);
 }
 
 int page_incident(struct http_request *req)
@@ -115,7 +115,7 @@ int page_incident(struct http_request *req)
 
     if (srv_path_id(req, INCIDENTS_PREFIX, id) < 0 || srv_auth_require(req, SRV_PERM_READ, &who) < 0 ||
         !(store = store_or_503(req)))
-        return KORE_RESULT_OK;
+        return srv_auth_result(req);
     reply_text(req, mon_incident_get_json(&out, store, id), 200, &out);
     return KORE_RESULT_OK;
 }
@@ -154,7 +154,7 @@ static void policy(struct http_request *req, const char *endpoint_id)
 int page_incident_policy(struct http_request *req)
 {
     policy(req, NULL);
-    return KORE_RESULT_OK;
+    return srv_auth_result(req);
 }
 
 int page_endpoint_incident_policy(struct http_request *req)
@@ -163,5 +163,5 @@ int page_endpoint_incident_policy(struct http_request *req)
 
     if (srv_path_id(req, ENDPOINTS_PREFIX, id) == 0)
         policy(req, id);
-    return KORE_RESULT_OK;
+    return srv_auth_result(req);
 }

@@ -99,10 +99,10 @@ int page_maintenance_windows(struct http_request *req)
 
     if (req->method == HTTP_METHOD_POST) {
         window_change(req, "maintenance_window.create", NULL);
-        return KORE_RESULT_OK;
+        return srv_auth_result(req);
     }
     if (srv_auth_require(req, SRV_PERM_READ, &who) < 0 || srv_query_parse(req, allowed, &q) < 0)
-        return KORE_RESULT_OK;
+        return srv_auth_result(req);
     if ((store = store_or_503(req)) != NULL) {
         rc = mon_maintenance_list_json(&out, store, srv_query_get(&q, "endpoint_id"));
         if (rc == MON_OK) {
@@ -133,5 +133,5 @@ int page_maintenance_window(struct http_request *req)
         window_change(req, "maintenance_window.update", id);
     else if (srv_auth_require(req, SRV_PERM_READ, &who) == 0 && (store = store_or_503(req)))
         reply_text(req, mon_maintenance_get_json(&out, store, id), 200, &out);
-    return KORE_RESULT_OK;
+    return srv_auth_result(req);
 }

@@ -13,7 +13,7 @@ int page_me(struct http_request *req)
     json_t *roles;
 
     if (srv_auth_require(req, 0, &who) < 0)
-        return KORE_RESULT_OK;
+        return srv_auth_result(req);
     roles = json_loads(who.roles_json, 0, NULL);
     srv_reply_value(req, 200,
                     json_pack("{s:s, s:s?, s:s?, s:o, s:{s:b, s:b, s:b}, s:b}", "id", who.user_id, "email",

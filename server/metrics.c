@@ -305,7 +305,7 @@ int page_metrics(struct http_request *req)
     if (srv_job_running(req))
         return srv_job_continue(req);
     if (srv_auth_metrics(req) < 0)
-        return KORE_RESULT_OK;
+        return srv_auth_result(req);
     if (!(arg = malloc(sizeof(*arg)))) {
         srv_reply_error(req, 500, "internal", NULL, "out of memory");
         return KORE_RESULT_OK;

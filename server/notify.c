@@ -109,7 +109,7 @@ int page_notification_rules(struct http_request *req)
             srv_reply_lib_error(req, rc);
         }
     }
-    return KORE_RESULT_OK;
+    return srv_auth_result(req);
 }
 
 int page_notification_rule(struct http_request *req)
@@ -128,7 +128,7 @@ int page_notification_rule(struct http_request *req)
         int rc = mon_notify_rule_get_json(&out, store, id);
         reply_text(req, rc, 200, out);
     }
-    return KORE_RESULT_OK;
+    return srv_auth_result(req);
 }
 
 int page_notifications(struct http_request *req)
@@ -143,7 +143,7 @@ int page_notifications(struct http_request *req)
     int rc;
 
     if (srv_auth_require(req, SRV_PERM_READ, &who) < 0 || srv_query_parse(req, allowed, &q) < 0)
-        return KORE_RESULT_OK;
+        return srv_auth_result(req);
     if (((v = srv_query_get(&q, "limit")) && srv_parse_long(req, "limit", v, 1, 1000, &limit) < 0) ||
         !(store = store_or_503(req))) {
         srv_query_free(&q);

@@ -21,7 +21,7 @@ int page_status(struct http_request *req)
     int rc;
 
     if (srv_auth_require(req, SRV_PERM_READ, &who) < 0)
-        return KORE_RESULT_OK;
+        return srv_auth_result(req);
     if (req->query_string && *req->query_string) {
         srv_reply_error(req, 400, "invalid_query", NULL, "this route takes no query parameters");
         return KORE_RESULT_OK;

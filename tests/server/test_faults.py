@@ -34,6 +34,18 @@ def figure(name, value):
     print("FIGURE %s: %s" % (name, value), flush=True)
 
 
+def timed_get(port, path, token=None):
+    """GET path from the server on port: (status, JSON body, seconds)."""
+    h = {"Authorization": "Bearer " + token} if token else {}
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    start = time.time()
+    c.request("GET", path, headers=h)
+    r = c.getresponse()
+    body = r.read()
+    c.close()
+    return r.status, json.loads(body or b"null"), time.time() - start
+
+
 def pg_bindir():
     try:
         out = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True,
@@ -351,37 +363,52 @@ class Faults(ServerTestCase):
                % (gaps[len(gaps) // 2], gaps[-1]))
 
     # -- the JWKS endpoint down ------------------------------------------------------------
+    def jwks_server(self, stub):
+        """A server of its own whose JWKS is the stub's (loaded with kA)."""
+        stub.serve([jwk_of(self.key_a, "kA")])
+        return Server({"DATABASE_URL": self.db, "OIDC_ISSUER": harness.ISSUER,
+                       "OIDC_JWKS_URL": "http://127.0.0.1:%d/keys" % stub.port,
+                       "OIDC_AUDIENCE": harness.AUDIENCE})
+
     def test_jwks_down_cached_keys_work_and_new_kids_are_refused(self):
         stub = Stub()
-        stub.serve([jwk_of(self.key_a, "kA")])
-        server = Server({"DATABASE_URL": self.db, "OIDC_ISSUER": harness.ISSUER,
-                         "OIDC_JWKS_URL": "http://127.0.0.1:%d/keys" % stub.port,
-                         "OIDC_AUDIENCE": harness.AUDIENCE})
+        server = self.jwks_server(stub)
         try:
             def get(path, token=None):
-                h = {"Authorization": "Bearer " + token} if token else {}
-                c = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
-                start = time.time()
-                c.request("GET", path, headers=h)
-                r = c.getresponse()
-                body = r.read()
-                c.close()
-                return r.status, json.loads(body or b"null"), time.time() - start
+                return timed_get(server.port, path, token)
 
             # The keys server hangs: a token under the cached kid is verified without it...
             stub.call("POST", "/__control", {"mode": "hang", "seconds": 20})
             code, _, _ = get("/api/v1/me", sign(self.claims(oid="cached-1"), self.key_a, "kA"))
             self.assertEqual(code, 200)
-            # ...a new kid makes one refetch, which gives up at the 5 s fetch timeout: 401.
-            health = []
-            probe = threading.Thread(target=lambda: (time.sleep(0.5), health.append(get("/health"))))
-            probe.start()
-            code, data, took = get("/api/v1/me", sign(self.claims(oid="new-1"), self.key_b, "kB"))
-            probe.join()
-            self.assertEqual(code, 401)
-            self.assertIn("unknown key", data["error"]["message"])
-            self.assertLess(took, 7.0)
-            self.assertEqual(health[0][0], 200)
+            # ...two requests under a new kid wait for one shared refetch, which runs off the
+            # event loop: meanwhile the worker answers /health and cached keys at once...
+            waiting = []
+            new_kid = [threading.Thread(target=lambda oid=oid: waiting.append(
+                get("/api/v1/me", sign(self.claims(oid=oid), self.key_b, "kB"))))
+                for oid in ("new-1", "new-1b")]
+            for t in new_kid:
+                t.start()
+            time.sleep(0.5)
+            code, _, health = get("/health")
+            self.assertEqual(code, 200)
+            self.assertLess(health, 0.5)
+            code, _, cached = get("/api/v1/me", sign(self.claims(oid="cached-1b"), self.key_a, "kA"))
+            self.assertEqual(code, 200)
+            self.assertLess(cached, 0.5)
+            self.assertEqual(len(waiting), 0, "the new-kid requests wait for the refetch")
+            self.assertEqual(stub.fetches(), 1, "waiting requests share one refetch")
+            # ...which gives up at the 5 s fetch timeout: 401 naming the unavailable keys.
+            for t in new_kid:
+                t.join()
+            self.assertEqual(len(waiting), 2)
+            for code, data, took in waiting:
+                self.assertEqual(code, 401)
+                self.assertIn("unknown key", data["error"]["message"])
+                self.assertIn("keys are unavailable", data["error"]["message"])
+                self.assertGreater(took, 4.0)
+                self.assertLess(took, 7.0)
+            self.assertEqual(stub.fetches(), 1)
             # The keys server is gone (connection refused): cached keys still work, the new kid is
             # refused at once (one refetch a minute at most).
             stub.stop()
@@ -391,10 +418,48 @@ class Faults(ServerTestCase):
             self.assertEqual(code, 401)
             self.assertLess(refused, 1.0)
             self.assertIn("JWKS fetch", server.output())
-            figure("jwks hang: new kid refused after s", "%.2f" % took)
-            figure("jwks hang: /health during the fetch answered after s (one worker)", "%.2f" % health[0][2])
+            figure("jwks hang: new kid refused after s", "%.2f" % max(w[2] for w in waiting))
+            figure("jwks hang: during the refetch /health, cached kid answered after s (one worker)",
+                   "%.3f, %.3f" % (health, cached))
             figure("jwks down: cached kid accepted in s, new kid refused in s",
                    "%.3f, %.3f" % (fast, refused))
+        finally:
+            server.stop()
+            stub.stop()
+
+    def test_jwks_slow_new_kid_waits_for_one_refetch_while_others_are_served(self):
+        stub = Stub()
+        server = self.jwks_server(stub)
+        try:
+            # The issuer publishes kB, but its keys server takes 2 s to answer: three requests
+            # under kB wait for one refetch off the event loop, then are accepted...
+            stub.call("POST", "/__control", {"mode": "slow", "seconds": 2, "jwks": {
+                "keys": [jwk_of(self.key_a, "kA"), jwk_of(self.key_b, "kB")]}})
+            waiting = []
+            new_kid = [threading.Thread(target=lambda oid=oid: waiting.append(timed_get(
+                server.port, "/api/v1/me", sign(self.claims(oid=oid), self.key_b, "kB"))))
+                for oid in ("slow-1", "slow-2", "slow-3")]
+            for t in new_kid:
+                t.start()
+            time.sleep(0.3)
+            # ...while /health and a token under the cached kA are answered at once.
+            code, _, health = timed_get(server.port, "/health")
+            self.assertEqual(code, 200)
+            self.assertLess(health, 0.5)
+            code, _, cached = timed_get(server.port, "/api/v1/me",
+                                        sign(self.claims(oid="slow-cached"), self.key_a, "kA"))
+            self.assertEqual(code, 200)
+            self.assertLess(cached, 0.5)
+            for t in new_kid:
+                t.join()
+            self.assertEqual(sorted((code, data["id"]) for code, data, _ in waiting),
+                             [(200, "slow-1"), (200, "slow-2"), (200, "slow-3")])
+            for _, _, took in waiting:
+                self.assertGreater(took, 1.5)
+                self.assertLess(took, 4.0)
+            self.assertEqual(stub.fetches(), 1, "the waiting requests shared one refetch")
+            figure("jwks slow (2 s): new kid accepted after s, /health and cached kid meanwhile s",
+                   "%.2f, %.3f, %.3f" % (max(w[2] for w in waiting), health, cached))
         finally:
             server.stop()
             stub.stop()
