@@ -12,7 +12,6 @@ int mon_checker_talend_token(char **token, const mon_endpoint *ep, void *payload
     mon_connectors *reg = payload;
     const struct mon__registered *rt;
     struct mon__stored stored;
-    mon_secret_plain *plain = NULL;
     struct mon__creds *creds = NULL;
     const char *value;
     int rc;
@@ -29,14 +28,10 @@ int mon_checker_talend_token(char **token, const mon_endpoint *ep, void *payload
         mon__stored_clear(&stored);
         return MON_OK;
     }
-    if (!reg->key)
-        rc = mon__error(MON_EKEY, "credentials", "stored encrypted but no encryption key was given");
-    else if ((rc = mon_secret_decrypt(&plain, reg->key, stored.credentials)) == MON_OK)
-        rc = mon__creds_parse(&creds, mon_secret_plain_data(plain), mon_secret_plain_size(plain));
+    rc = mon__stored_creds(&creds, reg, &stored);
     if (rc == MON_OK && (value = mon__creds_get(creds, "token")) && *value && !(*token = strdup(value)))
         rc = mon__error_nomem();
     mon__creds_free(creds);
-    mon_secret_plain_free(plain);
     mon__stored_clear(&stored);
     return rc;
 }

@@ -451,16 +451,8 @@ int mon__call_new(mon_connector_call **out, mon_connectors *reg, const struct mo
     call->max_pages = (int)mon__opt_int(call, "max_pages", DEFAULT_MAX_PAGES);
     call->max_wait_s = (int)mon__opt_int(call, "rate_limit_max_wait_s", DEFAULT_MAX_WAIT_S);
 
-    if (plain) {
-        rc = mon__creds_parse(&call->creds, plain, plain_len);
-    } else if (stored->credentials && *stored->credentials) {
-        mon_secret_plain *secret = NULL;
-        if (!reg->key)
-            rc = mon__error(MON_EKEY, "credentials", "stored encrypted but no encryption key was given");
-        else if ((rc = mon_secret_decrypt(&secret, reg->key, stored->credentials)) == MON_OK)
-            rc = mon__creds_parse(&call->creds, mon_secret_plain_data(secret), mon_secret_plain_size(secret));
-        mon_secret_plain_free(secret);
-    }
+    rc = plain ? mon__creds_parse(&call->creds, plain, plain_len)
+               : mon__stored_creds(&call->creds, reg, stored);
     if (rc != MON_OK) {
         mon__call_free(call);
         return rc;

@@ -12,10 +12,9 @@ int mon_connector_credentials_set_json(char **out, mon_connectors *reg, const ch
     const struct mon__registered *rt;
     const char *const *field;
     struct mon__stored stored;
-    mon_secret_plain *plain = NULL;
     struct mon__creds *creds = NULL;
     json_t *set;
-    int rc = MON_OK;
+    int rc;
 
     if (!out || !reg)
         return mon__error(MON_EINVAL, out ? "reg" : "out", "must not be NULL");
@@ -24,13 +23,7 @@ int mon_connector_credentials_set_json(char **out, mon_connectors *reg, const ch
         return mon__error(MON_ENOTFOUND, "connector", "no connector type named \"%.50s\"", name ? name : "");
     if ((rc = mon__stored_load(&stored, reg, rt)) != MON_OK)
         return rc;
-    if (stored.credentials && *stored.credentials) {
-        if (!reg->key)
-            rc = mon__error(MON_EKEY, "credentials", "stored encrypted but no encryption key was given");
-        else if ((rc = mon_secret_decrypt(&plain, reg->key, stored.credentials)) == MON_OK)
-            rc = mon__creds_parse(&creds, mon_secret_plain_data(plain), mon_secret_plain_size(plain));
-        mon_secret_plain_free(plain);
-    }
+    rc = mon__stored_creds(&creds, reg, &stored);
     mon__stored_clear(&stored);
     if (rc != MON_OK)
         return rc;

@@ -43,6 +43,11 @@ int mon__stored_load(struct mon__stored *out, mon_connectors *reg, const struct 
 int mon__stored_save(mon_connectors *reg, const struct mon__registered *rt, const struct mon__stored *stored);
 void mon__stored_clear(struct mon__stored *stored);
 
+/* Decrypt with reg's key and parse stored->credentials into *creds (left NULL
+ * when there are none). MON_EKEY without a key; mon_secret_decrypt() and
+ * mon__creds_parse() errors otherwise. Free with mon__creds_free(). */
+int mon__stored_creds(struct mon__creds **creds, const mon_connectors *reg, const struct mon__stored *stored);
+
 /* Build a call from a stored (or about to be stored) configuration: common
  * options checked, credentials from plain (already decrypted or given by the
  * caller, plain_len bytes) or else decrypted from stored->credentials. Free

@@ -37,6 +37,22 @@ void mon__stored_clear(struct mon__stored *stored)
     memset(stored, 0, sizeof(*stored));
 }
 
+int mon__stored_creds(struct mon__creds **creds, const mon_connectors *reg, const struct mon__stored *stored)
+{
+    mon_secret_plain *plain = NULL;
+    int rc;
+
+    *creds = NULL;
+    if (!stored->credentials || !*stored->credentials)
+        return MON_OK;
+    if (!reg->key)
+        return mon__error(MON_EKEY, "credentials", "stored encrypted but no encryption key was given");
+    if ((rc = mon_secret_decrypt(&plain, reg->key, stored->credentials)) == MON_OK)
+        rc = mon__creds_parse(creds, mon_secret_plain_data(plain), mon_secret_plain_size(plain));
+    mon_secret_plain_free(plain);
+    return rc;
+}
+
 static char *value_or_null(PGresult *res, int col)
 {
     return PQgetisnull(res, 0, col) ? NULL : strdup(PQgetvalue(res, 0, col));
