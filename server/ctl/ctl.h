@@ -70,6 +70,18 @@ int ctl_audit_record(mon_store *store, const char *action, const char *target, c
  */
 void ctl_audit_actor(mon_audit_entry *entry, char email[400]);
 
+/* A library call that removes the object with id and writes its own audit row by actor. */
+typedef int (*ctl_remove_fn)(mon_store *store, const char *id, const mon_audit_entry *actor);
+
+/*
+ * An "rm ID" subcommand (argv[1] is the ID): remove() with the command's
+ * actor (ctl_audit_actor()), then print "removed <noun> <ID>". A wrong argument
+ * count is the usage error usage of command; a failure is reported as what.
+ * Returns an exit code.
+ */
+int ctl_remove(int argc, char **argv, const char *command, const char *usage, const char *what,
+               const char *noun, ctl_remove_fn remove);
+
 /* The OS user running the command ("uid<N>" when it has no name). Static buffer. */
 const char *ctl_os_user(void);
 

@@ -81,6 +81,27 @@ void ctl_audit_actor(mon_audit_entry *entry, char email[400])
     entry->user_agent = "cli";
 }
 
+int ctl_remove(int argc, char **argv, const char *command, const char *usage, const char *what,
+               const char *noun, ctl_remove_fn remove)
+{
+    mon_audit_entry actor = MON_AUDIT_ENTRY_INIT;
+    mon_store *store = NULL;
+    char email[400];
+    int rc, code;
+
+    if (argc != 2)
+        return ctl_usage_error(command, "%s", usage);
+    if ((code = ctl_open_store(&store)) != CTL_EXIT_OK)
+        return code;
+    ctl_audit_actor(&actor, email);
+    if ((rc = remove(store, argv[1], &actor)) != MON_OK)
+        code = ctl_fail(rc, what);
+    else
+        printf("removed %s %s\n", noun, argv[1]);
+    mon_store_close(store);
+    return code;
+}
+
 int ctl_audit_record(mon_store *store, const char *action, const char *target, const char *params_json,
                      int rc, const char *detail)
 {

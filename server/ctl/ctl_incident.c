@@ -354,22 +354,8 @@ static int maintenance_list(int argc, char **argv)
 
 static int maintenance_rm(int argc, char **argv)
 {
-    mon_audit_entry actor = MON_AUDIT_ENTRY_INIT;
-    mon_store *store = NULL;
-    char email[400];
-    int rc, code;
-
-    if (argc != 2)
-        return ctl_usage_error("maintenance", "rm takes one window ID");
-    if ((code = ctl_open_store(&store)) != CTL_EXIT_OK)
-        return code;
-    ctl_audit_actor(&actor, email);
-    if ((rc = mon_maintenance_delete(store, argv[1], &actor)) != MON_OK)
-        code = ctl_fail(rc, "maintenance rm");
-    else
-        printf("removed maintenance window %s\n", argv[1]);
-    mon_store_close(store);
-    return code;
+    return ctl_remove(argc, argv, "maintenance", "rm takes one window ID", "maintenance rm",
+                      "maintenance window", mon_maintenance_delete);
 }
 
 int ctl_maintenance(int argc, char **argv)

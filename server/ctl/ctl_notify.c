@@ -113,22 +113,8 @@ static int rule_list(int argc, char **argv)
 
 static int rule_rm(int argc, char **argv)
 {
-    mon_audit_entry actor = MON_AUDIT_ENTRY_INIT;
-    mon_store *store = NULL;
-    char email[400];
-    int rc, code;
-
-    if (argc != 2)
-        return ctl_usage_error("notify", "rule rm takes one rule ID");
-    if ((code = ctl_open_store(&store)) != CTL_EXIT_OK)
-        return code;
-    ctl_audit_actor(&actor, email);
-    if ((rc = mon_notify_rule_delete(store, argv[1], &actor)) != MON_OK)
-        code = ctl_fail(rc, "notify rule rm");
-    else
-        printf("removed notification rule %s\n", argv[1]);
-    mon_store_close(store);
-    return code;
+    return ctl_remove(argc, argv, "notify", "rule rm takes one rule ID", "notify rule rm",
+                      "notification rule", mon_notify_rule_delete);
 }
 
 static int outbox_list(int argc, char **argv)
