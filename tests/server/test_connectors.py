@@ -352,38 +352,33 @@ class ConnectorsTest(harness.ServerTestCase):
         self.assertEqual(answers, [504, 504, 504])
 
     # -- TALEND endpoint checks ----------------------------------------------------
-    def test_talend_endpoint_check_sends_the_connector_token(self):
-        self.configure_talend()
-        ep = self.create(type="TALEND", url="http://127.0.0.1:%d/orchestration/executables/tasks?limit=1"
-                         % self.talend.port)
+    def checked_task_requests(self, endpoint_type, query=""):
+        """Create an endpoint of endpoint_type on the stub's task list, check it now: the requests it sent."""
+        ep = self.create(type=endpoint_type, url="http://127.0.0.1:%d/orchestration/executables/tasks%s"
+                         % (self.talend.port, query))
         code, _, data = self.call("POST", "/api/v1/endpoints/%s/check" % ep["id"], token=self.operator())
         self.assertEqual(code, 200, data)
         hits = [e for e in self.talend.log() if e["path"] == "/orchestration/executables/tasks"]
         self.assertTrue(hits)
+        return data, hits
+
+    def test_talend_endpoint_check_sends_the_connector_token(self):
+        self.configure_talend()
+        data, hits = self.checked_task_requests("TALEND", "?limit=1")
         self.assertEqual(hits[0]["headers"].get("authorization"), "Bearer " + TOKEN)
         self.assertNotIn(TOKEN, json.dumps(data))
 
     def test_disabled_talend_connector_gives_no_token(self):
         self.configure_talend(enabled=False)
         try:
-            ep = self.create(type="TALEND", url="http://127.0.0.1:%d/orchestration/executables/tasks"
-                             % self.talend.port)
-            code, _, data = self.call("POST", "/api/v1/endpoints/%s/check" % ep["id"], token=self.operator())
-            self.assertEqual(code, 200, data)
-            hits = [e for e in self.talend.log() if e["path"] == "/orchestration/executables/tasks"]
-            self.assertTrue(hits)
+            _, hits = self.checked_task_requests("TALEND")
             self.assertNotIn("authorization", hits[0]["headers"])
         finally:
             self.configure_talend()
 
     def test_apim_endpoint_check_sends_no_token(self):
         self.configure_talend()
-        ep = self.create(type="APIM", url="http://127.0.0.1:%d/orchestration/executables/tasks"
-                         % self.talend.port)
-        code, _, data = self.call("POST", "/api/v1/endpoints/%s/check" % ep["id"], token=self.operator())
-        self.assertEqual(code, 200, data)
-        hits = [e for e in self.talend.log() if e["path"] == "/orchestration/executables/tasks"]
-        self.assertTrue(hits)
+        _, hits = self.checked_task_requests("APIM")
         self.assertNotIn("authorization", hits[0]["headers"])
 
 
