@@ -322,16 +322,51 @@ json_t *mon__json_path_lookup(json_t *root, const char *path)
 /* glibc's regcomp() expands bounded repetitions, so "((a{0,255}){0,255}){0,255}"
  * (or "a" followed by 25 "+") takes seconds and gigabytes to compile. Estimate
  * the expanded size (each {m,n} multiplies what it applies to, each + doubles
- * it) and refuse patterns beyond this. */
+ * it) and refuse patterns beyond this. Its epsilon closures also grow
+ * exponentially with the unbounded repetitions of something that can match
+ * the empty string ("(a*)*" 22 times: 4 s; "^a" and 106 "*": 2.6 s), so at
+ * most REGEX_EMPTY_LOOPS_MAX of those are allowed. */
 #define REGEX_COST_MAX 20000
 #define REGEX_DEPTH_MAX 32
+#define REGEX_EMPTY_LOOPS_MAX 8
+
+/* One level of parentheses while scanning a pattern. */
+struct regex_level {
+    unsigned long long sum, last; /* expanded size so far, and of the last atom */
+    int has_last;                 /* an atom was seen in this branch */
+    int last_empty;               /* the last atom (with its repetitions) can match "" */
+    int prefix_empty;             /* the branch before the last atom can match "" */
+    int group_empty;              /* an earlier alternative (before '|') can match "" */
+};
+
+static void regex_level_init(struct regex_level *l)
+{
+    memset(l, 0, sizeof(*l));
+    l->prefix_empty = 1;
+}
+
+/* Whether the current branch of l can match "". */
+static int regex_branch_empty(const struct regex_level *l)
+{
+    return l->prefix_empty && (!l->has_last || l->last_empty);
+}
+
+static void regex_atom(struct regex_level *l, unsigned long long size, int empty)
+{
+    l->prefix_empty = regex_branch_empty(l);
+    l->has_last = 1;
+    l->last_empty = empty;
+    l->sum += size;
+    l->last = size;
+}
 
 static unsigned long long regex_cost(const char *re)
 {
-    unsigned long long sum[REGEX_DEPTH_MAX + 1] = {0}, last[REGEX_DEPTH_MAX + 1] = {0};
-    int depth = 0;
+    struct regex_level level[REGEX_DEPTH_MAX + 1];
+    int depth = 0, empty_loops = 0;
+    regex_level_init(&level[0]);
     for (const char *p = re; *p; p++) {
-        unsigned long long atom = 1;
+        struct regex_level *l = &level[depth];
         if (*p == '\\' && p[1]) {
             p++;
         } else if (*p == '[') {
@@ -349,43 +384,66 @@ static unsigned long long regex_cost(const char *re)
         } else if (*p == '(') {
             if (depth == REGEX_DEPTH_MAX)
                 return ULLONG_MAX;
-            depth++;
-            sum[depth] = last[depth] = 0;
+            regex_level_init(&level[++depth]);
             continue;
         } else if (*p == ')' && depth > 0) {
-            atom = sum[depth--];
+            int empty = l->group_empty || regex_branch_empty(l);
+            regex_atom(&level[--depth], l->sum, empty);
+            if (level[depth].sum > REGEX_COST_MAX)
+                return ULLONG_MAX;
+            continue;
+        } else if (*p == '|') {
+            l->group_empty |= regex_branch_empty(l);
+            l->prefix_empty = 1;
+            l->has_last = 0;
+            continue;
         } else if (*p == '{' && p[1] >= '0' && p[1] <= '9') {
             char *end;
-            unsigned long long bound = strtoull(p + 1, &end, 10);
-            if (*end == ',')
-                bound = end[1] >= '0' && end[1] <= '9' ? strtoull(end + 1, &end, 10) : bound + 1;
-            if (*end == '}' && bound > REGEX_COST_MAX)
-                return ULLONG_MAX;
-            if (*end == '}' && bound > 1) {
-                unsigned long long extra = last[depth] * (bound - 1);
-                sum[depth] += extra;
-                last[depth] *= bound;
-                if (sum[depth] > REGEX_COST_MAX)
+            unsigned long long low = strtoull(p + 1, &end, 10), bound = low;
+            int open = 0;
+            if (*end == ',') {
+                open = !(end[1] >= '0' && end[1] <= '9');
+                bound = open ? low + 1 : strtoull(end + 1, &end, 10);
+                if (open)
+                    end++;
+            }
+            if (*end == '}') {
+                if (bound > REGEX_COST_MAX)
                     return ULLONG_MAX;
+                if (open && l->last_empty && ++empty_loops > REGEX_EMPTY_LOOPS_MAX)
+                    return ULLONG_MAX;
+                l->last_empty |= low == 0;
+                if (bound > 1) {
+                    l->sum += l->last * (bound - 1);
+                    l->last *= bound;
+                    if (l->sum > REGEX_COST_MAX)
+                        return ULLONG_MAX;
+                }
                 p = end;
                 continue;
             }
-        } else if (*p == '+') {
+        } else if (*p == '+' || *p == '*') {
+            if (l->has_last && l->last_empty && ++empty_loops > REGEX_EMPTY_LOOPS_MAX)
+                return ULLONG_MAX;
+            if (*p == '*') {
+                l->last_empty = 1;
+                continue;
+            }
             /* glibc expands x+ into x x*: stacked pluses ("a++++...") double the size each. */
-            sum[depth] += last[depth];
-            last[depth] *= 2;
-            if (sum[depth] > REGEX_COST_MAX)
+            l->sum += l->last;
+            l->last *= 2;
+            if (l->sum > REGEX_COST_MAX)
                 return ULLONG_MAX;
             continue;
-        } else if (strchr("*?|", *p)) {
+        } else if (*p == '?') {
+            l->last_empty = 1;
             continue;
         }
-        sum[depth] += atom;
-        last[depth] = atom;
-        if (sum[depth] > REGEX_COST_MAX)
+        regex_atom(l, 1, 0);
+        if (l->sum > REGEX_COST_MAX)
             return ULLONG_MAX;
     }
-    return sum[0];
+    return level[0].sum;
 }
 
 /* ---- headers ---- */
