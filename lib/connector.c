@@ -159,6 +159,13 @@ const struct mon__registered *mon__registry_find(const mon_connectors *reg, cons
     return NULL;
 }
 
+int mon__registry_get(const struct mon__registered **rt, const mon_connectors *reg, const char *name)
+{
+    if (!(*rt = mon__registry_find(reg, name)))
+        return mon__error(MON_ENOTFOUND, "connector", "no connector type named \"%.50s\"", name ? name : "");
+    return MON_OK;
+}
+
 static const mon_connector_action *find_action(const mon_connector_type *type, const char *name)
 {
     for (size_t i = 0; name && i < type->action_count; i++)
@@ -674,11 +681,8 @@ static int run(char **result_json, mon_connectors *reg, const char *name, const 
     int rc;
 
     *result_json = NULL;
-    rt = mon__registry_find(reg, name);
-    if (!rt) {
-        rc = mon__error(MON_ENOTFOUND, "connector", "no connector type named \"%.50s\"", name);
+    if ((rc = mon__registry_get(&rt, reg, name)) != MON_OK)
         goto audit;
-    }
     if (action) {
         json_t *params = json_loads(params_json ? params_json : "{}", 0, NULL);
         int is_object = json_is_object(params);

@@ -19,8 +19,8 @@ int mon_connector_credentials_set_json(char **out, mon_connectors *reg, const ch
     if (!out || !reg)
         return mon__error(MON_EINVAL, out ? "reg" : "out", "must not be NULL");
     *out = NULL;
-    if (!(rt = mon__registry_find(reg, name)))
-        return mon__error(MON_ENOTFOUND, "connector", "no connector type named \"%.50s\"", name ? name : "");
+    if ((rc = mon__registry_get(&rt, reg, name)) != MON_OK)
+        return rc;
     if ((rc = mon__stored_load(&stored, reg, rt)) != MON_OK)
         return rc;
     rc = mon__stored_creds(&creds, reg, &stored);

@@ -39,6 +39,8 @@ struct mon__stored {
 };
 
 const struct mon__registered *mon__registry_find(const mon_connectors *reg, const char *name);
+/* mon__registry_find() into *rt, or MON_ENOTFOUND (field "connector") naming the missing type. */
+int mon__registry_get(const struct mon__registered **rt, const mon_connectors *reg, const char *name);
 int mon__stored_load(struct mon__stored *out, mon_connectors *reg, const struct mon__registered *rt);
 int mon__stored_save(mon_connectors *reg, const struct mon__registered *rt, const struct mon__stored *stored);
 void mon__stored_clear(struct mon__stored *stored);

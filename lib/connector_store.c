@@ -122,8 +122,8 @@ int mon_connector_get_json(char **out, mon_connectors *reg, const char *name)
     if (!out || !reg)
         return mon__error(MON_EINVAL, out ? "reg" : "out", "must not be NULL");
     *out = NULL;
-    if (!(rt = mon__registry_find(reg, name)))
-        return mon__error(MON_ENOTFOUND, "connector", "no connector type named \"%.50s\"", name ? name : "");
+    if ((rc = mon__registry_get(&rt, reg, name)) != MON_OK)
+        return rc;
     if ((rc = mon__stored_load(&stored, reg, rt)) != MON_OK)
         return rc;
     rc = mon__result(out, config_json(rt, &stored));
@@ -215,8 +215,8 @@ int mon_connector_configure(mon_connectors *reg, const char *name, const mon_con
         return mon__error(MON_EINVAL, reg ? "config" : "reg", "must not be NULL");
     if (config->version != MON_CONNECTOR_CONFIG_VERSION)
         return mon__error(MON_EVERSION, "config.version", "unknown config version %u", config->version);
-    if (!(rt = mon__registry_find(reg, name)))
-        return mon__error(MON_ENOTFOUND, "connector", "no connector type named \"%.50s\"", name ? name : "");
+    if ((rc = mon__registry_get(&rt, reg, name)) != MON_OK)
+        return rc;
     if (config->enabled < -1 || config->enabled > 1)
         return mon__error(MON_EINVAL, "enabled", "must be 0, 1 or -1");
     if (config->base_url && strlen(config->base_url) > 500)
