@@ -63,6 +63,16 @@ static void result_at(const char *id, mon_status status, mon_time at)
     ck_assert_int_eq(mon_store_history_insert(store, ptrs, 1), MON_OK);
 }
 
+/* UP a minute before t0, then DOWN and UP alternately every 3 s from t0: 20 changes in one minute. */
+static void flap_ten_times(const char *id, mon_time t0)
+{
+    result_at(id, MON_STATUS_UP, t0 - MINUTE_US);
+    for (int i = 0; i < 10; i++) {
+        result_at(id, MON_STATUS_DOWN, t0 + (2 * i) * 3 * SECOND_US);
+        result_at(id, MON_STATUS_UP, t0 + (2 * i + 1) * 3 * SECOND_US);
+    }
+}
+
 static long long count_sql(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static long long count_sql(const char *fmt, ...)
@@ -230,11 +240,7 @@ START_TEST(ten_flaps_in_a_minute_make_one_flapping_incident)
     mon_time t0 = pgtest_now_us() - 30 * MINUTE_US;
 
     create_endpoint(id, "flappy", MON_ENDPOINT_APIM);
-    result_at(id, MON_STATUS_UP, t0 - MINUTE_US);
-    for (int i = 0; i < 10; i++) {
-        result_at(id, MON_STATUS_DOWN, t0 + (2 * i) * 3 * SECOND_US);
-        result_at(id, MON_STATUS_UP, t0 + (2 * i + 1) * 3 * SECOND_US);
-    }
+    flap_ten_times(id, t0);
     ck_assert_int_eq(incidents_of(id), 1);
     ck_assert_int_eq(count_sql("SELECT count(*) FROM incidents WHERE endpoint_id = '%s' AND kind = 'flapping'"
                                " AND resolved_at IS NULL AND failed_checks = 10",
@@ -265,11 +271,7 @@ START_TEST(flapping_caps_short_incidents_when_one_success_resolves)
 
     create_endpoint(id, "quick", MON_ENDPOINT_APIM);
     set_policy(id, "{\"up_threshold\": 1}");
-    result_at(id, MON_STATUS_UP, t0 - MINUTE_US);
-    for (int i = 0; i < 10; i++) {
-        result_at(id, MON_STATUS_DOWN, t0 + (2 * i) * 3 * SECOND_US);
-        result_at(id, MON_STATUS_UP, t0 + (2 * i + 1) * 3 * SECOND_US);
-    }
+    flap_ten_times(id, t0);
     /* Two short 'down' incidents, then the third, open when the 6th change comes, turns into the
      * flapping one and stays open: 3 incidents and 5 events instead of 10 and 20. */
     ck_assert_int_eq(incidents_of(id), 3);
