@@ -43,6 +43,15 @@ static struct {
 
 /* ------------------------------------------------------------ helpers */
 
+/* Deliveries with a valid signature the webhook stub received since its log was last cleared. */
+static int signed_deliveries(void)
+{
+    char *log = stubproc_log(&t.hook);
+    int n = stubproc_count(log, "\"signature_ok\": true");
+    free(log);
+    return n;
+}
+
 static void assert_clean(const char *text)
 {
     if (!text)
@@ -611,7 +620,6 @@ START_TEST(receiver_down_is_retried_with_backoff_and_delivered_when_back)
 {
     char *ep = make_endpoint("down", "APIM");
     mon_notify_stats st;
-    char *log;
     double wait_s;
 
     free(rule(webhook_rule_json("hook", HOOK_SECRET, NULL)));
@@ -633,9 +641,7 @@ START_TEST(receiver_down_is_retried_with_backoff_and_delivered_when_back)
     st = dispatch(t.notifier);
     ck_assert_int_eq(st.sent, 1);
     ck_assert_int_eq(outbox("status = 'sent' AND attempts = 3 AND last_error IS NULL"), 1);
-    log = stubproc_log(&t.hook);
-    ck_assert_int_eq(stubproc_count(log, "\"signature_ok\": true"), 1);
-    free(log);
+    ck_assert_int_eq(signed_deliveries(), 1);
     free(ep);
 }
 END_TEST
@@ -713,7 +719,6 @@ START_TEST(dispatcher_dying_after_its_claim_is_replaced_after_the_lease)
     mon_store *store = NULL;
     mon_notifier *other;
     mon_notify_stats st;
-    char *log;
     int claimed = 0;
 
     free(rule(webhook_rule_json("hook", HOOK_SECRET, NULL)));
@@ -731,9 +736,7 @@ START_TEST(dispatcher_dying_after_its_claim_is_replaced_after_the_lease)
     ck_assert_int_eq(st.sent, 1);
     ck_assert_int_eq(dispatch(other).claimed, 0);
     ck_assert_int_eq(outbox("status = 'sent' AND claims = 2 AND claimed_by IS NULL"), 1);
-    log = stubproc_log(&t.hook);
-    ck_assert_int_eq(stubproc_count(log, "\"signature_ok\": true"), 1);
-    free(log);
+    ck_assert_int_eq(signed_deliveries(), 1);
     mon_notifier_free(other);
     mon_store_close(store);
     mon_notifier_free(dead);
@@ -806,7 +809,6 @@ static void check_result(const char *endpoint_id, const char *status)
 START_TEST(engine_flapping_ten_times_notifies_once)
 {
     char *ep = make_endpoint("flapper", "APIM");
-    char *log;
     free(rule(webhook_rule_json("hook", HOOK_SECRET, NULL)));
     for (int i = 0; i < 10; i++) {
         check_result(ep, "DOWN");
@@ -818,9 +820,7 @@ START_TEST(engine_flapping_ten_times_notifies_once)
     ck_assert_int_eq(outbox("true"), 1);
     ck_assert_int_eq(dispatch(t.notifier).sent, 1);
     ck_assert_int_eq(dispatch(t.notifier).claimed, 0);
-    log = stubproc_log(&t.hook);
-    ck_assert_int_eq(stubproc_count(log, "\"signature_ok\": true"), 1);
-    free(log);
+    ck_assert_int_eq(signed_deliveries(), 1);
     free(ep);
 }
 END_TEST
@@ -899,7 +899,6 @@ START_TEST(key_rotation_re_encrypts_webhook_secrets)
     char *ep = make_endpoint("rotated", "APIM");
     mon_secret_key *next = NULL, *old = t.key;
     mon_notifier *n;
-    char *log;
     int rotated = 0;
 
     free(rule(webhook_rule_json("hook", HOOK_SECRET, NULL)));
@@ -912,9 +911,7 @@ START_TEST(key_rotation_re_encrypts_webhook_secrets)
     n = notifier("rotated", t.store, 1000, 200, 5);
     go_down(ep);
     ck_assert_int_eq(dispatch(n).sent, 1);
-    log = stubproc_log(&t.hook);
-    ck_assert_int_eq(stubproc_count(log, "\"signature_ok\": true"), 1);
-    free(log);
+    ck_assert_int_eq(signed_deliveries(), 1);
     mon_notifier_free(n);
     /* Back to the suite's key for the connectors' credentials of the next tests. */
     ck_assert_int_eq(mon_secret_rotate(t.store, next, old, NULL), MON_OK);
