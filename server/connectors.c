@@ -65,20 +65,11 @@ static void path_names(const struct http_request *req, char type[NAME_MAX_LEN + 
         snprintf(action, ACTION_MAX_LEN + 1, "%s", slash + strlen("/actions/"));
 }
 
-static mon_store *store_or_503(struct http_request *req)
-{
-    mon_store *store = srv_store();
-
-    if (!store)
-        srv_reply_error(req, 503, "database_unavailable", NULL, "the database is unreachable");
-    return store;
-}
-
 /* A registry on the worker's store (key may be NULL), or NULL after a reply. */
 static mon_connectors *worker_registry(struct http_request *req, const mon_secret_key *k)
 {
     mon_connectors *reg = NULL;
-    mon_store *store = store_or_503(req);
+    mon_store *store = srv_store_or_503(req);
     int rc;
 
     if (store && (rc = mon_connectors_new(&reg, store, k)) != MON_OK)

@@ -18,16 +18,6 @@
 
 #define ENDPOINTS_PREFIX "/api/v1/endpoints/"
 
-/* The store, or NULL after a 503. */
-static mon_store *store_or_503(struct http_request *req)
-{
-    mon_store *store = srv_store();
-
-    if (!store)
-        srv_reply_error(req, 503, "database_unavailable", NULL, "the database is unreachable");
-    return store;
-}
-
 /* Reply status with the endpoint's JSON. */
 static void reply_endpoint(struct http_request *req, int status, const mon_endpoint *ep)
 {
@@ -135,7 +125,7 @@ static void endpoints_list(struct http_request *req)
         return;
     rc = parse_filter(req, &q, &filter);
     srv_query_free(&q);
-    if (rc < 0 || !(store = store_or_503(req)))
+    if (rc < 0 || !(store = srv_store_or_503(req)))
         return;
     if ((rc = mon_store_endpoint_list(&list, store, &filter)) != MON_OK) {
         srv_reply_lib_error(req, rc);
@@ -177,7 +167,7 @@ static void endpoint_create(struct http_request *req, char **body, char id[37])
     char location[64];
     int rc;
 
-    if (srv_read_json_body(req, 0, body) < 0 || !(store = store_or_503(req)))
+    if (srv_read_json_body(req, 0, body) < 0 || !(store = srv_store_or_503(req)))
         return;
     if ((rc = mon_endpoint_from_json(&ep, *body)) != MON_OK ||
         (rc = mon_store_endpoint_create(store, ep)) != MON_OK) {
@@ -198,7 +188,7 @@ static void endpoint_replace(struct http_request *req, const char *id, char **bo
     mon_store *store;
     int rc;
 
-    if (srv_read_json_body(req, 0, body) < 0 || !(store = store_or_503(req)))
+    if (srv_read_json_body(req, 0, body) < 0 || !(store = srv_store_or_503(req)))
         return;
     if ((rc = mon_endpoint_from_json(&ep, *body)) != MON_OK) {
         srv_reply_lib_error(req, rc);
@@ -221,7 +211,7 @@ static void endpoint_patch(struct http_request *req, const char *id, char **body
     mon_store *store;
     int rc;
 
-    if (srv_read_json_body(req, 1, body) < 0 || !(store = store_or_503(req)))
+    if (srv_read_json_body(req, 1, body) < 0 || !(store = srv_store_or_503(req)))
         return;
     if ((rc = mon_store_endpoint_get(&ep, store, id)) != MON_OK ||
         (rc = mon_endpoint_patch_json(ep, *body)) != MON_OK ||
@@ -237,7 +227,7 @@ static void endpoint_delete(struct http_request *req, const char *id)
     mon_store *store;
     int rc;
 
-    if (!(store = store_or_503(req)))
+    if (!(store = srv_store_or_503(req)))
         return;
     if ((rc = mon_store_endpoint_delete(store, id)) != MON_OK)
         srv_reply_lib_error(req, rc);
@@ -302,7 +292,7 @@ int page_endpoint(struct http_request *req)
         audited_change(req, "endpoint.delete", id);
         break;
     default:
-        if (srv_auth_require(req, SRV_PERM_READ, &who) < 0 || !(store = store_or_503(req)))
+        if (srv_auth_require(req, SRV_PERM_READ, &who) < 0 || !(store = srv_store_or_503(req)))
             break;
         if ((rc = mon_store_endpoint_get(&ep, store, id)) != MON_OK)
             srv_reply_lib_error(req, rc);
@@ -318,7 +308,7 @@ int page_endpoint(struct http_request *req)
 static mon_store *existing_endpoint(struct http_request *req, const char *id)
 {
     mon_endpoint *ep = NULL;
-    mon_store *store = store_or_503(req);
+    mon_store *store = srv_store_or_503(req);
     int rc;
 
     if (!store)

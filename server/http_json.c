@@ -343,3 +343,21 @@ not_found:
     srv_reply_error(req, 404, "not_found", "id", "no such endpoint");
     return -1;
 }
+
+void srv_reply_library_json(struct http_request *req, int rc, int status, char *json)
+{
+    if (rc != MON_OK)
+        srv_reply_lib_error(req, rc);
+    else
+        srv_reply_json(req, status, json, strlen(json));
+    mon_free(json);
+}
+
+mon_store *srv_store_or_503(struct http_request *req)
+{
+    mon_store *store = srv_store();
+
+    if (!store)
+        srv_reply_error(req, 503, "database_unavailable", NULL, "the database is unreachable");
+    return store;
+}

@@ -15,6 +15,8 @@
 
 #include <jansson.h>
 
+#include "monitorage/monitorage.h"
+
 struct http_request;
 
 /* Largest request body read (bytes); the Kore config's http_body_max matches. */
@@ -50,6 +52,16 @@ void srv_reply_lib_error(struct http_request *req, int rc);
 
 /* The same mapping for an error recorded elsewhere (another thread). */
 void srv_reply_code_error(struct http_request *req, int rc, const char *detail, const char *field);
+
+/*
+ * Reply to a library call that returns JSON text: the text with `status`
+ * when rc is MON_OK, else the library's error (srv_reply_lib_error). Takes
+ * ownership of json (may be NULL) and frees it with mon_free().
+ */
+void srv_reply_library_json(struct http_request *req, int rc, int status, char *json);
+
+/* The worker's store, or NULL after replying 503 database_unavailable. */
+mon_store *srv_store_or_503(struct http_request *req);
 
 /*
  * Read the request body as JSON text: 415 unless Content-Type is

@@ -21,25 +21,6 @@
 #define INCIDENTS_PREFIX "/api/v1/incidents/"
 #define ENDPOINTS_PREFIX "/api/v1/endpoints/"
 
-static mon_store *store_or_503(struct http_request *req)
-{
-    mon_store *store = srv_store();
-
-    if (!store)
-        srv_reply_error(req, 503, "database_unavailable", NULL, "the database is unreachable");
-    return store;
-}
-
-/* Reply status with the library's JSON text *json (freed; read after rc is computed), or the error rc. */
-static void reply_text(struct http_request *req, int rc, int status, char **json)
-{
-    if (rc != MON_OK)
-        srv_reply_lib_error(req, rc);
-    else
-        srv_reply_json(req, status, *json, strlen(*json));
-    mon_free(*json);
-}
-
 /* A page of incidents; endpoint_id from the path, or NULL to read it from the query. */
 static void incidents_list(struct http_request *req, const char *endpoint_id)
 {
@@ -80,13 +61,13 @@ static void incidents_list(struct http_request *req, const char *endpoint_id)
             goto done;
         filter.limit = (size_t)limit;
     }
-    if ((store = store_or_503(req)) != NULL) {
+    if ((store = srv_store_or_503(req)) != NULL) {
         int rc = mon_incident_list_json(&out, store, &filter);
         /* An unknown endpoint in the path is a 404 of the path, in the query a bad parameter. */
         if (rc == MON_ENOTFOUND && !endpoint_id)
             srv_reply_error(req, 400, "invalid_query", "endpoint_id", "no endpoint has this id");
         else
-            reply_text(req, rc, 200, &out);
+            srv_reply_library_json(req, rc, 200, out);
     }
 done:
     srv_query_free(&q);
@@ -112,11 +93,13 @@ int page_incident(struct http_request *req)
     struct srv_principal who;
     mon_store *store;
     char id[37], *out = NULL;
+    int rc;
 
     if (srv_path_id(req, INCIDENTS_PREFIX, id) < 0 || srv_auth_require(req, SRV_PERM_READ, &who) < 0 ||
-        !(store = store_or_503(req)))
+        !(store = srv_store_or_503(req)))
         return srv_auth_result(req);
-    reply_text(req, mon_incident_get_json(&out, store, id), 200, &out);
+    rc = mon_incident_get_json(&out, store, id);
+    srv_reply_library_json(req, rc, 200, out);
     return KORE_RESULT_OK;
 }
 
@@ -128,10 +111,13 @@ static void policy(struct http_request *req, const char *endpoint_id)
     const char *target = endpoint_id ? endpoint_id : "global";
     char ip[46], *body = NULL, *out = NULL;
     mon_store *store;
+    int rc;
 
     if (req->method == HTTP_METHOD_GET) {
-        if (srv_auth_require(req, SRV_PERM_READ, &who) == 0 && (store = store_or_503(req)))
-            reply_text(req, mon_incident_policy_get_json(&out, store, endpoint_id), 200, &out);
+        if (srv_auth_require(req, SRV_PERM_READ, &who) == 0 && (store = srv_store_or_503(req))) {
+            rc = mon_incident_policy_get_json(&out, store, endpoint_id);
+            srv_reply_library_json(req, rc, 200, out);
+        }
         return;
     }
     if (srv_auth_authenticate(req, &who) < 0)
@@ -141,13 +127,14 @@ static void policy(struct http_request *req, const char *endpoint_id)
         srv_audit_request(req, &who, "incident_policy.set", target, NULL);
         return;
     }
-    if (srv_read_json_body(req, 1, &body) < 0 || !(store = store_or_503(req))) {
+    if (srv_read_json_body(req, 1, &body) < 0 || !(store = srv_store_or_503(req))) {
         srv_audit_request(req, &who, "incident_policy.set", target, body);
         free(body);
         return;
     }
     srv_audit_actor(&actor, ip, req, &who);
-    reply_text(req, mon_incident_policy_set(&out, store, endpoint_id, body, &actor), 200, &out);
+    rc = mon_incident_policy_set(&out, store, endpoint_id, body, &actor);
+    srv_reply_library_json(req, rc, 200, out);
     free(body);
 }
 

@@ -21,25 +21,6 @@
 
 #define WINDOWS_PREFIX "/api/v1/maintenance-windows/"
 
-static mon_store *store_or_503(struct http_request *req)
-{
-    mon_store *store = srv_store();
-
-    if (!store)
-        srv_reply_error(req, 503, "database_unavailable", NULL, "the database is unreachable");
-    return store;
-}
-
-/* Reply status with the library's JSON text *json (freed; read after rc is computed), or the error rc. */
-static void reply_text(struct http_request *req, int rc, int status, char **json)
-{
-    if (rc != MON_OK)
-        srv_reply_lib_error(req, rc);
-    else
-        srv_reply_json(req, status, *json, strlen(*json));
-    mon_free(*json);
-}
-
 /* A change: admin only; the library audits it once it has the body. */
 static void window_change(struct http_request *req, const char *action, const char *id)
 {
@@ -61,7 +42,7 @@ static void window_change(struct http_request *req, const char *action, const ch
         srv_audit_request(req, &who, action, id ? id : "maintenance_window", NULL);
         return;
     }
-    if (!(store = store_or_503(req))) {
+    if (!(store = srv_store_or_503(req))) {
         srv_audit_request(req, &who, action, id ? id : "maintenance_window", body);
         free(body);
         return;
@@ -76,14 +57,15 @@ static void window_change(struct http_request *req, const char *action, const ch
             json_decref(window);
             http_response_header(req, "location", location);
         }
-        reply_text(req, rc, 201, &out);
+        srv_reply_library_json(req, rc, 201, out);
     } else if (req->method == HTTP_METHOD_DELETE) {
         if ((rc = mon_maintenance_delete(store, id, &actor)) != MON_OK)
             srv_reply_lib_error(req, rc);
         else
             srv_reply_empty(req, 204);
     } else {
-        reply_text(req, mon_maintenance_update(&out, store, id, body, &actor), 200, &out);
+        rc = mon_maintenance_update(&out, store, id, body, &actor);
+        srv_reply_library_json(req, rc, 200, out);
     }
     free(body);
 }
@@ -103,7 +85,7 @@ int page_maintenance_windows(struct http_request *req)
     }
     if (srv_auth_require(req, SRV_PERM_READ, &who) < 0 || srv_query_parse(req, allowed, &q) < 0)
         return srv_auth_result(req);
-    if ((store = store_or_503(req)) != NULL) {
+    if ((store = srv_store_or_503(req)) != NULL) {
         rc = mon_maintenance_list_json(&out, store, srv_query_get(&q, "endpoint_id"));
         if (rc == MON_OK) {
             json_t *items = json_loads(out, 0, NULL);
@@ -124,6 +106,7 @@ int page_maintenance_window(struct http_request *req)
     struct srv_principal who;
     mon_store *store;
     char id[37], *out = NULL;
+    int rc;
 
     if (srv_path_id(req, WINDOWS_PREFIX, id) < 0)
         return KORE_RESULT_OK;
@@ -131,7 +114,9 @@ int page_maintenance_window(struct http_request *req)
         window_change(req, "maintenance_window.delete", id);
     else if (req->method == HTTP_METHOD_PATCH || req->method == HTTP_METHOD_PUT)
         window_change(req, "maintenance_window.update", id);
-    else if (srv_auth_require(req, SRV_PERM_READ, &who) == 0 && (store = store_or_503(req)))
-        reply_text(req, mon_maintenance_get_json(&out, store, id), 200, &out);
+    else if (srv_auth_require(req, SRV_PERM_READ, &who) == 0 && (store = srv_store_or_503(req))) {
+        rc = mon_maintenance_get_json(&out, store, id);
+        srv_reply_library_json(req, rc, 200, out);
+    }
     return srv_auth_result(req);
 }

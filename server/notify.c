@@ -23,25 +23,6 @@
 
 #define RULES_PREFIX "/api/v1/notification-rules/"
 
-static mon_store *store_or_503(struct http_request *req)
-{
-    mon_store *store = srv_store();
-
-    if (!store)
-        srv_reply_error(req, 503, "database_unavailable", NULL, "the database is unreachable");
-    return store;
-}
-
-/* Reply status with the library's JSON text (freed), or the error rc. */
-static void reply_text(struct http_request *req, int rc, int status, char *json)
-{
-    if (rc != MON_OK)
-        srv_reply_lib_error(req, rc);
-    else
-        srv_reply_json(req, status, json, strlen(json));
-    mon_free(json);
-}
-
 /* A change: admin only; the library audits it once it has the body. */
 static void rule_change(struct http_request *req, const char *action, const char *id)
 {
@@ -63,7 +44,7 @@ static void rule_change(struct http_request *req, const char *action, const char
         srv_audit_request(req, &who, action, id ? id : "notification_rule", NULL);
         return;
     }
-    if (!(store = store_or_503(req))) {
+    if (!(store = srv_store_or_503(req))) {
         srv_audit_request(req, &who, action, id ? id : "notification_rule", body);
         free(body);
         return;
@@ -78,7 +59,7 @@ static void rule_change(struct http_request *req, const char *action, const char
             json_decref(rule);
             http_response_header(req, "location", location);
         }
-        reply_text(req, rc, 201, out);
+        srv_reply_library_json(req, rc, 201, out);
     } else if (req->method == HTTP_METHOD_DELETE) {
         if ((rc = mon_notify_rule_delete(store, id, &actor)) != MON_OK)
             srv_reply_lib_error(req, rc);
@@ -86,7 +67,7 @@ static void rule_change(struct http_request *req, const char *action, const char
             srv_reply_empty(req, 204);
     } else {
         rc = mon_notify_rule_update(&out, store, srv_connectors_key(), id, body, &actor);
-        reply_text(req, rc, 200, out);
+        srv_reply_library_json(req, rc, 200, out);
     }
     free(body);
 }
@@ -99,7 +80,7 @@ int page_notification_rules(struct http_request *req)
 
     if (req->method == HTTP_METHOD_POST) {
         rule_change(req, "notification_rule.create", NULL);
-    } else if (srv_auth_require(req, SRV_PERM_READ, &who) == 0 && (store = store_or_503(req))) {
+    } else if (srv_auth_require(req, SRV_PERM_READ, &who) == 0 && (store = srv_store_or_503(req))) {
         int rc = mon_notify_rule_list_json(&out, store);
         if (rc == MON_OK) {
             json_t *items = json_loads(out, 0, NULL);
@@ -124,9 +105,9 @@ int page_notification_rule(struct http_request *req)
         rule_change(req, "notification_rule.delete", id);
     else if (req->method == HTTP_METHOD_PATCH || req->method == HTTP_METHOD_PUT)
         rule_change(req, "notification_rule.update", id);
-    else if (srv_auth_require(req, SRV_PERM_READ, &who) == 0 && (store = store_or_503(req))) {
+    else if (srv_auth_require(req, SRV_PERM_READ, &who) == 0 && (store = srv_store_or_503(req))) {
         int rc = mon_notify_rule_get_json(&out, store, id);
-        reply_text(req, rc, 200, out);
+        srv_reply_library_json(req, rc, 200, out);
     }
     return srv_auth_result(req);
 }
@@ -145,7 +126,7 @@ int page_notifications(struct http_request *req)
     if (srv_auth_require(req, SRV_PERM_READ, &who) < 0 || srv_query_parse(req, allowed, &q) < 0)
         return srv_auth_result(req);
     if (((v = srv_query_get(&q, "limit")) && srv_parse_long(req, "limit", v, 1, 1000, &limit) < 0) ||
-        !(store = store_or_503(req))) {
+        !(store = srv_store_or_503(req))) {
         srv_query_free(&q);
         return KORE_RESULT_OK;
     }
