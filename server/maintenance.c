@@ -10,7 +10,6 @@
 #include <kore/kore.h>
 #include <kore/http.h>
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,54 +20,9 @@
 
 #define WINDOWS_PREFIX "/api/v1/maintenance-windows/"
 
-/* A change: admin only; the library audits it once it has the body. */
-static void window_change(struct http_request *req, const char *action, const char *id)
-{
-    mon_audit_entry actor = MON_AUDIT_ENTRY_INIT;
-    struct srv_principal who;
-    char ip[46], *body = NULL, *out = NULL, location[80];
-    mon_store *store;
-    int rc;
-
-    if (srv_auth_authenticate(req, &who) < 0)
-        return;
-    if ((who.perms & SRV_PERM_ADMIN) == 0) {
-        srv_auth_reply_forbidden(req, SRV_PERM_ADMIN);
-        srv_audit_request(req, &who, action, id ? id : "maintenance_window", NULL);
-        return;
-    }
-    if (req->method != HTTP_METHOD_DELETE &&
-        srv_read_json_body(req, req->method == HTTP_METHOD_PATCH, &body) < 0) {
-        srv_audit_request(req, &who, action, id ? id : "maintenance_window", NULL);
-        return;
-    }
-    if (!(store = srv_store_or_503(req))) {
-        srv_audit_request(req, &who, action, id ? id : "maintenance_window", body);
-        free(body);
-        return;
-    }
-    srv_audit_actor(&actor, ip, req, &who);
-    if (req->method == HTTP_METHOD_POST) {
-        rc = mon_maintenance_create(&out, store, body, &actor);
-        if (rc == MON_OK) {
-            json_t *window = json_loads(out, 0, NULL);
-            snprintf(location, sizeof(location), WINDOWS_PREFIX "%s",
-                     json_string_value(json_object_get(window, "id")));
-            json_decref(window);
-            http_response_header(req, "location", location);
-        }
-        srv_reply_library_json(req, rc, 201, out);
-    } else if (req->method == HTTP_METHOD_DELETE) {
-        if ((rc = mon_maintenance_delete(store, id, &actor)) != MON_OK)
-            srv_reply_lib_error(req, rc);
-        else
-            srv_reply_empty(req, 204);
-    } else {
-        rc = mon_maintenance_update(&out, store, id, body, &actor);
-        srv_reply_library_json(req, rc, 200, out);
-    }
-    free(body);
-}
+static const struct srv_audited_resource windows = {
+    WINDOWS_PREFIX, "maintenance_window", mon_maintenance_create, mon_maintenance_update, mon_maintenance_delete,
+};
 
 int page_maintenance_windows(struct http_request *req)
 {
@@ -80,7 +34,7 @@ int page_maintenance_windows(struct http_request *req)
     int rc;
 
     if (req->method == HTTP_METHOD_POST) {
-        window_change(req, "maintenance_window.create", NULL);
+        srv_audited_change(req, &windows, "maintenance_window.create", NULL);
         return srv_auth_result(req);
     }
     if (srv_auth_require(req, SRV_PERM_READ, &who) < 0 || srv_query_parse(req, allowed, &q) < 0)
@@ -111,9 +65,9 @@ int page_maintenance_window(struct http_request *req)
     if (srv_path_id(req, WINDOWS_PREFIX, id) < 0)
         return KORE_RESULT_OK;
     if (req->method == HTTP_METHOD_DELETE)
-        window_change(req, "maintenance_window.delete", id);
+        srv_audited_change(req, &windows, "maintenance_window.delete", id);
     else if (req->method == HTTP_METHOD_PATCH || req->method == HTTP_METHOD_PUT)
-        window_change(req, "maintenance_window.update", id);
+        srv_audited_change(req, &windows, "maintenance_window.update", id);
     else if (srv_auth_require(req, SRV_PERM_READ, &who) == 0 && (store = srv_store_or_503(req))) {
         rc = mon_maintenance_get_json(&out, store, id);
         srv_reply_library_json(req, rc, 200, out);

@@ -11,7 +11,6 @@
 #include <kore/kore.h>
 #include <kore/http.h>
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,54 +22,21 @@
 
 #define RULES_PREFIX "/api/v1/notification-rules/"
 
-/* A change: admin only; the library audits it once it has the body. */
-static void rule_change(struct http_request *req, const char *action, const char *id)
+/* The rule calls with the worker's encryption key, which seals webhook secrets. */
+static int rule_create(char **out, mon_store *store, const char *body, const mon_audit_entry *actor)
 {
-    mon_audit_entry actor = MON_AUDIT_ENTRY_INIT;
-    struct srv_principal who;
-    char ip[46], *body = NULL, *out = NULL, location[80];
-    mon_store *store;
-    int rc;
-
-    if (srv_auth_authenticate(req, &who) < 0)
-        return;
-    if ((who.perms & SRV_PERM_ADMIN) == 0) {
-        srv_auth_reply_forbidden(req, SRV_PERM_ADMIN);
-        srv_audit_request(req, &who, action, id ? id : "notification_rule", NULL);
-        return;
-    }
-    if (req->method != HTTP_METHOD_DELETE &&
-        srv_read_json_body(req, req->method == HTTP_METHOD_PATCH, &body) < 0) {
-        srv_audit_request(req, &who, action, id ? id : "notification_rule", NULL);
-        return;
-    }
-    if (!(store = srv_store_or_503(req))) {
-        srv_audit_request(req, &who, action, id ? id : "notification_rule", body);
-        free(body);
-        return;
-    }
-    srv_audit_actor(&actor, ip, req, &who);
-    if (req->method == HTTP_METHOD_POST) {
-        rc = mon_notify_rule_create(&out, store, srv_connectors_key(), body, &actor);
-        if (rc == MON_OK) {
-            json_t *rule = json_loads(out, 0, NULL);
-            snprintf(location, sizeof(location), RULES_PREFIX "%s",
-                     json_string_value(json_object_get(rule, "id")));
-            json_decref(rule);
-            http_response_header(req, "location", location);
-        }
-        srv_reply_library_json(req, rc, 201, out);
-    } else if (req->method == HTTP_METHOD_DELETE) {
-        if ((rc = mon_notify_rule_delete(store, id, &actor)) != MON_OK)
-            srv_reply_lib_error(req, rc);
-        else
-            srv_reply_empty(req, 204);
-    } else {
-        rc = mon_notify_rule_update(&out, store, srv_connectors_key(), id, body, &actor);
-        srv_reply_library_json(req, rc, 200, out);
-    }
-    free(body);
+    return mon_notify_rule_create(out, store, srv_connectors_key(), body, actor);
 }
+
+static int rule_update(char **out, mon_store *store, const char *id, const char *body,
+                       const mon_audit_entry *actor)
+{
+    return mon_notify_rule_update(out, store, srv_connectors_key(), id, body, actor);
+}
+
+static const struct srv_audited_resource rules = {
+    RULES_PREFIX, "notification_rule", rule_create, rule_update, mon_notify_rule_delete,
+};
 
 int page_notification_rules(struct http_request *req)
 {
@@ -79,7 +45,7 @@ int page_notification_rules(struct http_request *req)
     char *out = NULL;
 
     if (req->method == HTTP_METHOD_POST) {
-        rule_change(req, "notification_rule.create", NULL);
+        srv_audited_change(req, &rules, "notification_rule.create", NULL);
     } else if (srv_auth_require(req, SRV_PERM_READ, &who) == 0 && (store = srv_store_or_503(req))) {
         int rc = mon_notify_rule_list_json(&out, store);
         if (rc == MON_OK) {
@@ -102,9 +68,9 @@ int page_notification_rule(struct http_request *req)
     if (srv_path_id(req, RULES_PREFIX, id) < 0)
         return KORE_RESULT_OK;
     if (req->method == HTTP_METHOD_DELETE)
-        rule_change(req, "notification_rule.delete", id);
+        srv_audited_change(req, &rules, "notification_rule.delete", id);
     else if (req->method == HTTP_METHOD_PATCH || req->method == HTTP_METHOD_PUT)
-        rule_change(req, "notification_rule.update", id);
+        srv_audited_change(req, &rules, "notification_rule.update", id);
     else if (srv_auth_require(req, SRV_PERM_READ, &who) == 0 && (store = srv_store_or_503(req))) {
         int rc = mon_notify_rule_get_json(&out, store, id);
         srv_reply_library_json(req, rc, 200, out);

@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,4 +72,54 @@ void srv_audit_request(struct http_request *req, const struct srv_principal *who
         srv_log("audit: could not record %s on %s by %s (HTTP %d): %s: %s", action, target, who->user_id,
                 (int)req->status, mon_error_name(rc), store ? mon_error_last() : "no database connection");
     free(params);
+}
+
+void srv_audited_change(struct http_request *req, const struct srv_audited_resource *res, const char *action,
+                        const char *id)
+{
+    mon_audit_entry actor = MON_AUDIT_ENTRY_INIT;
+    struct srv_principal who;
+    const char *target = id ? id : res->kind;
+    char ip[46], *body = NULL, *out = NULL, location[80];
+    mon_store *store;
+    int rc;
+
+    if (srv_auth_authenticate(req, &who) < 0)
+        return;
+    if ((who.perms & SRV_PERM_ADMIN) == 0) {
+        srv_auth_reply_forbidden(req, SRV_PERM_ADMIN);
+        srv_audit_request(req, &who, action, target, NULL);
+        return;
+    }
+    if (req->method != HTTP_METHOD_DELETE &&
+        srv_read_json_body(req, req->method == HTTP_METHOD_PATCH, &body) < 0) {
+        srv_audit_request(req, &who, action, target, NULL);
+        return;
+    }
+    if (!(store = srv_store_or_503(req))) {
+        srv_audit_request(req, &who, action, target, body);
+        free(body);
+        return;
+    }
+    srv_audit_actor(&actor, ip, req, &who);
+    if (req->method == HTTP_METHOD_POST) {
+        rc = res->create(&out, store, body, &actor);
+        if (rc == MON_OK) {
+            json_t *created = json_loads(out, 0, NULL);
+            snprintf(location, sizeof(location), "%s%s", res->prefix,
+                     json_string_value(json_object_get(created, "id")));
+            json_decref(created);
+            http_response_header(req, "location", location);
+        }
+        srv_reply_library_json(req, rc, 201, out);
+    } else if (req->method == HTTP_METHOD_DELETE) {
+        if ((rc = res->remove(store, id, &actor)) != MON_OK)
+            srv_reply_lib_error(req, rc);
+        else
+            srv_reply_empty(req, 204);
+    } else {
+        rc = res->update(&out, store, id, body, &actor);
+        srv_reply_library_json(req, rc, 200, out);
+    }
+    free(body);
 }

@@ -30,4 +30,25 @@ void srv_audit_request(struct http_request *req, const struct srv_principal *who
  */
 void srv_audit_actor(mon_audit_entry *e, char ip[46], struct http_request *req, const struct srv_principal *who);
 
+/*
+ * A resource whose changes the library audits itself with the caller as
+ * actor (maintenance windows, notification rules): POST creates (201 and a
+ * Location of prefix + the new id), PUT/PATCH update, DELETE removes.
+ */
+struct srv_audited_resource {
+    const char *prefix; /* path of one item up to its id, e.g. "/api/v1/notification-rules/" */
+    const char *kind;   /* audit target of a refused create, e.g. "notification_rule" */
+    int (*create)(char **out, mon_store *store, const char *body, const mon_audit_entry *actor);
+    int (*update)(char **out, mon_store *store, const char *id, const char *body, const mon_audit_entry *actor);
+    int (*remove)(mon_store *store, const char *id, const mon_audit_entry *actor);
+};
+
+/*
+ * Answer a change of res (id NULL for a create): admin only. Refusals that
+ * never reach the library (403, bad body, database down) are audited here
+ * as action; the library audits the rest.
+ */
+void srv_audited_change(struct http_request *req, const struct srv_audited_resource *res, const char *action,
+                        const char *id);
+
 #endif
