@@ -369,6 +369,15 @@ static char *details_text(const struct delivery *d)
                 endpoint_str(d, "url"), incident_str(d, "started_at"), incident_str(d, "first_error"),
                 incident_int(d, "failed_checks"), incident_str(d, "last_status")) < 0)
             return NULL;
+    } else if (strcmp(incident_str(d, "resolution"), "endpoint_disabled") == 0) {
+        /* Closed by migration 009's trigger: the endpoint is no longer checked. */
+        if (asprintf(&text,
+                     "Monitorage closed incident %s: endpoint %s was disabled at %s, so it is no longer"
+                     " checked (last status %s after %lld failed checks, started %s).",
+                     d->incident_id, endpoint_str(d, "name"), incident_str(d, "resolved_at"),
+                     incident_str(d, "last_status"), incident_int(d, "failed_checks"),
+                     incident_str(d, "started_at")) < 0)
+            return NULL;
     } else if (asprintf(
                    &text,
                    "Monitorage resolved incident %s: endpoint %s recovered at %s after %lld failed checks"

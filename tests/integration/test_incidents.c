@@ -844,6 +844,69 @@ START_TEST(incident_list_pages_with_a_cursor)
 }
 END_TEST
 
+/* Disable id through the library, as the REST API and the CLI do. */
+static void disable_endpoint(const char *id)
+{
+    mon_endpoint *ep = NULL;
+    ck_assert_int_eq(mon_store_endpoint_get(&ep, store, id), MON_OK);
+    ck_assert_int_eq(mon_endpoint_set_enabled(ep, 0), MON_OK);
+    ck_assert_int_eq(mon_store_endpoint_update(store, ep), MON_OK);
+    mon_endpoint_free(ep);
+}
+
+START_TEST(disabling_an_endpoint_resolves_its_open_incident)
+{
+    char id[37], other[37], calm[37];
+    char *text;
+    mon_time t0 = pgtest_now_us() - 10 * MINUTE_US;
+
+    create_endpoint(id, "retired", MON_ENDPOINT_APIM);
+    create_endpoint(other, "retired-sql", MON_ENDPOINT_APIM);
+    create_endpoint(calm, "calm", MON_ENDPOINT_APIM);
+    result_at(id, MON_STATUS_DOWN, t0);
+    result_at(other, MON_STATUS_DOWN, t0);
+    result_at(calm, MON_STATUS_UP, t0);
+    ck_assert_int_eq(count_sql("SELECT count(*) FROM incidents WHERE resolved_at IS NULL"), 2);
+
+    disable_endpoint(id);
+    ck_assert_int_eq(
+        count_sql("SELECT count(*) FROM incidents WHERE endpoint_id = '%s' AND resolved_at IS NULL", id), 0);
+    ck_assert_int_eq(events_of(id, "resolved"), 1);
+    text = value_sql("SELECT payload->'incident'->>'resolution' FROM incident_events"
+                     " WHERE endpoint_id = '%s' AND kind = 'resolved'",
+                     id);
+    ck_assert_str_eq(text, "endpoint_disabled");
+    free(text);
+    ck_assert_int_eq(count_sql("SELECT count(*) FROM incident_events e"
+                               " JOIN incidents i ON i.id = e.incident_id"
+                               " WHERE e.endpoint_id = '%s' AND e.kind = 'resolved'"
+                               " AND (e.payload->'incident'->>'resolved_at')::timestamptz = i.resolved_at",
+                               id),
+                     1);
+
+    /* Plain SQL (any writer) does the same; a calm endpoint gets no event, disabling twice nothing more. */
+    pgtest_exec(url, "UPDATE endpoints SET enabled = false WHERE name IN ('retired-sql', 'calm')");
+    pgtest_exec(url, "UPDATE endpoints SET enabled = false WHERE name = 'retired-sql'");
+    ck_assert_int_eq(events_of(other, "resolved"), 1);
+    ck_assert_int_eq(count_sql("SELECT count(*) FROM incident_events WHERE endpoint_id = '%s'", calm), 0);
+    ck_assert_int_eq(count_sql("SELECT count(*) FROM incidents WHERE resolved_at IS NULL"), 0);
+
+    /* A check that was in flight when the endpoint was disabled is stored, not counted. */
+    result_at(id, MON_STATUS_DOWN, t0 + MINUTE_US);
+    ck_assert_int_eq(incidents_of(id), 1);
+
+    /* Enabled again and still down: a new incident, started by the new streak. */
+    pgtest_exec(url, "UPDATE endpoints SET enabled = true WHERE name = 'retired'");
+    result_at(id, MON_STATUS_DOWN, pgtest_now_us() + SECOND_US);
+    ck_assert_int_eq(incidents_of(id), 2);
+    ck_assert_int_eq(count_sql("SELECT count(*) FROM incidents WHERE endpoint_id = '%s'"
+                               " AND resolved_at IS NULL AND started_at > now()",
+                               id),
+                     1);
+    ck_assert_int_eq(events_of(id, "opened"), 2);
+}
+END_TEST
+
 int main(void)
 {
     Suite *suite = suite_create("incidents");
@@ -864,6 +927,7 @@ int main(void)
     tcase_add_test(tc, bad_input_is_refused_naming_the_field);
     tcase_add_test(tc, maintenance_windows_round_trip_and_are_audited);
     tcase_add_test(tc, incident_list_pages_with_a_cursor);
+    tcase_add_test(tc, disabling_an_endpoint_resolves_its_open_incident);
     suite_add_tcase(suite, tc);
     return check_run_suite(suite);
 }
