@@ -732,6 +732,27 @@ int mon_uptime_list_to_json(char **out, const mon_uptime_list *list)
 
 /* --------------------------------------------------------------- retention */
 
+/* Run sql (params: the cutoff, the batch size) until a batch deletes fewer
+ * than RETENTION_BATCH rows; each batch is its own short transaction. The
+ * rows deleted so far are added to *total (may be NULL), also on failure. */
+static int delete_in_batches(mon_store *store, const char *what, const char *sql, const char *const *params,
+                             int64_t *total)
+{
+    int rc;
+    for (;;) {
+        PGresult *res = mon__store_exec(store, what, sql, 2, params, MON__EXEC_RETRY, &rc);
+        int64_t n;
+        if (!res)
+            return rc;
+        n = strtoll(PQcmdTuples(res), NULL, 10);
+        PQclear(res);
+        if (total)
+            *total += n;
+        if (n < RETENTION_BATCH)
+            return MON_OK;
+    }
+}
+
 int mon_store_retention_apply(mon_store *store, int64_t older_than_seconds, int64_t *deleted)
 {
     char cutoff_text[MON__TIME_TEXT_MAX];
@@ -749,21 +770,10 @@ int mon_store_retention_apply(mon_store *store, int64_t older_than_seconds, int6
     /* A fixed cutoff, so that the batches agree on it. */
     mon__time_format(cutoff_text, mon__time_now() - older_than_seconds * 1000000);
     snprintf(batch_text, sizeof(batch_text), "%d", RETENTION_BATCH);
-    for (;;) {
-        PGresult *res = mon__store_exec(
-            store, "delete old history",
-            "DELETE FROM health_history WHERE ctid = ANY (ARRAY(SELECT ctid FROM health_history"
-            " WHERE checked_at < $1 LIMIT $2))",
-            2, params, MON__EXEC_RETRY, &rc);
-        int64_t n;
-        if (!res)
-            break;
-        n = strtoll(PQcmdTuples(res), NULL, 10);
-        PQclear(res);
-        total += n;
-        if (n < RETENTION_BATCH)
-            break;
-    }
+    rc = delete_in_batches(store, "delete old history",
+                           "DELETE FROM health_history WHERE ctid = ANY (ARRAY(SELECT ctid"
+                           " FROM health_history WHERE checked_at < $1 LIMIT $2))",
+                           params, &total);
     if (deleted)
         *deleted = total;
     if (rc != MON_OK)
@@ -781,5 +791,13 @@ int mon_store_retention_apply(mon_store *store, int64_t older_than_seconds, int6
             1, params, MON__EXEC_RETRY, &rc);
         PQclear(res);
     }
-    return rc;
+    if (rc != MON_OK)
+        return rc;
+    /* Finished notifications (sent, failed, skipped) created before the
+     * cutoff; pending ones are kept whatever their age (docs/notifications.md). */
+    return delete_in_batches(store, "delete old notifications",
+                             "DELETE FROM notification_outbox WHERE ctid = ANY (ARRAY(SELECT ctid"
+                             " FROM notification_outbox WHERE created_at < $1 AND status <> 'pending'"
+                             " LIMIT $2))",
+                             params, NULL);
 }

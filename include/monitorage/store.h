@@ -294,7 +294,9 @@ MON_EXTERN void mon_uptime_list_free(mon_uptime_list *list);
 /**
  * Delete health history older than older_than_seconds (at least one day,
  * else MON_EINVAL) in batches of 10,000 rows, each its own transaction, then
- * the hourly rollups of hours that ended before the cutoff (docs/store.md).
+ * the hourly rollups of hours that ended before the cutoff, then the finished
+ * (sent, failed, skipped; never pending) notification outbox rows created
+ * before it, in the same batches (docs/store.md, docs/notifications.md).
  * *deleted (may be NULL) receives the number of history rows removed.
  */
 MON_EXTERN int mon_store_retention_apply(mon_store *store, int64_t older_than_seconds, int64_t *deleted);

@@ -945,6 +945,57 @@ START_TEST(notifier_options_are_checked)
 }
 END_TEST
 
+START_TEST(disabling_the_endpoint_closes_its_ticket_and_tells_the_webhook)
+{
+    char *ep = make_endpoint("retired", "APIM");
+    char *log;
+    free(rule(webhook_rule_json("hook", HOOK_SECRET, NULL)));
+    free(rule("{\"name\":\"jira\",\"channel\":\"jira\"}"));
+    check_result(ep, "DOWN");
+    ck_assert_int_eq(dispatch(t.notifier).sent, 2);
+    stubproc_control(&t.jira, "{\"mode\":\"normal\"}");
+
+    pgtest_exec(t.db_url, "UPDATE endpoints SET enabled = false WHERE name = 'retired'");
+    ck_assert_int_eq(outbox("event_kind = 'resolved'"), 2);
+    ck_assert_int_eq(dispatch(t.notifier).sent, 2);
+    log = stubproc_log(&t.jira);
+    ck_assert_int_eq(stubproc_count(log, "\"path\": \"/rest/api/2/issue/OPS-24/comment\""), 1);
+    ck_assert_int_eq(stubproc_count(log, "\"path\": \"/rest/api/2/issue/OPS-24/transitions\""), 2);
+    ck_assert_ptr_nonnull(strstr(log, "was disabled"));
+    ck_assert_ptr_null(strstr(log, "recovered"));
+    free(log);
+    log = stubproc_log(&t.hook);
+    ck_assert_int_eq(stubproc_count(log, "\"event\": \"resolved\""), 1);
+    ck_assert_ptr_nonnull(strstr(log, "endpoint_disabled"));
+    free(log);
+    free(ep);
+}
+END_TEST
+
+START_TEST(retention_removes_old_finished_notifications_and_keeps_pending_ones)
+{
+    const char *names[] = {"old-sent", "old-failed", "old-skipped", "old-pending", "new-sent"};
+    const char *status[] = {"sent", "failed", "skipped", "pending", "sent"};
+    int64_t deleted = -1;
+    free(rule(webhook_rule_json("hook", HOOK_SECRET, NULL)));
+    for (int i = 0; i < 5; i++) {
+        char *ep = make_endpoint(names[i], "APIM");
+        go_down(ep);
+        ck_assert_int_eq(sql_ll("UPDATE notification_outbox o SET status = '%s', created_at = now()"
+                                " - interval '%d days' FROM endpoints e WHERE e.id = o.endpoint_id"
+                                " AND e.name = '%s' RETURNING 1",
+                                status[i], i < 4 ? 10 : 1, names[i]),
+                         1);
+        free(ep);
+    }
+    ck_assert_int_eq(mon_store_retention_apply(t.store, 7 * 86400, &deleted), MON_OK);
+    ck_assert_int_eq(deleted, 0); /* history rows */
+    ck_assert_int_eq(outbox("true"), 2);
+    ck_assert_int_eq(outbox("status = 'pending' AND created_at < now() - interval '9 days'"), 1);
+    ck_assert_int_eq(outbox("status = 'sent' AND created_at > now() - interval '2 days'"), 1);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("notify");
@@ -971,6 +1022,8 @@ int main(void)
     tcase_add_test(tc, checkd_delivers_the_webhook_of_an_endpoint_going_down);
     tcase_add_test(tc, key_rotation_re_encrypts_webhook_secrets);
     tcase_add_test(tc, notifier_options_are_checked);
+    tcase_add_test(tc, disabling_the_endpoint_closes_its_ticket_and_tells_the_webhook);
+    tcase_add_test(tc, retention_removes_old_finished_notifications_and_keeps_pending_ones);
     suite_add_tcase(s, tc);
     return check_run_suite(s);
 }
