@@ -457,34 +457,46 @@ static void copy_config(json_t *params, const json_t *config, const char *const 
             json_object_set(params, keys[i], json_object_get(config, keys[i]));
 }
 
-/* The Jira issue an earlier claim of this delivery created, found by the label
- * it was created with: a create whose reply was lost (timeout) or whose outcome
- * was never recorded (the dispatcher died). Into d->ticket_key; 0 when none. */
-static int find_created_issue(int *found, mon_notifier *n, struct delivery *d, const char *label)
+/* The ticket an earlier claim of this delivery created, found by the
+ * reference it was created with (a Jira label; in GLPI, a line of the
+ * description ending with "."): a create whose reply was lost (timeout) or
+ * whose outcome was never recorded (the dispatcher died). Into d->ticket_key;
+ * 0 when none. */
+static int find_created_ticket(int *found, mon_notifier *n, struct delivery *d, const char *label, int jira)
 {
-    char jql[160], *text, *result = NULL;
-    const char *key;
-    json_t *params, *reply;
+    char query[160], *text, *result = NULL;
+    json_t *params, *reply, *first;
     int rc;
 
     *found = 0;
     if (!n->reg)
         return mon__error(MON_ESTATE, "connectors", "the dispatcher has no connector registry");
-    snprintf(jql, sizeof(jql), "labels = \"%s\" ORDER BY created ASC", label);
-    params = json_pack("{s:s, s:s}", "jql", jql, "fields", "summary");
+    if (jira) {
+        snprintf(query, sizeof(query), "labels = \"%s\" ORDER BY created ASC", label);
+        params = json_pack("{s:s, s:s}", "jql", query, "fields", "summary");
+    } else {
+        snprintf(query, sizeof(query), "%s.", label);
+        params = json_pack("{s:s}", "text", query);
+    }
     text = params ? json_dumps(params, JSON_COMPACT) : NULL;
     json_decref(params);
     if (!text)
         return mon__error_nomem();
-    rc = mon_connector_run(&result, n->reg, "JIRA", "search", text, NULL);
+    rc = mon_connector_run(&result, n->reg, jira ? "JIRA" : "GLPI", jira ? "search" : "find_tickets", text,
+                           NULL);
     free(text);
     if (rc != MON_OK)
         return rc;
     reply = json_loads(result, 0, NULL);
     mon_free(result);
-    key = json_string_value(json_object_get(json_array_get(json_object_get(reply, "issues"), 0), "key"));
-    if (key) {
-        snprintf(d->ticket_key, sizeof(d->ticket_key), "%s", key);
+    first = json_array_get(json_object_get(reply, jira ? "issues" : "results"), 0);
+    if (jira && json_is_string(json_object_get(first, "key"))) {
+        snprintf(d->ticket_key, sizeof(d->ticket_key), "%s",
+                 json_string_value(json_object_get(first, "key")));
+        *found = 1;
+    } else if (!jira && json_is_integer(json_object_get(first, "2"))) {
+        snprintf(d->ticket_key, sizeof(d->ticket_key), "%lld",
+                 (long long)json_integer_value(json_object_get(first, "2")));
         *found = 1;
     }
     json_decref(reply);
@@ -505,10 +517,10 @@ static enum outcome open_ticket(mon_notifier *n, struct delivery *d)
         free(details);
         return rc == MON_OK ? SENT : (set_error(d, rc, mon_error_last()), RETRY);
     }
-    /* Jira: the issue carries a label naming this delivery, so that a later claim finds it
-     * instead of opening a second one (GLPI's API offers no such search: see the docs). */
+    /* The ticket carries a reference naming this delivery (a Jira label, a line of the GLPI
+     * description), so that a later claim finds it instead of opening a second one. */
     snprintf(label, sizeof(label), "monitorage-%s-%s", d->incident_id, d->id_text);
-    if (jira && d->claims > 1 && (rc = find_created_issue(&found, n, d, label)) != MON_OK) {
+    if (d->claims > 1 && (rc = find_created_ticket(&found, n, d, label, jira)) != MON_OK) {
         free(summary);
         free(details);
         set_error(d, rc, mon_error_last());
@@ -525,8 +537,12 @@ static enum outcome open_ticket(mon_notifier *n, struct delivery *d)
         params = json_pack("{s:s, s:s, s:o}", "summary", summary, "description", details, "labels", labels);
         copy_config(params, d->config, jira_keys, 3);
     } else if (summary && details) {
-        params = json_pack("{s:s, s:s}", "name", summary, "content", details);
-        copy_config(params, d->config, glpi_keys, 4);
+        char *content = NULL;
+        if (asprintf(&content, "%s\nReference: %s.", details, label) >= 0) {
+            params = json_pack("{s:s, s:s}", "name", summary, "content", content);
+            copy_config(params, d->config, glpi_keys, 4);
+            free(content);
+        }
     }
     free(summary);
     free(details);

@@ -345,6 +345,34 @@ static int collect(char **result, struct glpi *g, const char *path, const char *
                                          truncated, "pages", pages));
 }
 
+/* Tickets whose description (search option 21) contains params.text: a
+ * reference the caller wrote into a ticket it created, to find it again. */
+static int find_tickets(char **result, struct glpi *g, json_t *params)
+{
+    const char *text;
+    char *escaped, *path = NULL;
+    int rc;
+
+    if ((rc = mon__param_str(&text, g->call, params, "text", 1)) != MON_OK)
+        return rc;
+    if (strlen(text) < 8)
+        return mon__call_error(g->call, MON_EINVAL, "params.text", "must be at least 8 characters");
+    if (!(escaped = mon__http_escape(text)))
+        return mon__error_nomem();
+    if (asprintf(&path,
+                 "/search/Ticket?criteria%%5B0%%5D%%5Bfield%%5D=21"
+                 "&criteria%%5B0%%5D%%5Bsearchtype%%5D=contains&criteria%%5B0%%5D%%5Bvalue%%5D=%s"
+                 "&forcedisplay%%5B0%%5D=2",
+                 escaped) < 0)
+        path = NULL;
+    free(escaped);
+    if (!path)
+        return mon__error_nomem();
+    rc = collect(result, g, path, "data");
+    free(path);
+    return rc;
+}
+
 static int run(char **result, mon_connector_call *call, const char *action, const char *params_json,
                void *payload)
 {
@@ -359,6 +387,8 @@ static int run(char **result, mon_connector_call *call, const char *action, cons
             rc = add_to_ticket(result, &g, params, "/ITILFollowup/", "followup");
         else if (strcmp(action, "solve_ticket") == 0)
             rc = add_to_ticket(result, &g, params, "/ITILSolution/", "solution");
+        else if (strcmp(action, "find_tickets") == 0)
+            rc = find_tickets(result, &g, params);
         else if (strcmp(action, "list_tickets") == 0)
             rc = collect(result, &g, "/Ticket/?sort=2&order=DESC", NULL);
         else
@@ -385,6 +415,10 @@ static const mon_connector_action actions[] = {
      MON_CONNECTOR_ROLE_OPERATOR},
     {"list_tickets", "Tickets, newest first (range pages up to max_pages).",
      "{\"type\":\"object\",\"additionalProperties\":false}", MON_CONNECTOR_ROLE_READER},
+    {"find_tickets", "Tickets whose description contains text (search option 21, contains).",
+     "{\"type\":\"object\",\"required\":[\"text\"],\"properties\":{\"text\":{\"type\":\"string\","
+     "\"minLength\":8}},\"additionalProperties\":false}",
+     MON_CONNECTOR_ROLE_READER},
     {"search_open_tickets", "Tickets not solved or closed (search criteria status = notold).",
      "{\"type\":\"object\",\"additionalProperties\":false}", MON_CONNECTOR_ROLE_READER},
     {"add_followup", "Add a followup to a ticket.",

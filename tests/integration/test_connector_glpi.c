@@ -151,6 +151,32 @@ START_TEST(glpi_search_open_tickets)
 }
 END_TEST
 
+START_TEST(glpi_find_tickets_by_text_in_their_description)
+{
+    char *result = NULL;
+    configure(NULL);
+    kit_control("{\"mode\":\"normal\"}");
+    ck_assert_int_eq(kit_run(&result, "GLPI", "create_ticket",
+                             "{\"name\":\"found again\",\"content\":\"details\\nReference: ref-7f3a-42.\"}"),
+                     MON_OK);
+    mon_free(result);
+    ck_assert_int_eq(kit_run(&result, "GLPI", "find_tickets", "{\"text\":\"REF-7f3a-42.\"}"), MON_OK);
+    ck_assert_ptr_nonnull(strstr(result, "\"2\":15"));
+    ck_assert_ptr_nonnull(strstr(result, "\"total\":1"));
+    mon_free(result);
+    /* The final "." keeps reference 4 from matching 42; nothing found is an empty list. */
+    ck_assert_int_eq(kit_run(&result, "GLPI", "find_tickets", "{\"text\":\"ref-7f3a-4.\"}"), MON_OK);
+    ck_assert_ptr_nonnull(strstr(result, "\"results\":[]"));
+    ck_assert_ptr_nonnull(strstr(result, "\"total\":0"));
+    mon_free(result);
+    assert_sessions_closed();
+    ck_assert_int_eq(kit_run(&result, "GLPI", "find_tickets", "{\"text\":\"short\"}"), MON_EINVAL);
+    ck_assert_str_eq(mon_error_field(), "params.text");
+    ck_assert_int_eq(kit_run(&result, "GLPI", "find_tickets", "{}"), MON_EINVAL);
+    ck_assert_str_eq(mon_error_field(), "params.text");
+}
+END_TEST
+
 START_TEST(glpi_hang_times_out)
 {
     char *result = NULL;
@@ -222,6 +248,7 @@ static void add_tests(TCase *tc)
     tcase_add_test(tc, glpi_list_tickets_follows_content_range);
     tcase_add_test(tc, glpi_page_cap_is_respected);
     tcase_add_test(tc, glpi_search_open_tickets);
+    tcase_add_test(tc, glpi_find_tickets_by_text_in_their_description);
     tcase_add_test(tc, glpi_hang_times_out);
     tcase_add_test(tc, glpi_malformed_json);
     tcase_add_test(tc, glpi_rate_limit_is_honoured_too);

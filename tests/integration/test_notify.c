@@ -514,6 +514,37 @@ START_TEST(jira_create_whose_reply_is_lost_is_not_opened_twice)
 }
 END_TEST
 
+START_TEST(glpi_create_whose_reply_is_lost_is_not_opened_twice)
+{
+    char *ep = make_endpoint("lost-glpi-reply", "APIM");
+    char *log, *refs, *delivery, reference[128];
+    free(rule("{\"name\":\"glpi\",\"channel\":\"glpi\"}"));
+    /* GLPI creates the ticket but the reply never comes (the connector times out after 2 s). */
+    stubproc_control(&t.glpi, "{\"mode\":\"normal\",\"create_then_hang\":4}");
+    go_down(ep);
+    ck_assert_int_eq(dispatch(t.notifier).retried, 1);
+    ck_assert_int_eq(outbox("status = 'pending' AND last_error LIKE 'MON_ETIMEOUT: %'"), 1);
+    log = stubproc_log(&t.glpi);
+    delivery = sql_text("SELECT o.incident_id || '-' || o.id FROM notification_outbox o");
+    snprintf(reference, sizeof(reference), "Reference: monitorage-%s.", delivery);
+    ck_assert_msg(strstr(log, reference), "%s not in %s", reference, log);
+    free(log);
+    stubproc_control(&t.glpi, "{\"mode\":\"normal\"}");
+    usleep(250 * 1000);
+    ck_assert_int_eq(dispatch(t.notifier).sent, 1);
+    log = stubproc_log(&t.glpi);
+    ck_assert_int_eq(stubproc_count(log, "\"path\": \"/apirest.php/Ticket/\""), 0);
+    ck_assert_int_eq(stubproc_count(log, "\"path\": \"/apirest.php/search/Ticket\""), 1);
+    free(log);
+    refs = sql_text("SELECT ticket_refs::text FROM incidents WHERE endpoint_id = '%s'", ep);
+    ck_assert_ptr_nonnull(strstr(refs, "\"key\": \"15\""));
+    ck_assert_int_eq(stubproc_count(refs, "\"15\""), 1);
+    free(refs);
+    free(delivery);
+    free(ep);
+}
+END_TEST
+
 START_TEST(rules_match_their_scope_and_events)
 {
     char *api = make_endpoint("api", "APIM"), *dom = make_endpoint("dom", "DOMAIN");
@@ -1008,6 +1039,7 @@ int main(void)
     tcase_add_test(tc, opened_incident_sends_one_signed_webhook_and_one_jira_issue);
     tcase_add_test(tc, resolved_incident_comments_and_closes_jira_and_glpi_tickets);
     tcase_add_test(tc, jira_create_whose_reply_is_lost_is_not_opened_twice);
+    tcase_add_test(tc, glpi_create_whose_reply_is_lost_is_not_opened_twice);
     tcase_add_test(tc, rules_match_their_scope_and_events);
     tcase_add_test(tc, two_dispatchers_deliver_each_notification_once);
     tcase_add_test(tc, receiver_down_is_retried_with_backoff_and_delivered_when_back);

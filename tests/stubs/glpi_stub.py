@@ -4,10 +4,15 @@ initSession needs Content-Type: application/json, App-Token and
 Authorization: user_token <t>; later calls need Session-Token + App-Token.
 A GET with a body is refused. Scenario key "expire_next": the next session
 call gets 401 ERROR_SESSION_TOKEN_INVALID and its session is dropped.
-Followups and solutions (ITILFollowup/, ITILSolution/) exist only for ticket 15."""
+Followups and solutions (ITILFollowup/, ITILSolution/) exist only for ticket 15.
+Every ticket created is ticket 15 and is kept: search/Ticket with criteria field 21
+(description) searchtype contains finds them (case-insensitive, like GLPI's LIKE);
+with field 12 equals notold it searches the fixed list. Scenario key
+"create_then_hang": N creates the ticket, then answers nothing for N seconds."""
 import secrets
 import sys
 import threading
+import time
 
 from stubkit import Handler, LOCK, STATE, serve
 
@@ -17,6 +22,7 @@ SESSIONS = set()
 SESSIONS_LOCK = threading.Lock()
 TICKETS = [{"id": 200 - i, "name": "Ticket %d" % (200 - i), "status": 1 + i % 6, "urgency": 3,
             "date": "2024-05-01 10:00:00", "date_mod": "2024-05-01 10:00:00"} for i in range(120)]
+CREATED = []  # tickets created through POST /Ticket/, found again by a search on their description
 PREFIX = "/apirest.php"
 
 
@@ -70,6 +76,11 @@ class Glpi(Handler):
                 return self.error(400, "ERROR_GLPI_ADD", "Urgency out of range")
             if ticket.get("name") == "forbidden":
                 return self.error(403, "ERROR_RIGHT_MISSING", "You don't have permission to perform this action.")
+            with LOCK:
+                CREATED.append({"1": ticket["name"], "2": 15, "12": 1, "content": ticket.get("content", "")})
+            if self.scenario().get("create_then_hang"):
+                time.sleep(self.scenario()["create_then_hang"])
+                return None
             return self.send(201, {"id": 15, "message": ""},
                              headers={"Location": "http://127.0.0.1/apirest.php/Ticket/15"})
         if method == "POST" and path in ("/ITILFollowup/", "/ITILSolution/"):
@@ -82,6 +93,17 @@ class Glpi(Handler):
             return self.send(201, {"id": 7 if path == "/ITILFollowup/" else 8, "message": ""})
         if method == "GET" and path in ("/Ticket/", "/search/Ticket"):
             start, end = (int(x) for x in query.get("range", ["0-49"])[0].split("-"))
+            if path == "/search/Ticket" and query.get("criteria[0][field]") == ["21"]:
+                if query.get("criteria[0][searchtype]") != ["contains"] or query.get("forcedisplay[0]") != ["2"]:
+                    return self.error(400, "ERROR_BAD_ARRAY", "criteria expected")
+                text = query.get("criteria[0][value]", [""])[0].lower()
+                with LOCK:
+                    rows = [{k: t[k] for k in ("1", "2", "12")} for t in CREATED if text in t["content"].lower()]
+                if start >= len(rows):
+                    return self.error(400, "ERROR_RANGE_EXCEED_TOTAL", "Provided range exceed total count of data: %d" % len(rows))
+                page = rows[start:end + 1]
+                return self.send(200, {"totalcount": len(rows), "count": len(page), "data": page},
+                                 headers={"Content-Range": "%d-%d/%d" % (start, start + len(page) - 1, len(rows))})
             if path == "/search/Ticket":
                 if query.get("criteria[0][field]") != ["12"] or query.get("criteria[0][value]") != ["notold"] or \
                         query.get("criteria[0][searchtype]") != ["equals"]:
