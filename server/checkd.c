@@ -20,6 +20,8 @@
  *   MONITORAGE_DRAIN_TIMEOUT_MS      how long a stop waits for checks and writes (default 30000)
  *   MONITORAGE_NOTIFY_INTERVAL_MS    pause of the notification dispatcher when its outbox has nothing
  *                                    due (default 1000; 0 turns notifications off in this replica)
+ *   MONITORAGE_RETENTION_DAYS        delete history older than this many days, at start and hourly
+ *                                    (default 0: keep everything; see docs/store.md, Retention)
  *   ENCRYPTION_KEY                   reads webhook secrets and connector credentials (notifications)
  *
  * Output: one line per status change on stdout,
@@ -56,6 +58,42 @@ struct notify_loop {
     long interval_ms;
     pthread_t thread;
 };
+
+struct retention_loop {
+    const char *url;
+    long days;
+    pthread_t thread;
+};
+
+/*
+ * History retention (mon_store_retention_apply): a pass at start, then hourly,
+ * a minute after a failed one. Every replica runs it: a pass deletes in short
+ * batches, so two at once only share the work.
+ */
+static void *retention_run(void *arg)
+{
+    struct retention_loop *loop = arg;
+    mon_store *store = NULL;
+    time_t next = 0;
+
+    while (!stopping) {
+        if (time(NULL) >= next) {
+            int64_t deleted = 0;
+            int rc = store ? MON_OK : mon_store_open(&store, loop->url);
+            if (rc == MON_OK)
+                rc = mon_store_retention_apply(store, (int64_t)loop->days * 86400, &deleted);
+            if (rc != MON_OK)
+                fprintf(stderr, "monitorage-checkd: retention: %s: %s\n", mon_strerror(rc), mon_error_last());
+            else if (deleted > 0)
+                fprintf(stderr, "monitorage-checkd: retention: %lld history rows older than %ld days deleted\n",
+                        (long long)deleted, loop->days);
+            next = time(NULL) + (rc == MON_OK ? 3600 : 60);
+        }
+        nanosleep(&(struct timespec){0, 200 * 1000000L}, NULL);
+    }
+    mon_store_close(store);
+    return NULL;
+}
 
 /* The notification dispatcher: its own store and registry, until a stop. */
 static void *notify_run(void *arg)
@@ -179,6 +217,7 @@ int main(void)
     long capacity = (long)opts.buffer_capacity, claim = opts.claim_batch, poll = opts.poll_interval_ms;
     long margin = opts.lease_margin_ms, drain = 30000;
     struct notify_loop notify = {url, 1000, 0};
+    struct retention_loop retention = {url, 0, 0};
     int rc;
 
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -194,7 +233,8 @@ int main(void)
         env_int("MONITORAGE_POLL_INTERVAL_MS", 10, 10000, &poll) ||
         env_int("MONITORAGE_LEASE_MARGIN_MS", 0, 3600000, &margin) ||
         env_int("MONITORAGE_DRAIN_TIMEOUT_MS", 0, INT_MAX, &drain) ||
-        env_int("MONITORAGE_NOTIFY_INTERVAL_MS", 0, 3600000, &notify.interval_ms))
+        env_int("MONITORAGE_NOTIFY_INTERVAL_MS", 0, 3600000, &notify.interval_ms) ||
+        env_int("MONITORAGE_RETENTION_DAYS", 0, 36500, &retention.days))
         return 2;
     copts.max_in_flight = (int)in_flight;
     opts.owner = getenv("MONITORAGE_REPLICA_ID") && *getenv("MONITORAGE_REPLICA_ID")
@@ -253,10 +293,16 @@ int main(void)
         fprintf(stderr, "monitorage-checkd: cannot start the notification thread\n");
         notify.interval_ms = 0;
     }
+    if (retention.days > 0 && pthread_create(&retention.thread, NULL, retention_run, &retention) != 0) {
+        fprintf(stderr, "monitorage-checkd: cannot start the retention thread\n");
+        retention.days = 0;
+    }
     rc = mon_scheduler_run(running, (int)drain);
     stopping = 1;
     if (notify.interval_ms > 0)
         pthread_join(notify.thread, NULL);
+    if (retention.days > 0)
+        pthread_join(retention.thread, NULL);
     mon_scheduler_stats_get(&st, running);
     fprintf(stderr,
             "monitorage-checkd: stopped: %llu checks, %llu results written, %zu unwritten, %llu dropped"

@@ -179,6 +179,50 @@ START_TEST(a_killed_daemon_is_taken_over_when_its_leases_expire)
 }
 END_TEST
 
+START_TEST(retention_days_deletes_old_history_at_start)
+{
+    struct daemon d;
+    char *err;
+
+    kit_add_endpoints(1, "kept", "/status/200", 3600, 5000, 0);
+    pgtest_exec(kit_url, "INSERT INTO health_history (endpoint_id, status, latency_ms, checked_at)"
+                         " SELECT id, 'UP', 5, now() - interval '40 days' - g * interval '1 minute'"
+                         " FROM endpoints, generate_series(1, 30) g");
+    pgtest_exec(kit_url, "INSERT INTO health_history (endpoint_id, status, latency_ms, checked_at)"
+                         " SELECT id, 'UP', 5, now() - interval '20 days' FROM endpoints");
+    daemon_start(&d, kit_url, "retention", "MONITORAGE_RETENTION_DAYS=30");
+    for (int i = 0; i < 100 && kit_count("SELECT count(*) FROM health_history"
+                                         " WHERE checked_at < now() - interval '30 days'") > 0;
+         i++)
+        kit_sleep_ms(100);
+    kill(d.pid, SIGTERM);
+    ck_assert_int_eq(daemon_wait(&d, 20), 0);
+    free(slurp(d.out));
+    err = slurp(d.err);
+    ck_assert_int_eq(kit_count("SELECT count(*) FROM health_history WHERE checked_at < now() - interval '30 days'"),
+                     0);
+    ck_assert_int_eq(kit_count("SELECT count(*) FROM health_history"
+                               " WHERE checked_at BETWEEN now() - interval '21 days' AND now() - interval '19 days'"),
+                     1);
+    ck_assert_msg(strstr(err, "retention: 30 history rows older than 30 days deleted"), "stderr: %s", err);
+    free(err);
+}
+END_TEST
+
+START_TEST(bad_retention_days_is_refused)
+{
+    struct daemon d;
+    char *err;
+
+    daemon_start(&d, kit_url, "retention", "MONITORAGE_RETENTION_DAYS=-3");
+    ck_assert_int_eq(daemon_wait(&d, 15), 2);
+    free(slurp(d.out));
+    err = slurp(d.err);
+    ck_assert_msg(strstr(err, "MONITORAGE_RETENTION_DAYS must be an integer 0..36500"), "stderr: %s", err);
+    free(err);
+}
+END_TEST
+
 int main(void)
 {
     Suite *suite;
@@ -197,6 +241,8 @@ int main(void)
     tcase_add_test(tc, refuses_an_outdated_schema_unless_asked_to_migrate);
     tcase_add_test(tc, sigterm_writes_in_flight_results_and_exits_zero);
     tcase_add_test(tc, a_killed_daemon_is_taken_over_when_its_leases_expire);
+    tcase_add_test(tc, retention_days_deletes_old_history_at_start);
+    tcase_add_test(tc, bad_retention_days_is_refused);
     suite_add_tcase(suite, tc);
     failed = check_run_suite(suite) != EXIT_SUCCESS;
     return failed ? 1 : 0;
