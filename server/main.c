@@ -28,7 +28,14 @@
  * user without a passwd entry (uid 1001 in the image), and mlock/munlock,
  * with which libsodium locks decrypted connector credentials and the
  * encryption key in memory (sodium_malloc). Anything else kills the thread
- * that makes the call. */
+ * that makes the call. In a sanitizer build (kore started with the ASan and
+ * UBSan runtimes preloaded, tests/server/CMakeLists.txt) the runtime also
+ * calls gettid and sched_getaffinity. */
+#ifdef MONITORAGE_SANITIZER_SYSCALLS
+#define SRV_SANITIZER_SYSCALLS KORE_SYSCALL_ALLOW(gettid), KORE_SYSCALL_ALLOW(sched_getaffinity),
+#else
+#define SRV_SANITIZER_SYSCALLS
+#endif
 // clang-format off
 KORE_SECCOMP_FILTER("monitorage",
     KORE_SYSCALL_ALLOW(clone3), KORE_SYSCALL_ALLOW(rseq),
@@ -41,6 +48,7 @@ KORE_SECCOMP_FILTER("monitorage",
     KORE_SYSCALL_ALLOW(epoll_create1), KORE_SYSCALL_ALLOW(mremap),
     KORE_SYSCALL_ALLOW(readlinkat),
     KORE_SYSCALL_ALLOW(mlock), KORE_SYSCALL_ALLOW(munlock),
+    SRV_SANITIZER_SYSCALLS
 )
 // clang-format on
 
