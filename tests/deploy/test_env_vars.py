@@ -29,6 +29,7 @@ NOT_PRODUCT_SETTINGS = {
     "PG_PRIVATE_DURABLE": "test-only: scripts/pg-private, fsync on for benchmarks",
     "MONITORAGE_QUICKSTART_BUILD": "developer tooling: scripts/quickstart's build tree",
     "MONITORAGE_SKIP_INSTALL": "developer tooling: scripts/quickstart skips apt-get",
+    "MONITORAGE_KORE_PRELOAD": "test-only: the sanitizer build's server suites preload ASan into kore",
 }
 # In .env.example but read by nothing in this build, with the reason.
 NOT_READ_HERE = {}
