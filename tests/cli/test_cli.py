@@ -323,6 +323,84 @@ class MonitoragectlTest(clikit.unittest.TestCase):
         self.assertTrue(report["ok"])
 
 
+class ListTablesTest(clikit.unittest.TestCase):
+    def test_list_tables_show_their_json_rows_in_padded_columns(self):
+        """Each list's table is exactly its --json rows, one line each, columns padded."""
+        db, drop = clikit.fresh_database("tables")
+        self.addCleanup(drop)
+        env = {"DATABASE_URL": db}
+
+        def ctl(*args, stdin=None):
+            result = clikit.run([CTL] + list(args), env=env, stdin=stdin)
+            self.assertEqual(0, result.returncode, "%s: %s" % (args, result.stderr))
+            return result
+
+        ctl("migrate")
+        endpoint = ctl("endpoint", "add", "--name", "table-target", "--url", "http://127.0.0.1:9/").stdout
+        endpoint = endpoint.strip()
+        rule = {"name": "table rule", "channel": "glpi", "events": ["opened", "resolved"],
+                "endpoint_id": endpoint}
+        ctl("notify", "rule", "add", "-", stdin=json.dumps(rule))
+        typed = dict(rule, name="typed rule", endpoint_id=None, endpoint_type="APIM", events=["resolved"])
+        ctl("notify", "rule", "add", "-", stdin=json.dumps(typed))
+        ctl("maintenance", "add", "--name", "table once", "--endpoint", endpoint,
+            "--from", "2030-01-01T00:00:00Z", "--until", "2030-01-02T00:00:00Z")
+        ctl("maintenance", "add", "--name", "table weekly", "--type", "APIM", "--weekly", "mon,fri",
+            "--at", "03:00", "--duration", "600", "--tz", "UTC")
+        psql(db, "INSERT INTO health_history (endpoint_id, status, error_message) VALUES"
+                 " ('%s', 'DOWN', 'table refused'), ('%s', 'DOWN', 'table refused')" % (endpoint, endpoint))
+        psql(db, "UPDATE notification_outbox SET attempts = 2, ticket_key = 'T-9', last_error = 'boom'"
+                 " WHERE endpoint_id = '%s'" % endpoint)
+
+        def table(headers, rows):
+            widths = [max(len(r[c]) for r in [headers] + rows) for c in range(len(headers))]
+            return "".join("  ".join(cell.ljust(widths[c]) for c, cell in enumerate(r[:-1])) +
+                           ("  " if len(r) > 1 else "") + r[-1] + "\n" for r in [headers] + rows)
+
+        def text(value):
+            return value if isinstance(value, str) else "-"
+
+        def scope(item, default):
+            if item.get("endpoint_id"):
+                return "endpoint " + item["endpoint_id"]
+            return "type " + item["endpoint_type"] if item.get("endpoint_type") else default
+
+        def when(w):
+            if w["kind"] == "once":
+                return "%s .. %s" % (text(w.get("starts_at")), text(w.get("ends_at")))
+            days = ",".join(["", "mon", "tue", "wed", "thu", "fri", "sat", "sun"][d] for d in w["weekdays"])
+            return "%s %s %s for %d s" % (days, w["start_time"], w["time_zone"], w["duration_s"])
+
+        def yes(value):
+            return "yes" if value is True else "no"
+
+        cases = [
+            (["connector", "list"], ["NAME", "BUILTIN", "ENABLED", "CREDENTIALS", "BASE URL"], None,
+             lambda c: [c["name"], yes(c["builtin"]), yes(c["enabled"]),
+                        "set" if c["credentials_set"] else "-", text(c.get("base_url"))]),
+            (["notify", "rule", "list"], ["ID", "NAME", "CHANNEL", "SCOPE", "EVENTS", "ENABLED"], None,
+             lambda r: [r["id"], r["name"], r["channel"], scope(r, "all"),
+                        r["events"][0] + (",resolved" if len(r["events"]) > 1 else ""), yes(r["enabled"])]),
+            (["notify", "list"], ["ID", "EVENT", "RULE", "STATUS", "ATTEMPTS", "TICKET", "LAST ERROR"], None,
+             lambda o: [str(o["id"]), o["event"], o["rule_name"], o["status"], str(o["attempts"]),
+                        text(o.get("ticket_key")), text(o.get("last_error"))]),
+            (["incident", "list"], ["ID", "ENDPOINT", "KIND", "STATE", "STARTED", "FAILED", "FIRST ERROR"],
+             "incidents",
+             lambda i: [text(i.get("id")), text(i.get("endpoint_name")), text(i.get("kind")),
+                        text(i.get("state")), text(i.get("started_at")), str(i["failed_checks"]),
+                        text(i.get("first_error"))]),
+            (["maintenance", "list"], ["ID", "NAME", "SCOPE", "WHEN", "ACTIVE"], None,
+             lambda w: [w["id"], w["name"], scope(w, "type -"), when(w), yes(w["active"])]),
+        ]
+        for command, headers, key, row in cases:
+            items = json.loads(ctl(*command, "--json").stdout)
+            items = items[key] if key else items
+            self.assertTrue(items, command)
+            self.assertEqual(table(headers, [row(item) for item in items]), ctl(*command).stdout, command)
+        outbox = json.loads(ctl("notify", "list", "--json").stdout)
+        self.assertIn(["T-9", "boom"], [[o.get("ticket_key"), o.get("last_error")] for o in outbox])
+
+
 class TamperedAuditTest(clikit.unittest.TestCase):
     def test_audit_verify_exits_one_on_an_edited_row(self):
         db, drop = clikit.fresh_database("tamper")
