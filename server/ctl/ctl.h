@@ -4,7 +4,7 @@
  * Each ctl_*.c file implements one group of subcommands over the public API
  * of libmonitorage; this header holds what they share: exit codes, the
  * store and key from the environment, error reporting, the audit entry of
- * mutating commands, and table output.
+ * mutating commands, table output and the output of list commands.
  */
 #ifndef MONITORAGECTL_H
 #define MONITORAGECTL_H
@@ -12,6 +12,8 @@
 #include <monitorage/monitorage.h>
 
 #include <stddef.h>
+
+#include <jansson.h>
 
 /* Exit codes (docs/cli.md). */
 #define CTL_EXIT_OK 0     /* done; for check: every URL UP; for audit verify: chain intact */
@@ -103,6 +105,19 @@ ctl_table *ctl_table_new(size_t columns, const char *const *headers);
 void ctl_table_add(ctl_table *table, const char *const *cells);
 void ctl_table_print(const ctl_table *table);
 void ctl_table_free(ctl_table *table);
+
+/* Add the table row of one element of a list (with ctl_table_add()). */
+typedef void (*ctl_row_fn)(ctl_table *table, const json_t *item);
+
+/*
+ * The output of a list command whose library call returned rc and json_text:
+ * a failure is reported as what; with as_json the text as it is; otherwise a
+ * table under headers (NULL-terminated) with one row() per element of the
+ * array: json_text itself, or its member key when key is not NULL. Returns
+ * an exit code (CTL_EXIT_ERROR, reported, when rc failed or the text is not JSON).
+ */
+int ctl_print_list(int rc, const char *what, const char *json_text, int as_json, const char *key,
+                   const char *const *headers, ctl_row_fn row);
 
 /* Is argv[i] "--help" or "-h" for some i >= 1? */
 int ctl_wants_help(int argc, char **argv);

@@ -1,4 +1,4 @@
-/* monitoragectl: environment, errors, audit entries, tables (shared by the subcommands). */
+/* monitoragectl: environment, errors, audit entries, tables, lists (shared by the subcommands). */
 #include "ctl.h"
 
 #include <errno.h>
@@ -254,6 +254,34 @@ void ctl_table_free(ctl_table *table)
         free(table->cells[i]);
     free(table->cells);
     free(table);
+}
+
+int ctl_print_list(int rc, const char *what, const char *json_text, int as_json, const char *key,
+                   const char *const *headers, ctl_row_fn row)
+{
+    json_t *root, *item;
+    json_error_t error;
+    ctl_table *table;
+    size_t columns = 0, i;
+
+    if (rc != MON_OK)
+        return ctl_fail(rc, what);
+    if (as_json) {
+        printf("%s\n", json_text);
+        return CTL_EXIT_OK;
+    }
+    if (!(root = json_loads(json_text, 0, &error))) {
+        fprintf(stderr, "monitoragectl: %s: the library's JSON cannot be read: %s\n", what, error.text);
+        return CTL_EXIT_ERROR;
+    }
+    while (headers[columns])
+        columns++;
+    table = ctl_table_new(columns, headers);
+    json_array_foreach(key ? json_object_get(root, key) : root, i, item) row(table, item);
+    ctl_table_print(table);
+    ctl_table_free(table);
+    json_decref(root);
+    return CTL_EXIT_OK;
 }
 
 int ctl_wants_help(int argc, char **argv)

@@ -71,10 +71,22 @@ static void on_audit(const mon_connector_audit_event *event, void *payload)
         ctx->code = CTL_EXIT_ERROR;
 }
 
+static void connector_row(ctl_table *table, const json_t *item)
+{
+    const char *row[5];
+    const char *base = json_string_value(json_object_get(item, "base_url"));
+    row[0] = json_string_value(json_object_get(item, "name"));
+    row[1] = json_is_true(json_object_get(item, "builtin")) ? "yes" : "no";
+    row[2] = json_is_true(json_object_get(item, "enabled")) ? "yes" : "no";
+    row[3] = json_is_true(json_object_get(item, "credentials_set")) ? "set" : "-";
+    row[4] = base ? base : "-";
+    ctl_table_add(table, row);
+}
+
 static int connector_list(int argc, char **argv)
 {
     static const struct option options[] = {{"json", no_argument, NULL, 'j'}, {NULL, 0, NULL, 0}};
-    static const char *const headers[] = {"NAME", "BUILTIN", "ENABLED", "CREDENTIALS", "BASE URL"};
+    static const char *const headers[] = {"NAME", "BUILTIN", "ENABLED", "CREDENTIALS", "BASE URL", NULL};
     struct registry r;
     char *text = NULL;
     int opt, json = 0, rc, code;
@@ -89,29 +101,8 @@ static int connector_list(int argc, char **argv)
         return ctl_usage_error("connector", "unexpected argument '%s'", argv[optind]);
     if ((code = open_registry(&r, 0)) != CTL_EXIT_OK)
         return code;
-    if ((rc = mon_connector_list_json(&text, r.reg)) != MON_OK)
-        code = ctl_fail(rc, "connector list");
-    else if (json)
-        printf("%s\n", text);
-    else {
-        json_t *list = json_loads(text, 0, NULL), *item;
-        ctl_table *table = ctl_table_new(5, headers);
-        size_t i;
-        json_array_foreach(list, i, item)
-        {
-            const char *row[5];
-            const char *base = json_string_value(json_object_get(item, "base_url"));
-            row[0] = json_string_value(json_object_get(item, "name"));
-            row[1] = json_is_true(json_object_get(item, "builtin")) ? "yes" : "no";
-            row[2] = json_is_true(json_object_get(item, "enabled")) ? "yes" : "no";
-            row[3] = json_is_true(json_object_get(item, "credentials_set")) ? "set" : "-";
-            row[4] = base ? base : "-";
-            ctl_table_add(table, row);
-        }
-        ctl_table_print(table);
-        ctl_table_free(table);
-        json_decref(list);
-    }
+    rc = mon_connector_list_json(&text, r.reg);
+    code = ctl_print_list(rc, "connector list", text, json, NULL, headers, connector_row);
     mon_free(text);
     close_registry(&r);
     return code;

@@ -58,8 +58,8 @@ static int incident_list(int argc, char **argv)
         {"endpoint", required_argument, NULL, 'e'}, {"open", no_argument, NULL, 'o'},
         {"resolved", no_argument, NULL, 'r'},       {"limit", required_argument, NULL, 'l'},
         {"json", no_argument, NULL, 'j'},           {NULL, 0, NULL, 0}};
-    static const char *const headers[] = {"ID",      "ENDPOINT", "KIND",       "STATE",
-                                          "STARTED", "FAILED",   "FIRST ERROR"};
+    static const char *const headers[] = {"ID",      "ENDPOINT", "KIND",        "STATE",
+                                          "STARTED", "FAILED",   "FIRST ERROR", NULL};
     mon_incident_filter filter = MON_INCIDENT_FILTER_INIT;
     mon_store *store = NULL;
     char *text = NULL;
@@ -82,19 +82,8 @@ static int incident_list(int argc, char **argv)
     filter.limit = (size_t)limit;
     if ((code = ctl_open_store(&store)) != CTL_EXIT_OK)
         return code;
-    if ((rc = mon_incident_list_json(&text, store, &filter)) != MON_OK) {
-        code = ctl_fail(rc, "incident list");
-    } else if (json) {
-        printf("%s\n", text);
-    } else {
-        json_t *page = json_loads(text, 0, NULL), *inc;
-        ctl_table *table = ctl_table_new(7, headers);
-        size_t i;
-        json_array_foreach(json_object_get(page, "incidents"), i, inc) incident_row(table, inc);
-        ctl_table_print(table);
-        ctl_table_free(table);
-        json_decref(page);
-    }
+    rc = mon_incident_list_json(&text, store, &filter);
+    code = ctl_print_list(rc, "incident list", text, json, "incidents", headers, incident_row);
     mon_free(text);
     mon_store_close(store);
     return code;
@@ -298,11 +287,26 @@ static void when_text(char *out, size_t size, const json_t *w)
     }
 }
 
+static void maintenance_row(ctl_table *table, const json_t *w)
+{
+    char scope[80], when[200];
+    const char *id = json_string_value(json_object_get(w, "endpoint_id")), *row[5];
+    snprintf(scope, sizeof(scope), id ? "endpoint %s" : "type %s",
+             id ? id : text_or_dash(json_object_get(w, "endpoint_type")));
+    when_text(when, sizeof(when), w);
+    row[0] = text_or_dash(json_object_get(w, "id"));
+    row[1] = text_or_dash(json_object_get(w, "name"));
+    row[2] = scope;
+    row[3] = when;
+    row[4] = json_is_true(json_object_get(w, "active")) ? "yes" : "no";
+    ctl_table_add(table, row);
+}
+
 static int maintenance_list(int argc, char **argv)
 {
     static const struct option options[] = {
         {"endpoint", required_argument, NULL, 'e'}, {"json", no_argument, NULL, 'j'}, {NULL, 0, NULL, 0}};
-    static const char *const headers[] = {"ID", "NAME", "SCOPE", "WHEN", "ACTIVE"};
+    static const char *const headers[] = {"ID", "NAME", "SCOPE", "WHEN", "ACTIVE", NULL};
     const char *endpoint = NULL;
     mon_store *store = NULL;
     char *text = NULL;
@@ -321,32 +325,8 @@ static int maintenance_list(int argc, char **argv)
         return ctl_usage_error("maintenance", "unexpected argument '%s'", argv[optind]);
     if ((code = ctl_open_store(&store)) != CTL_EXIT_OK)
         return code;
-    if ((rc = mon_maintenance_list_json(&text, store, endpoint)) != MON_OK) {
-        code = ctl_fail(rc, "maintenance list");
-    } else if (json) {
-        printf("%s\n", text);
-    } else {
-        json_t *list = json_loads(text, 0, NULL), *w;
-        ctl_table *table = ctl_table_new(5, headers);
-        size_t i;
-        json_array_foreach(list, i, w)
-        {
-            char scope[80], when[200];
-            const char *id = json_string_value(json_object_get(w, "endpoint_id")), *row[5];
-            snprintf(scope, sizeof(scope), id ? "endpoint %s" : "type %s",
-                     id ? id : text_or_dash(json_object_get(w, "endpoint_type")));
-            when_text(when, sizeof(when), w);
-            row[0] = text_or_dash(json_object_get(w, "id"));
-            row[1] = text_or_dash(json_object_get(w, "name"));
-            row[2] = scope;
-            row[3] = when;
-            row[4] = json_is_true(json_object_get(w, "active")) ? "yes" : "no";
-            ctl_table_add(table, row);
-        }
-        ctl_table_print(table);
-        ctl_table_free(table);
-        json_decref(list);
-    }
+    rc = mon_maintenance_list_json(&text, store, endpoint);
+    code = ctl_print_list(rc, "maintenance list", text, json, NULL, headers, maintenance_row);
     mon_free(text);
     mon_store_close(store);
     return code;

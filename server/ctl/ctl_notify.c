@@ -67,9 +67,26 @@ static void scope_text(char *out, size_t size, const json_t *rule)
         snprintf(out, size, "all");
 }
 
+static void rule_row(ctl_table *table, const json_t *rule)
+{
+    char scope[80], events[32];
+    const json_t *ev = json_object_get(rule, "events");
+    const char *row[6];
+    snprintf(events, sizeof(events), "%s%s%s", json_string_value(json_array_get(ev, 0)),
+             json_array_size(ev) > 1 ? "," : "", json_array_size(ev) > 1 ? "resolved" : "");
+    scope_text(scope, sizeof(scope), rule);
+    row[0] = json_string_value(json_object_get(rule, "id"));
+    row[1] = json_string_value(json_object_get(rule, "name"));
+    row[2] = json_string_value(json_object_get(rule, "channel"));
+    row[3] = scope;
+    row[4] = events;
+    row[5] = json_is_true(json_object_get(rule, "enabled")) ? "yes" : "no";
+    ctl_table_add(table, row);
+}
+
 static int rule_list(int argc, char **argv)
 {
-    static const char *const headers[] = {"ID", "NAME", "CHANNEL", "SCOPE", "EVENTS", "ENABLED"};
+    static const char *const headers[] = {"ID", "NAME", "CHANNEL", "SCOPE", "EVENTS", "ENABLED", NULL};
     mon_store *store = NULL;
     char *text = NULL;
     int json = argc == 2 && strcmp(argv[1], "--json") == 0, rc, code;
@@ -78,34 +95,8 @@ static int rule_list(int argc, char **argv)
         return ctl_usage_error("notify", "rule list takes only --json");
     if ((code = ctl_open_store(&store)) != CTL_EXIT_OK)
         return code;
-    if ((rc = mon_notify_rule_list_json(&text, store)) != MON_OK) {
-        code = ctl_fail(rc, "notify rule list");
-    } else if (json) {
-        printf("%s\n", text);
-    } else {
-        json_t *list = json_loads(text, 0, NULL), *rule;
-        ctl_table *table = ctl_table_new(6, headers);
-        size_t i;
-        json_array_foreach(list, i, rule)
-        {
-            char scope[80], events[32];
-            const json_t *ev = json_object_get(rule, "events");
-            const char *row[6];
-            snprintf(events, sizeof(events), "%s%s%s", json_string_value(json_array_get(ev, 0)),
-                     json_array_size(ev) > 1 ? "," : "", json_array_size(ev) > 1 ? "resolved" : "");
-            scope_text(scope, sizeof(scope), rule);
-            row[0] = json_string_value(json_object_get(rule, "id"));
-            row[1] = json_string_value(json_object_get(rule, "name"));
-            row[2] = json_string_value(json_object_get(rule, "channel"));
-            row[3] = scope;
-            row[4] = events;
-            row[5] = json_is_true(json_object_get(rule, "enabled")) ? "yes" : "no";
-            ctl_table_add(table, row);
-        }
-        ctl_table_print(table);
-        ctl_table_free(table);
-        json_decref(list);
-    }
+    rc = mon_notify_rule_list_json(&text, store);
+    code = ctl_print_list(rc, "notify rule list", text, json, NULL, headers, rule_row);
     mon_free(text);
     mon_store_close(store);
     return code;
@@ -117,6 +108,25 @@ static int rule_rm(int argc, char **argv)
                       "notification rule", mon_notify_rule_delete);
 }
 
+static void outbox_row(ctl_table *table, const json_t *item)
+{
+    char id[24], attempts[16];
+    const char *ticket = json_string_value(json_object_get(item, "ticket_key"));
+    const char *error = json_string_value(json_object_get(item, "last_error"));
+    const char *row[7];
+    snprintf(id, sizeof(id), "%lld", (long long)json_integer_value(json_object_get(item, "id")));
+    snprintf(attempts, sizeof(attempts), "%lld",
+             (long long)json_integer_value(json_object_get(item, "attempts")));
+    row[0] = id;
+    row[1] = json_string_value(json_object_get(item, "event"));
+    row[2] = json_string_value(json_object_get(item, "rule_name"));
+    row[3] = json_string_value(json_object_get(item, "status"));
+    row[4] = attempts;
+    row[5] = ticket ? ticket : "-";
+    row[6] = error ? error : "-";
+    ctl_table_add(table, row);
+}
+
 static int outbox_list(int argc, char **argv)
 {
     static const struct option options[] = {{"status", required_argument, NULL, 's'},
@@ -124,8 +134,8 @@ static int outbox_list(int argc, char **argv)
                                             {"limit", required_argument, NULL, 'l'},
                                             {"json", no_argument, NULL, 'j'},
                                             {NULL, 0, NULL, 0}};
-    static const char *const headers[] = {"ID",       "EVENT",  "RULE",      "STATUS",
-                                          "ATTEMPTS", "TICKET", "LAST ERROR"};
+    static const char *const headers[] = {"ID",       "EVENT",  "RULE",       "STATUS",
+                                          "ATTEMPTS", "TICKET", "LAST ERROR", NULL};
     const char *status = NULL, *incident = NULL;
     mon_store *store = NULL;
     char *text = NULL;
@@ -146,36 +156,8 @@ static int outbox_list(int argc, char **argv)
         return ctl_usage_error("notify", "unexpected argument '%s'", argv[optind]);
     if ((code = ctl_open_store(&store)) != CTL_EXIT_OK)
         return code;
-    if ((rc = mon_notify_outbox_json(&text, store, status, incident, (size_t)limit)) != MON_OK) {
-        code = ctl_fail(rc, "notify list");
-    } else if (json) {
-        printf("%s\n", text);
-    } else {
-        json_t *list = json_loads(text, 0, NULL), *item;
-        ctl_table *table = ctl_table_new(7, headers);
-        size_t i;
-        json_array_foreach(list, i, item)
-        {
-            char id[24], attempts[16];
-            const char *ticket = json_string_value(json_object_get(item, "ticket_key"));
-            const char *error = json_string_value(json_object_get(item, "last_error"));
-            const char *row[7];
-            snprintf(id, sizeof(id), "%lld", (long long)json_integer_value(json_object_get(item, "id")));
-            snprintf(attempts, sizeof(attempts), "%lld",
-                     (long long)json_integer_value(json_object_get(item, "attempts")));
-            row[0] = id;
-            row[1] = json_string_value(json_object_get(item, "event"));
-            row[2] = json_string_value(json_object_get(item, "rule_name"));
-            row[3] = json_string_value(json_object_get(item, "status"));
-            row[4] = attempts;
-            row[5] = ticket ? ticket : "-";
-            row[6] = error ? error : "-";
-            ctl_table_add(table, row);
-        }
-        ctl_table_print(table);
-        ctl_table_free(table);
-        json_decref(list);
-    }
+    rc = mon_notify_outbox_json(&text, store, status, incident, (size_t)limit);
+    code = ctl_print_list(rc, "notify list", text, json, NULL, headers, outbox_row);
     mon_free(text);
     mon_store_close(store);
     return code;
