@@ -122,4 +122,24 @@ int ctl_print_list(int rc, const char *what, const char *json_text, int as_json,
 /* Is argv[i] "--help" or "-h" for some i >= 1? */
 int ctl_wants_help(int argc, char **argv);
 
+/*
+ * The usage of a group of subcommands (argv[0] the group, argv[1] its verb):
+ * on stdout when --help or -h is given (returns CTL_EXIT_OK), on stderr when
+ * no verb is (returns CTL_EXIT_USAGE); -1 when neither.
+ */
+int ctl_group_help(int argc, char **argv, const char *usage);
+
+/* A verb of a group: its function is run with argv[0] = name. */
+typedef struct ctl_verb {
+    const char *name;
+    ctl_command_fn fn;
+} ctl_verb;
+
+/*
+ * Run the verb argv[1] of group from verbs (ended by a {NULL, NULL} entry),
+ * after ctl_group_help(); an unknown verb is a usage error that lists the
+ * verbs. Returns an exit code.
+ */
+int ctl_dispatch(int argc, char **argv, const char *group, const char *usage, const ctl_verb *verbs);
+
 #endif

@@ -3,7 +3,6 @@
 
 #include <getopt.h>
 #include <stdio.h>
-#include <string.h>
 
 static const char audit_usage[] =
     "Usage: monitoragectl audit list [--user ID] [--action ACTION] [--target TARGET]\n"
@@ -144,14 +143,6 @@ static int audit_verify(int argc, char **argv)
 
 int ctl_audit(int argc, char **argv)
 {
-    const char *verb = argc > 1 ? argv[1] : NULL;
-    if (!verb || ctl_wants_help(argc, argv)) {
-        fputs(audit_usage, verb ? stdout : stderr);
-        return verb ? CTL_EXIT_OK : CTL_EXIT_USAGE;
-    }
-    if (strcmp(verb, "list") == 0)
-        return audit_list(argc - 1, argv + 1);
-    if (strcmp(verb, "verify") == 0)
-        return audit_verify(argc - 1, argv + 1);
-    return ctl_usage_error("audit", "unknown subcommand '%s' (list, verify)", verb);
+    static const ctl_verb verbs[] = {{"list", audit_list}, {"verify", audit_verify}, {NULL, NULL}};
+    return ctl_dispatch(argc, argv, "audit", audit_usage, verbs);
 }

@@ -292,3 +292,28 @@ int ctl_wants_help(int argc, char **argv)
             return 1;
     return 0;
 }
+
+int ctl_group_help(int argc, char **argv, const char *usage)
+{
+    if (argc > 1 && !ctl_wants_help(argc, argv))
+        return -1;
+    fputs(usage, argc > 1 ? stdout : stderr);
+    return argc > 1 ? CTL_EXIT_OK : CTL_EXIT_USAGE;
+}
+
+int ctl_dispatch(int argc, char **argv, const char *group, const char *usage, const ctl_verb *verbs)
+{
+    char names[256] = "";
+    size_t i, len = 0;
+    int code = ctl_group_help(argc, argv, usage);
+
+    if (code >= 0)
+        return code;
+    for (i = 0; verbs[i].name; i++) {
+        if (strcmp(argv[1], verbs[i].name) == 0)
+            return verbs[i].fn(argc - 1, argv + 1);
+        if (len < sizeof(names))
+            len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s", i ? ", " : "", verbs[i].name);
+    }
+    return ctl_usage_error(group, "unknown subcommand '%s' (%s)", argv[1], names);
+}

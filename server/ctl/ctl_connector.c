@@ -189,8 +189,8 @@ static int connector_set(int argc, char **argv)
     return code;
 }
 
-/* test NAME, or run NAME ACTION [--params JSON]. */
-static int connector_call(int is_run, int argc, char **argv)
+/* test NAME, or run NAME ACTION [--params JSON] (argv[0]). */
+static int connector_call(int argc, char **argv)
 {
     static const struct option options[] = {{"params", required_argument, NULL, 'p'}, {NULL, 0, NULL, 0}};
     mon_connector_actor actor = MON_CONNECTOR_ACTOR_INIT;
@@ -198,7 +198,7 @@ static int connector_call(int is_run, int argc, char **argv)
     struct registry r;
     const char *params = NULL, *name;
     char *result = NULL;
-    int opt, rc, code;
+    int is_run = strcmp(argv[0], "run") == 0, opt, rc, code;
 
     optind = 0;
     while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
@@ -239,16 +239,10 @@ static int connector_call(int is_run, int argc, char **argv)
 
 int ctl_connector(int argc, char **argv)
 {
-    const char *verb = argc > 1 ? argv[1] : NULL;
-    if (!verb || ctl_wants_help(argc, argv)) {
-        fputs(connector_usage, verb ? stdout : stderr);
-        return verb ? CTL_EXIT_OK : CTL_EXIT_USAGE;
-    }
-    if (strcmp(verb, "list") == 0)
-        return connector_list(argc - 1, argv + 1);
-    if (strcmp(verb, "set") == 0)
-        return connector_set(argc - 1, argv + 1);
-    if (strcmp(verb, "test") == 0 || strcmp(verb, "run") == 0)
-        return connector_call(strcmp(verb, "run") == 0, argc - 1, argv + 1);
-    return ctl_usage_error("connector", "unknown subcommand '%s' (list, set, test, run)", verb);
+    static const ctl_verb verbs[] = {{"list", connector_list},
+                                     {"set", connector_set},
+                                     {"test", connector_call},
+                                     {"run", connector_call},
+                                     {NULL, NULL}};
+    return ctl_dispatch(argc, argv, "connector", connector_usage, verbs);
 }

@@ -336,13 +336,13 @@ static int endpoint_list(int argc, char **argv)
     return code;
 }
 
-/* show, enable, disable, rm: one id, an optional --json (show only). */
-static int endpoint_one(const char *verb, int argc, char **argv)
+/* show, enable, disable, rm (argv[0]): one id, an optional --json (show only). */
+static int endpoint_one(int argc, char **argv)
 {
     static const struct option options[] = {{"json", no_argument, NULL, 'j'}, {NULL, 0, NULL, 0}};
     mon_store *store = NULL;
     mon_endpoint *ep = NULL;
-    const char *id;
+    const char *verb = argv[0], *id;
     int opt, json = 0, rc, code;
     char detail[512], action[32];
 
@@ -402,20 +402,14 @@ done:
 
 int ctl_endpoint(int argc, char **argv)
 {
-    const char *verb = argc > 1 ? argv[1] : NULL;
-    if (!verb || ctl_wants_help(argc, argv)) {
-        fputs(endpoint_usage, verb ? stdout : stderr);
-        return verb ? CTL_EXIT_OK : CTL_EXIT_USAGE;
-    }
-    if (strcmp(verb, "add") == 0)
-        return endpoint_add(argc - 1, argv + 1);
-    if (strcmp(verb, "list") == 0)
-        return endpoint_list(argc - 1, argv + 1);
-    if (strcmp(verb, "show") == 0 || strcmp(verb, "enable") == 0 || strcmp(verb, "disable") == 0 ||
-        strcmp(verb, "rm") == 0)
-        return endpoint_one(verb, argc - 1, argv + 1);
-    return ctl_usage_error("endpoint", "unknown subcommand '%s' (add, list, show, enable, disable, rm)",
-                           verb);
+    static const ctl_verb verbs[] = {{"add", endpoint_add},
+                                     {"list", endpoint_list},
+                                     {"show", endpoint_one},
+                                     {"enable", endpoint_one},
+                                     {"disable", endpoint_one},
+                                     {"rm", endpoint_one},
+                                     {NULL, NULL}};
+    return ctl_dispatch(argc, argv, "endpoint", endpoint_usage, verbs);
 }
 
 int ctl_status(int argc, char **argv)

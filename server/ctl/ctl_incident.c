@@ -130,16 +130,8 @@ static int incident_show(int argc, char **argv)
 
 int ctl_incident(int argc, char **argv)
 {
-    const char *verb = argc > 1 ? argv[1] : NULL;
-    if (!verb || ctl_wants_help(argc, argv)) {
-        fputs(incident_usage, verb ? stdout : stderr);
-        return verb ? CTL_EXIT_OK : CTL_EXIT_USAGE;
-    }
-    if (strcmp(verb, "list") == 0)
-        return incident_list(argc - 1, argv + 1);
-    if (strcmp(verb, "show") == 0)
-        return incident_show(argc - 1, argv + 1);
-    return ctl_usage_error("incident", "unknown subcommand '%s' (list, show)", verb);
+    static const ctl_verb verbs[] = {{"list", incident_list}, {"show", incident_show}, {NULL, NULL}};
+    return ctl_dispatch(argc, argv, "incident", incident_usage, verbs);
 }
 
 /* --------------------------------------------------------------- maintenance */
@@ -340,16 +332,7 @@ static int maintenance_rm(int argc, char **argv)
 
 int ctl_maintenance(int argc, char **argv)
 {
-    const char *verb = argc > 1 ? argv[1] : NULL;
-    if (!verb || ctl_wants_help(argc, argv)) {
-        fputs(maintenance_usage, verb ? stdout : stderr);
-        return verb ? CTL_EXIT_OK : CTL_EXIT_USAGE;
-    }
-    if (strcmp(verb, "add") == 0)
-        return maintenance_add(argc - 1, argv + 1);
-    if (strcmp(verb, "list") == 0)
-        return maintenance_list(argc - 1, argv + 1);
-    if (strcmp(verb, "rm") == 0)
-        return maintenance_rm(argc - 1, argv + 1);
-    return ctl_usage_error("maintenance", "unknown subcommand '%s' (add, list, rm)", verb);
+    static const ctl_verb verbs[] = {
+        {"add", maintenance_add}, {"list", maintenance_list}, {"rm", maintenance_rm}, {NULL, NULL}};
+    return ctl_dispatch(argc, argv, "maintenance", maintenance_usage, verbs);
 }

@@ -165,11 +165,10 @@ static int outbox_list(int argc, char **argv)
 
 int ctl_notify(int argc, char **argv)
 {
-    const char *verb = argc > 1 ? argv[1] : NULL;
-    if (!verb || ctl_wants_help(argc, argv)) {
-        fputs(notify_usage, verb ? stdout : stderr);
-        return verb ? CTL_EXIT_OK : CTL_EXIT_USAGE;
-    }
+    const char *verb = argv[1];
+    int code = ctl_group_help(argc, argv, notify_usage);
+    if (code >= 0)
+        return code;
     if (strcmp(verb, "list") == 0)
         return outbox_list(argc - 1, argv + 1);
     if (strcmp(verb, "rule") != 0 || argc < 3)
