@@ -87,6 +87,12 @@ int ctl_remove(int argc, char **argv, const char *command, const char *usage, co
 /* The OS user running the command ("uid<N>" when it has no name). Static buffer. */
 const char *ctl_os_user(void);
 
+/*
+ * The arguments of a verb (argv[0]) whose only option is --json: sets *json.
+ * Returns CTL_EXIT_OK, or a usage error of command for anything else.
+ */
+int ctl_parse_json_only(int argc, char **argv, const char *command, int *json);
+
 /* Parse a decimal int in [min, max]; 0 on success, -1 otherwise. */
 int ctl_parse_int(int *out, const char *text, int min, int max);
 

@@ -105,20 +105,12 @@ static int audit_list(int argc, char **argv)
 
 static int audit_verify(int argc, char **argv)
 {
-    static const struct option options[] = {{"json", no_argument, NULL, 'j'}, {NULL, 0, NULL, 0}};
     mon_audit_verify_report report = MON_AUDIT_VERIFY_REPORT_INIT;
     mon_store *store = NULL;
-    int opt, json = 0, rc, code;
+    int json, rc, code;
 
-    optind = 0;
-    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
-        if (opt != 'j')
-            return ctl_usage_error("audit", "bad option for verify");
-        json = 1;
-    }
-    if (optind < argc)
-        return ctl_usage_error("audit", "unexpected argument '%s'", argv[optind]);
-    if ((code = ctl_open_store(&store)) != CTL_EXIT_OK)
+    if ((code = ctl_parse_json_only(argc, argv, "audit", &json)) != CTL_EXIT_OK ||
+        (code = ctl_open_store(&store)) != CTL_EXIT_OK)
         return code;
     rc = mon_audit_verify(&report, store);
     mon_store_close(store);

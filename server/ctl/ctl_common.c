@@ -2,6 +2,7 @@
 #include "ctl.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -118,6 +119,23 @@ int ctl_audit_record(mon_store *store, const char *action, const char *target, c
     arc = mon_audit_append(NULL, store, &entry);
     if (arc != MON_OK)
         return ctl_fail(arc, "audit entry not written");
+    return CTL_EXIT_OK;
+}
+
+int ctl_parse_json_only(int argc, char **argv, const char *command, int *json)
+{
+    static const struct option options[] = {{"json", no_argument, NULL, 'j'}, {NULL, 0, NULL, 0}};
+    int opt;
+
+    *json = 0;
+    optind = 0;
+    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+        if (opt != 'j')
+            return ctl_usage_error(command, "bad option for %s", argv[0]);
+        *json = 1;
+    }
+    if (optind < argc)
+        return ctl_usage_error(command, "unexpected argument '%s'", argv[optind]);
     return CTL_EXIT_OK;
 }
 

@@ -85,21 +85,13 @@ static void connector_row(ctl_table *table, const json_t *item)
 
 static int connector_list(int argc, char **argv)
 {
-    static const struct option options[] = {{"json", no_argument, NULL, 'j'}, {NULL, 0, NULL, 0}};
     static const char *const headers[] = {"NAME", "BUILTIN", "ENABLED", "CREDENTIALS", "BASE URL", NULL};
     struct registry r;
     char *text = NULL;
-    int opt, json = 0, rc, code;
+    int json, rc, code;
 
-    optind = 0;
-    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
-        if (opt != 'j')
-            return ctl_usage_error("connector", "bad option for list");
-        json = 1;
-    }
-    if (optind < argc)
-        return ctl_usage_error("connector", "unexpected argument '%s'", argv[optind]);
-    if ((code = open_registry(&r, 0)) != CTL_EXIT_OK)
+    if ((code = ctl_parse_json_only(argc, argv, "connector", &json)) != CTL_EXIT_OK ||
+        (code = open_registry(&r, 0)) != CTL_EXIT_OK)
         return code;
     rc = mon_connector_list_json(&text, r.reg);
     code = ctl_print_list(rc, "connector list", text, json, NULL, headers, connector_row);
