@@ -112,6 +112,15 @@ void ctl_table_add(ctl_table *table, const char *const *cells);
 void ctl_table_print(const ctl_table *table);
 void ctl_table_free(ctl_table *table);
 
+/* The string member key of a JSON object, or "-" when it is missing or not a string. */
+const char *ctl_json_text(const json_t *object, const char *key);
+
+/*
+ * The scope of a rule or window object as text: "endpoint <endpoint_id>",
+ * else "type <endpoint_type>", else none.
+ */
+void ctl_scope_text(char *out, size_t size, const json_t *item, const char *none);
+
 /* Add the table row of one element of a list (with ctl_table_add()). */
 typedef void (*ctl_row_fn)(ctl_table *table, const json_t *item);
 

@@ -274,6 +274,24 @@ void ctl_table_free(ctl_table *table)
     free(table);
 }
 
+const char *ctl_json_text(const json_t *object, const char *key)
+{
+    const json_t *v = json_object_get(object, key);
+    return json_is_string(v) ? json_string_value(v) : "-";
+}
+
+void ctl_scope_text(char *out, size_t size, const json_t *item, const char *none)
+{
+    const char *id = json_string_value(json_object_get(item, "endpoint_id"));
+    const char *type = json_string_value(json_object_get(item, "endpoint_type"));
+    if (id)
+        snprintf(out, size, "endpoint %s", id);
+    else if (type)
+        snprintf(out, size, "type %s", type);
+    else
+        snprintf(out, size, "%s", none);
+}
+
 int ctl_print_list(int rc, const char *what, const char *json_text, int as_json, const char *key,
                    const char *const *headers, ctl_row_fn row)
 {

@@ -74,12 +74,11 @@ static void on_audit(const mon_connector_audit_event *event, void *payload)
 static void connector_row(ctl_table *table, const json_t *item)
 {
     const char *row[5];
-    const char *base = json_string_value(json_object_get(item, "base_url"));
     row[0] = json_string_value(json_object_get(item, "name"));
     row[1] = json_is_true(json_object_get(item, "builtin")) ? "yes" : "no";
     row[2] = json_is_true(json_object_get(item, "enabled")) ? "yes" : "no";
     row[3] = json_is_true(json_object_get(item, "credentials_set")) ? "set" : "-";
-    row[4] = base ? base : "-";
+    row[4] = ctl_json_text(item, "base_url");
     ctl_table_add(table, row);
 }
 

@@ -31,24 +31,19 @@ static const char maintenance_usage[] =
 
 /* ------------------------------------------------------------------ incident */
 
-static const char *text_or_dash(const json_t *v)
-{
-    return json_is_string(v) ? json_string_value(v) : "-";
-}
-
 static void incident_row(ctl_table *table, const json_t *inc)
 {
     char failed[24];
     const char *row[7];
     snprintf(failed, sizeof(failed), "%lld",
              (long long)json_integer_value(json_object_get(inc, "failed_checks")));
-    row[0] = text_or_dash(json_object_get(inc, "id"));
-    row[1] = text_or_dash(json_object_get(inc, "endpoint_name"));
-    row[2] = text_or_dash(json_object_get(inc, "kind"));
-    row[3] = text_or_dash(json_object_get(inc, "state"));
-    row[4] = text_or_dash(json_object_get(inc, "started_at"));
+    row[0] = ctl_json_text(inc, "id");
+    row[1] = ctl_json_text(inc, "endpoint_name");
+    row[2] = ctl_json_text(inc, "kind");
+    row[3] = ctl_json_text(inc, "state");
+    row[4] = ctl_json_text(inc, "started_at");
     row[5] = failed;
-    row[6] = text_or_dash(json_object_get(inc, "first_error"));
+    row[6] = ctl_json_text(inc, "first_error");
     ctl_table_add(table, row);
 }
 
@@ -109,17 +104,14 @@ static int incident_show(int argc, char **argv)
         printf("id:            %s\nendpoint:      %s (%s)\nkind:          %s\nstate:         %s\n"
                "started:       %s\nresolved:      %s\nfailed checks: %lld\nfirst error:   %s\n"
                "last status:   %s\nevents:\n",
-               text_or_dash(json_object_get(inc, "id")), text_or_dash(json_object_get(inc, "endpoint_name")),
-               text_or_dash(json_object_get(inc, "endpoint_id")), text_or_dash(json_object_get(inc, "kind")),
-               text_or_dash(json_object_get(inc, "state")), text_or_dash(json_object_get(inc, "started_at")),
-               text_or_dash(json_object_get(inc, "resolved_at")),
+               ctl_json_text(inc, "id"), ctl_json_text(inc, "endpoint_name"),
+               ctl_json_text(inc, "endpoint_id"), ctl_json_text(inc, "kind"), ctl_json_text(inc, "state"),
+               ctl_json_text(inc, "started_at"), ctl_json_text(inc, "resolved_at"),
                (long long)json_integer_value(json_object_get(inc, "failed_checks")),
-               text_or_dash(json_object_get(inc, "first_error")),
-               text_or_dash(json_object_get(inc, "last_status")));
+               ctl_json_text(inc, "first_error"), ctl_json_text(inc, "last_status"));
         json_array_foreach(json_object_get(inc, "events"), i, ev)
         {
-            printf("  %s  %s\n", text_or_dash(json_object_get(ev, "occurred_at")),
-                   text_or_dash(json_object_get(ev, "kind")));
+            printf("  %s  %s\n", ctl_json_text(ev, "occurred_at"), ctl_json_text(ev, "kind"));
         }
         json_decref(inc);
     }
@@ -257,9 +249,8 @@ static int maintenance_add(int argc, char **argv)
 /* "2026-11-28T21:00:00Z .. 2026-11-29T01:00:00Z" or "mon,tue 22:00:00 Europe/Paris for 3600 s". */
 static void when_text(char *out, size_t size, const json_t *w)
 {
-    if (strcmp(text_or_dash(json_object_get(w, "kind")), "once") == 0) {
-        snprintf(out, size, "%s .. %s", text_or_dash(json_object_get(w, "starts_at")),
-                 text_or_dash(json_object_get(w, "ends_at")));
+    if (strcmp(ctl_json_text(w, "kind"), "once") == 0) {
+        snprintf(out, size, "%s .. %s", ctl_json_text(w, "starts_at"), ctl_json_text(w, "ends_at"));
     } else {
         static const char *const names[] = {"", "mon", "tue", "wed", "thu", "fri", "sat", "sun"};
         size_t i, len = 0;
@@ -272,9 +263,8 @@ static void when_text(char *out, size_t size, const json_t *w)
                                     n >= 1 && n <= 7 ? names[n] : "?");
         }
         if (len < size)
-            snprintf(out + len, size - len, " %s %s for %lld s",
-                     text_or_dash(json_object_get(w, "start_time")),
-                     text_or_dash(json_object_get(w, "time_zone")),
+            snprintf(out + len, size - len, " %s %s for %lld s", ctl_json_text(w, "start_time"),
+                     ctl_json_text(w, "time_zone"),
                      (long long)json_integer_value(json_object_get(w, "duration_s")));
     }
 }
@@ -282,12 +272,11 @@ static void when_text(char *out, size_t size, const json_t *w)
 static void maintenance_row(ctl_table *table, const json_t *w)
 {
     char scope[80], when[200];
-    const char *id = json_string_value(json_object_get(w, "endpoint_id")), *row[5];
-    snprintf(scope, sizeof(scope), id ? "endpoint %s" : "type %s",
-             id ? id : text_or_dash(json_object_get(w, "endpoint_type")));
+    const char *row[5];
+    ctl_scope_text(scope, sizeof(scope), w, "type -");
     when_text(when, sizeof(when), w);
-    row[0] = text_or_dash(json_object_get(w, "id"));
-    row[1] = text_or_dash(json_object_get(w, "name"));
+    row[0] = ctl_json_text(w, "id");
+    row[1] = ctl_json_text(w, "name");
     row[2] = scope;
     row[3] = when;
     row[4] = json_is_true(json_object_get(w, "active")) ? "yes" : "no";

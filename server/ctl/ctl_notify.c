@@ -54,19 +54,6 @@ static int rule_add(int argc, char **argv)
     return code;
 }
 
-/* "all", "endpoint <id>" or "type <T>". */
-static void scope_text(char *out, size_t size, const json_t *rule)
-{
-    const char *id = json_string_value(json_object_get(rule, "endpoint_id"));
-    const char *type = json_string_value(json_object_get(rule, "endpoint_type"));
-    if (id)
-        snprintf(out, size, "endpoint %s", id);
-    else if (type)
-        snprintf(out, size, "type %s", type);
-    else
-        snprintf(out, size, "all");
-}
-
 static void rule_row(ctl_table *table, const json_t *rule)
 {
     char scope[80], events[32];
@@ -74,7 +61,7 @@ static void rule_row(ctl_table *table, const json_t *rule)
     const char *row[6];
     snprintf(events, sizeof(events), "%s%s%s", json_string_value(json_array_get(ev, 0)),
              json_array_size(ev) > 1 ? "," : "", json_array_size(ev) > 1 ? "resolved" : "");
-    scope_text(scope, sizeof(scope), rule);
+    ctl_scope_text(scope, sizeof(scope), rule, "all");
     row[0] = json_string_value(json_object_get(rule, "id"));
     row[1] = json_string_value(json_object_get(rule, "name"));
     row[2] = json_string_value(json_object_get(rule, "channel"));
@@ -111,8 +98,6 @@ static int rule_rm(int argc, char **argv)
 static void outbox_row(ctl_table *table, const json_t *item)
 {
     char id[24], attempts[16];
-    const char *ticket = json_string_value(json_object_get(item, "ticket_key"));
-    const char *error = json_string_value(json_object_get(item, "last_error"));
     const char *row[7];
     snprintf(id, sizeof(id), "%lld", (long long)json_integer_value(json_object_get(item, "id")));
     snprintf(attempts, sizeof(attempts), "%lld",
@@ -122,8 +107,8 @@ static void outbox_row(ctl_table *table, const json_t *item)
     row[2] = json_string_value(json_object_get(item, "rule_name"));
     row[3] = json_string_value(json_object_get(item, "status"));
     row[4] = attempts;
-    row[5] = ticket ? ticket : "-";
-    row[6] = error ? error : "-";
+    row[5] = ctl_json_text(item, "ticket_key");
+    row[6] = ctl_json_text(item, "last_error");
     ctl_table_add(table, row);
 }
 
