@@ -32,9 +32,10 @@ class Dashboard(ServerTestCase):
     @classmethod
     def server_env(cls):
         # Dev mode (the paste-a-token form) and OIDC sign-in together, the issuer being the loopback
-        # authorization server stub (the JWKS stays the harness's).
+        # authorization server stub (the JWKS stays the harness's). No clock skew: a token is refused
+        # the second it expires, so the renewal checks see the expiry.
         return {"MONITORAGE_DEV_TOKEN": DEV_TOKEN, "AZURE_CLIENT_ID_FRONTEND": UI_CLIENT_ID,
-                "OIDC_ISSUER": cls.issuer}
+                "OIDC_ISSUER": cls.issuer, "MONITORAGE_JWT_SKEW": "0"}
 
     @staticmethod
     def start_stub(name):
@@ -96,10 +97,15 @@ class Dashboard(ServerTestCase):
         self.assertEqual(code, 200, data)
 
         base = "http://127.0.0.1:%d" % self.server.port
-        # What the authorization server hands out after a PKCE sign-in: a reader's token.
-        self.oidc_control({"client_id": UI_CLIENT_ID, "redirect_uri": base + "/ui/",
-                           "access_token": self.token(roles=["Monitorage.Reader"], oid="sso-1", name="Sam Sso",
-                                                      preferred_username="sam@example.test")})
+        # What the authorization server hands out after a PKCE sign-in: reader tokens signed with the key
+        # the server trusts (e2e.mjs changes their lifetime and refusals through /__control).
+        claims = self.claims(roles=["Monitorage.Reader"], oid="sso-1", name="Sam Sso",
+                             preferred_username="sam@example.test", exp=None, nbf=None, iat=None)
+        numbers = self.key_a.private_numbers()
+        scenario = {"client_id": UI_CLIENT_ID, "redirect_uri": base + "/ui/", "claims": claims,
+                    "key": {"kid": "kA", "n": "%x" % numbers.public_numbers.n, "d": "%x" % numbers.d},
+                    "expires_in": 600}
+        self.oidc_control(scenario)
         out = os.environ.get("MONITORAGE_DASHBOARD_OUT") or os.path.join(os.getcwd(), "dashboard_e2e")
         os.makedirs(out, exist_ok=True)
         env = dict(os.environ)
@@ -107,6 +113,9 @@ class Dashboard(ServerTestCase):
             "MONITORAGE_URL": base,
             "MONITORAGE_DASHBOARD_OUT": out,
             "MONITORAGE_OIDC_ORIGIN": self.issuer,
+            "OIDC_SCENARIO": json.dumps(scenario),
+            "UI_CLIENT_ID": UI_CLIENT_ID,
+            "EXPIRED_TOKEN": self.token(roles=["Monitorage.Reader"], exp=int(time.time()) - 120),
             "EXPECT": json.dumps({"Alpha API": "UP", "Beta JSON service": "UP", "Gamma slow service": "DEGRADED",
                                   "Delta closed port": "DOWN", "Epsilon never checked": "UNKNOWN"}),
             "DOWN_ID": delta["id"],
