@@ -1,5 +1,7 @@
-// Calls to the project's REST API with the in-memory bearer token.
-import { bearer, signOut } from './auth.js';
+// Calls to the project's REST API with the in-memory bearer token. A 401
+// renews the token once (auth.recover) and repeats the request once: a 401 is
+// answered before any handler runs, so a repeated POST does not act twice.
+import { bearer, expire, recover } from './auth.js';
 
 export class ApiError extends Error {
   constructor(status, code, message) {
@@ -9,8 +11,8 @@ export class ApiError extends Error {
   }
 }
 
-export async function api(path, { method = 'GET', body } = {}) {
-  const headers = { Authorization: `Bearer ${bearer()}` };
+function send(path, method, body, token) {
+  const headers = { Authorization: `Bearer ${token}` };
   const init = { method, headers, cache: 'no-store' };
   if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
@@ -18,7 +20,13 @@ export async function api(path, { method = 'GET', body } = {}) {
   } else if (method !== 'GET') {
     init.body = ''; // Kore wants a Content-Length on a POST
   }
-  const response = await fetch(`/api/v1${path}`, init);
+  return fetch(`/api/v1${path}`, init);
+}
+
+export async function api(path, { method = 'GET', body } = {}) {
+  const used = bearer();
+  let response = await send(path, method, body, used);
+  if (response.status === 401 && await recover(used)) response = await send(path, method, body, bearer());
   const text = await response.text();
   let data = null;
   try {
@@ -28,7 +36,7 @@ export async function api(path, { method = 'GET', body } = {}) {
   }
   if (!response.ok) {
     const error = data && data.error ? data.error : { code: 'http', message: `HTTP ${response.status}` };
-    if (response.status === 401) signOut(`Signed out: ${error.message}`);
+    if (response.status === 401) expire(error.message);
     throw new ApiError(response.status, error.code, error.message);
   }
   return data;

@@ -44,8 +44,14 @@ function route() {
   }
 }
 
-function showSignIn(message) {
+// expired: the session ended by itself (renewal refused, token expired). The address is kept,
+// so signing in again comes back to the same page.
+function showSignIn(message, expired) {
   $('signin').hidden = false;
+  $('signin-title').textContent = expired ? 'Session expired' : 'Sign in';
+  $('signin-button').textContent = expired ? 'Sign in again' : 'Sign in with Microsoft';
+  $('signin-oidc-text').textContent = expired ? 'Sign in again with your organisation account to come back to this page.'
+    : 'Sign in with your organisation account.';
   $('nav').hidden = true;
   $('who').hidden = true;
   $('view').replaceChildren();
@@ -54,7 +60,7 @@ function showSignIn(message) {
   $('signin-oidc').hidden = !config.oidc;
   $('signin-dev').hidden = !config.dev;
   $('signin-none').hidden = config.oidc || config.dev;
-  document.title = 'Sign in \u2014 Monitorage';
+  document.title = `${expired ? 'Session expired' : 'Sign in'} \u2014 Monitorage`;
 }
 
 function showApp(me) {
@@ -67,9 +73,9 @@ function showApp(me) {
   document.title = 'Monitorage';
 }
 
-auth.onChange((me, reason) => {
+auth.onChange((me, reason, expired) => {
   if (me) showApp(me);
-  else showSignIn(reason);
+  else showSignIn(reason, expired);
   route();
   // Keyboard users land on the content (signed in) or on the form (signed out).
   if (me) $('main').focus();

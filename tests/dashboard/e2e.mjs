@@ -1,7 +1,8 @@
 // Browser half of dashboard_e2e (driven by test_dashboard.py, which starts the
 // server and prepares the data): headless Chromium through playwright-core.
 // Environment: MONITORAGE_URL, MONITORAGE_DASHBOARD_OUT, MONITORAGE_OIDC_ORIGIN, EXPECT (JSON name -> status),
-// DOWN_ID, DOWN_ERROR, READER_TOKEN, OPERATOR_TOKEN, ADMIN_TOKEN.
+// DOWN_ID, DOWN_ERROR, READER_TOKEN, OPERATOR_TOKEN, ADMIN_TOKEN, EXPIRED_TOKEN, UI_CLIENT_ID,
+// OIDC_SCENARIO (the oidc_stub.py scenario, which the renewal checks vary).
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
@@ -267,6 +268,174 @@ await step('OIDC sign-in: authorization code with PKCE, the code gone from the a
   assert.equal(new URL(page.url()).hash, '#/connectors', 'back where the sign-in started');
   assert.equal(await page.evaluate(() => localStorage.length + sessionStorage.length + document.cookie.length), 0);
   await page.locator('#view[data-loaded="true"] #connectors').waitFor();
+  await context.close();
+});
+
+// --- OIDC: silent renewal with a refresh token (short-lived access tokens from the stub) ----
+const oidcOrigin = process.env.MONITORAGE_OIDC_ORIGIN;
+const uiClientId = process.env.UI_CLIENT_ID;
+const stub = async (p, body) => {
+  const r = await fetch(`${oidcOrigin}${p}`, body ? { method: 'POST', body: JSON.stringify(body) } : {});
+  assert.equal(r.status, 200);
+  return r.json();
+};
+// Replaces the stub's scenario (and empties its request log); the live refresh tokens stay.
+const scenario = (over) => stub('/__control', { ...JSON.parse(process.env.OIDC_SCENARIO), ...over });
+// The stub's answers for the latest sign-in: its code grant, then its refresh grants in order.
+async function chain() {
+  const grants = await stub('/__grants');
+  const code = grants.filter((g) => g.grant_type === 'authorization_code' && g.chain).pop();
+  return { code, refreshes: grants.filter((g) => g.grant_type === 'refresh_token' && g.chain === code.chain) };
+}
+// A browser context whose console errors, page errors and failed requests are problems, except
+// the failed requests `expected` accepts (Chromium also logs them as console errors).
+async function oidcSession(who, hash, expected = () => false) {
+  const context = await browser.newContext({ viewport: DESKTOP });
+  const page = await context.newPage();
+  const seen = { failed: [], toServer: [] };
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/^Failed to load resource: the server responded with a status of/.test(m.text())) {
+      problems.push(`${who}: console error: ${m.text()}`);
+    }
+  });
+  page.on('pageerror', (e) => problems.push(`${who}: page error: ${e.message}`));
+  page.on('response', (r) => {
+    if (r.status() < 400) return;
+    seen.failed.push(`${r.status()} ${r.url()}`);
+    if (!expected(r)) problems.push(`${who}: HTTP ${r.status()} ${r.url()}`);
+  });
+  page.on('request', (r) => {
+    if (r.url().startsWith(base)) seen.toServer.push(`${r.url()} ${JSON.stringify(r.headers())} ${r.postData() || ''}`);
+  });
+  await page.goto(`${base}/ui/${hash}`);
+  await page.getByRole('button', { name: 'Sign in with Microsoft' }).click();
+  await page.locator('#nav').waitFor();
+  return { context, page, seen };
+}
+
+await step('OIDC renewal: the access token expires every 4 s and the page keeps refreshing with no user action', async () => {
+  await scenario({ expires_in: 4 });
+  const { context, page, seen } = await oidcSession('renewal', '#/');
+  await page.locator('#view[data-loaded="true"] #endpoints').waitFor();
+  const loads = await page.locator('#view').getAttribute('data-loads');
+  // The overview's own 15 s auto-refresh, long after the first access token died.
+  await page.waitForFunction((n) => document.getElementById('view').dataset.loads !== n, loads, { timeout: 30000 });
+  assert.equal(await page.locator('#signin').isHidden(), true, 'still signed in');
+  assert.equal(await page.locator('#who-name').textContent(), 'Sam Sso');
+  assert.equal(await row(page, 'Alpha API').locator('.badge').getAttribute('data-status'), 'UP');
+  const bearers = new Set(seen.toServer.map((r) => (r.match(/"authorization":"Bearer ([^"]+)"/) || [])[1]).filter(Boolean));
+  assert.ok(bearers.size >= 2, `the API saw ${bearers.size} access token(s)`);
+  assert.deepEqual(seen.failed, [], 'no request failed: renewed before expiry');
+  const { refreshes } = await chain();
+  assert.ok(refreshes.length >= 3, `${refreshes.length} refresh grants in about 15 s`);
+  for (const g of refreshes) {
+    assert.equal(g.error, null);
+    assert.equal(g.client_id, uiClientId);
+  }
+  const forms = (c) => ({ ...c, form: new URLSearchParams(c.body) });
+  const calls = (await stub('/__log')).filter((c) => c.method === 'POST' && c.path === '/token').map(forms);
+  const codeCall = calls.find((c) => c.form.get('grant_type') === 'authorization_code');
+  assert.ok(codeCall.form.get('code_verifier'), 'the code grant is PKCE');
+  const refreshCalls = calls.filter((c) => c.form.get('grant_type') === 'refresh_token');
+  assert.ok(refreshCalls.length >= refreshes.length);
+  for (const c of [codeCall, ...refreshCalls]) {
+    const { form } = c;
+    assert.equal(form.get('client_id'), uiClientId, 'the PKCE (public) client id');
+    assert.ok(!form.has('client_secret') && !form.has('client_assertion'), 'no client secret');
+    if (form.get('grant_type') === 'refresh_token') assert.ok(form.get('scope').split(' ').includes('offline_access'));
+    assert.equal(c.headers.origin, base, 'a cross-origin request from the page');
+  }
+  await shot(page, 'overview-renewed');
+  await context.close();
+});
+
+await step('OIDC renewal: refresh tokens rotate, each renewal presents the token the previous answer returned', async () => {
+  const { code, refreshes } = await chain();
+  assert.ok(code.issued && refreshes.length >= 2);
+  let expected = code.issued;
+  for (const g of refreshes) {
+    assert.equal(g.presented, expected, 'the newest refresh token');
+    assert.notEqual(g.issued, g.presented, 'a new one came back');
+    expected = g.issued;
+  }
+});
+
+await step('OIDC: no token in localStorage, sessionStorage, cookies or the address, none sent to our server', async () => {
+  await scenario({ expires_in: 4 });
+  const { context, page, seen } = await oidcSession('storage', '#/connectors');
+  await page.locator('#view[data-loaded="true"] #connectors').waitFor();
+  await new Promise((resolve) => setTimeout(resolve, 4500)); // one renewal at least
+  const { code, refreshes } = await chain();
+  assert.ok(refreshes.length >= 1, 'renewed meanwhile');
+  const refreshTokens = [code.issued, ...refreshes.map((g) => g.issued)];
+  const state = await page.evaluate(() => JSON.stringify({ l: { ...localStorage }, s: { ...sessionStorage },
+    c: document.cookie, u: window.location.href }));
+  assert.equal(await page.evaluate(() => localStorage.length + sessionStorage.length + document.cookie.length), 0, state);
+  assert.deepEqual(await context.cookies(), []);
+  assert.doesNotMatch(page.url(), /code=|token|eyJ/);
+  const bearer = seen.toServer.map((r) => (r.match(/"authorization":"Bearer ([^"]+)"/) || [])[1]).filter(Boolean).pop();
+  for (const t of [...refreshTokens, bearer]) {
+    assert.ok(t && !state.includes(t), 'a token in web storage or the address');
+  }
+  for (const t of refreshTokens) {
+    assert.ok(!seen.toServer.some((r) => r.includes(t)), 'a refresh token sent to our server');
+  }
+  await context.close();
+});
+
+await step('OIDC renewal: a 401 from the API renews once and repeats the requests (token dead before expires_in)', async () => {
+  // The access token says 600 s but dies after 3 s: only the API's 401 can tell.
+  await scenario({ expires_in: 600, token_lifetime: 3 });
+  const isApi401 = (r) => r.status() === 401 && r.url().startsWith(`${base}/api/v1/`);
+  const { context, page, seen } = await oidcSession('401', '#/connectors', isApi401);
+  await page.locator('#view[data-loaded="true"] #connectors').waitFor();
+  await scenario({ expires_in: 600 }); // the renewed token lives
+  await new Promise((resolve) => setTimeout(resolve, 4000));
+  await page.locator('#nav a', { hasText: 'Endpoints' }).click(); // several requests at once, all 401
+  await page.locator('#view[data-loaded="true"] #endpoints').waitFor();
+  assert.equal(await row(page, 'Alpha API').locator('.badge').getAttribute('data-status'), 'UP');
+  assert.equal(await page.locator('#signin').isHidden(), true, 'still signed in');
+  assert.ok(seen.failed.length >= 1 && seen.failed.every((f) => f.startsWith('401 ')), seen.failed.join(', '));
+  const { refreshes } = await chain();
+  assert.equal(refreshes.length, 1, 'one renewal');
+  assert.equal(refreshes[0].error, null);
+  await context.close();
+});
+
+await step('OIDC renewal refused (invalid_grant): "session expired", the page kept, signing in again returns to it', async () => {
+  await scenario({ expires_in: 4 });
+  const isRefused = (r) => r.status() === 400 && r.url() === `${oidcOrigin}/token`;
+  const { context, page } = await oidcSession('refused', `#/endpoint/${downId}`, isRefused);
+  await page.locator('#view[data-loaded="true"] #latency-chart svg.chart').waitFor();
+  await scenario({ expires_in: 4, reject_refresh: true });
+  await page.getByRole('heading', { name: 'Session expired' }).waitFor({ timeout: 15000 });
+  assert.match(await page.locator('#signin-error').textContent(), /^Your session has expired \(the identity provider refused to renew it: invalid_grant\): sign in again\.$/);
+  assert.equal(await page.locator('#nav').isHidden(), true);
+  assert.equal(new URL(page.url()).hash, `#/endpoint/${downId}`, 'the address is kept');
+  assert.equal(await page.title(), 'Session expired \u2014 Monitorage');
+  assert.match(await page.locator('#signin-oidc-text').textContent(), /come back to this page/);
+  const { refreshes } = await chain();
+  assert.equal(refreshes.pop().error, 'invalid_grant');
+  await shot(page, 'session-expired');
+  await scenario({ expires_in: 600 });
+  await page.getByRole('button', { name: 'Sign in again' }).click();
+  await page.locator('#view[data-loaded="true"] #latency-chart svg.chart').waitFor();
+  assert.equal(new URL(page.url()).hash, `#/endpoint/${downId}`, 'back on the same page');
+  assert.equal(await page.locator('h1 .badge').getAttribute('data-status'), 'DOWN');
+  await context.close();
+});
+
+await step('dev mode: an expired pasted token is refused with a message that it expired and is not renewed', async () => {
+  const context = await browser.newContext({ viewport: DESKTOP });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => problems.push(`expired: page error: ${e.message}`));
+  await page.goto(`${base}/ui/`);
+  await page.getByLabel('Token').fill(process.env.EXPIRED_TOKEN);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.locator('#signin-error:not([hidden])').waitFor();
+  assert.match(await page.locator('#signin-error').textContent(),
+    /^The pasted token expired at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\. A pasted token is not renewed: paste a fresh one\.$/);
+  assert.equal(await page.locator('#nav').isHidden(), true);
   await context.close();
 });
 
