@@ -9,7 +9,8 @@ signed here with `cryptography`. Suites exit 77 (skipped) without the cluster.
 Environment (from CTest): MONITORAGE_TEST_PG_DIR, MONITORAGE_SOURCE_DIR,
 MONITORAGE_SERVER_DIR (build directory holding monitorage-server) and, in a
 sanitizer build, MONITORAGE_SANITIZER_REPORTS (the directory ASAN_OPTIONS and
-UBSAN_OPTIONS write reports into: any file there fails the suite).
+UBSAN_OPTIONS write reports into: any file there fails the suite,
+tests/support/sanitizer_reports.py).
 
 A suite subclasses ServerTestCase; `server_env()` adds environment for the
 server, `DB_PREFIX` names its database.
@@ -33,6 +34,9 @@ import unittest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import sanitizer_reports  # noqa: E402
+
 PG_DIR = os.environ.get("MONITORAGE_TEST_PG_DIR", "")
 SOURCE_DIR = os.environ.get("MONITORAGE_SOURCE_DIR", "")
 SERVER_DIR = os.environ.get("MONITORAGE_SERVER_DIR", "")
@@ -40,7 +44,6 @@ ISSUER = "https://login.example.test/tenant-1/v2.0"
 AUDIENCE = "api://monitorage-test"
 DEV_TOKEN = "dev-token-for-tests-0123456789"
 METRICS_TOKEN = "metrics-token-for-tests-0123456789"
-SANITIZER_REPORTS = os.environ.get("MONITORAGE_SANITIZER_REPORTS", "")
 
 
 def b64u(data):
@@ -261,28 +264,11 @@ class ServerTestCase(unittest.TestCase):
         return psql(self.db, "SELECT count(*) FROM action_logs WHERE " + where)
 
 
-def sanitizer_reports():
-    """Text of every report the sanitizer runtimes wrote during this run (none: empty list)."""
-    if not SANITIZER_REPORTS or not os.path.isdir(SANITIZER_REPORTS):
-        return []
-    reports = []
-    for name in sorted(os.listdir(SANITIZER_REPORTS)):
-        with open(os.path.join(SANITIZER_REPORTS, name), errors="replace") as f:
-            reports.append("== %s\n%s" % (name, f.read()))
-    return reports
-
-
 def main():
     """Run the calling suite; 77 (skipped) without the private cluster; fail on a sanitizer report."""
     if not PG_DIR or not os.path.exists(os.path.join(PG_DIR, "database_url")):
         print("no private PostgreSQL cluster (MONITORAGE_TEST_PG_DIR)")
         sys.exit(77)
-    if SANITIZER_REPORTS:
-        os.makedirs(SANITIZER_REPORTS, exist_ok=True)
-        for name in os.listdir(SANITIZER_REPORTS):
-            os.unlink(os.path.join(SANITIZER_REPORTS, name))
+    sanitizer_reports.clear()
     ok = unittest.main(verbosity=2, exit=False).result.wasSuccessful()
-    reports = sanitizer_reports()
-    if reports:
-        print("sanitizer reports in %s:\n%s" % (SANITIZER_REPORTS, "\n".join(reports)), file=sys.stderr)
-    sys.exit(0 if ok and not reports else 1)
+    sys.exit(sanitizer_reports.exit_status(ok))
