@@ -19,14 +19,25 @@ this Debian 12 machine (the build stage is the same distribution). Then:
 - SIGTERM stops the server and the checker target's ENTRYPOINT with exit
   status 0 within the stop grace period (10 s, Docker's default).
 
+In a sanitizer build (MONITORAGE_KORE_PRELOAD set, tests/CMakeLists.txt) the
+tree holds the instrumented programs; the differences are only these: the
+packages of GCC's sanitizer runtimes (those of the libraries preloaded into
+kore: libasan8, libubsan1) join the allowed ones, with their dependencies; the
+preloaded shim built here is copied into the tree (usr/local/lib/sanitizer/);
+kore gets the preload and every program the sanitizer options (LeakSanitizer on
+in all but kore); and any sanitizer report file fails the test
+(tests/support/sanitizer_reports.py).
+
 Exit 77 (skipped) without the private PostgreSQL or when the server module was
 not built (MONITORAGE_BUILD_SERVER=OFF, or no kore/cjose).
 Environment (from CTest): MONITORAGE_TEST_PG_DIR, MONITORAGE_SOURCE_DIR,
-MONITORAGE_BINARY_DIR.
+MONITORAGE_BINARY_DIR; in a sanitizer build MONITORAGE_KORE_PRELOAD,
+ASAN_OPTIONS, UBSAN_OPTIONS, MONITORAGE_SANITIZER_REPORTS.
 """
 import functools
 import glob
 import os
+import re
 import shutil
 import signal
 import socket
@@ -39,11 +50,16 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dockerfile  # noqa: E402
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import sanitizer_reports  # noqa: E402
+
 SOURCE_DIR = os.environ.get("MONITORAGE_SOURCE_DIR", "")
 BINARY_DIR = os.environ.get("MONITORAGE_BINARY_DIR", "")
 PG_DIR = os.environ.get("MONITORAGE_TEST_PG_DIR", "")
 STOP_GRACE_S = 10
 RUN_UID = 1001
+KORE_PRELOAD = os.environ.get("MONITORAGE_KORE_PRELOAD", "").split()
+SANITIZER_RUNTIME_PACKAGE = re.compile(r"lib(asan|ubsan)[0-9]+$")
 
 
 def free_port():
@@ -126,9 +142,19 @@ class RuntimeStage(unittest.TestCase):
                         os.makedirs(target if dest.endswith("/") else os.path.dirname(target), exist_ok=True)
                         shutil.copy2(match, target, follow_symlinks=False)
         shutil.rmtree(stage_dir)
+        cls.libdir = os.path.join(cls.tree, "usr/local/lib")
+        # Sanitizer build: what is preloaded into kore is either built here (the shim: copied into
+        # the tree) or a sanitizer runtime, taken as the file its runtime package installs.
+        cls.preload, cls.sanitizer_packages = [], set()
+        for lib in KORE_PRELOAD:
+            if lib.startswith(BINARY_DIR + "/"):
+                os.makedirs(os.path.join(cls.libdir, "sanitizer"), exist_ok=True)
+                cls.preload.append(shutil.copy2(lib, os.path.join(cls.libdir, "sanitizer")))
+            else:
+                cls.preload.append(os.path.realpath(lib))
+                cls.sanitizer_packages.add(owner_package(cls.preload[-1]))
         for root, dirs, _ in os.walk(cls.tree):
             os.chmod(root, 0o755)
-        cls.libdir = os.path.join(cls.tree, "usr/local/lib")
 
     def tree_path(self, path):
         return self.tree + path
@@ -137,6 +163,9 @@ class RuntimeStage(unittest.TestCase):
         env = dockerfile.env(self.stages, stage)
         env.update(PATH=self.tree_path("/usr/local/bin") + ":/usr/sbin:/usr/bin:/sbin:/bin",
                    LD_LIBRARY_PATH=self.libdir, TMPDIR="/tmp")
+        if self.preload:
+            env.update(MONITORAGE_KORE_PRELOAD=" ".join(self.preload),
+                       ASAN_OPTIONS=os.environ["ASAN_OPTIONS"], UBSAN_OPTIONS=os.environ["UBSAN_OPTIONS"])
         return env
 
     def demote(self):
@@ -173,7 +202,12 @@ class RuntimeStage(unittest.TestCase):
             self.assertIn("install ok installed", status.stdout, "%s is not installed here" % package)
 
     def test_every_library_resolves_to_a_runtime_package(self):
-        allowed = package_closure(set(dockerfile.apt_packages(self.stages, "runtime")) | required_packages())
+        # A sanitizer build's programs also need GCC's sanitizer runtimes, and nothing more.
+        self.assertEqual(bool(self.sanitizer_packages), bool(KORE_PRELOAD))
+        for package in self.sanitizer_packages:
+            self.assertRegex(package or "", SANITIZER_RUNTIME_PACKAGE)
+        allowed = package_closure(set(dockerfile.apt_packages(self.stages, "runtime")) | required_packages()
+                                  | self.sanitizer_packages)
         env = dict(os.environ, LD_LIBRARY_PATH=self.libdir)
         elves = [p for p in glob.glob(self.tree + "/usr/local/**/*", recursive=True)
                  if os.path.isfile(p) and not os.path.islink(p) and is_elf(p)]
@@ -301,4 +335,7 @@ if __name__ == "__main__":
     if not os.path.exists(os.path.join(BINARY_DIR, "server", "monitorage_rest.so")):
         print("the server module was not built (kore and cjose needed): the image cannot be reproduced")
         sys.exit(77)
-    unittest.main(verbosity=2)
+    sanitizer_reports.clear()
+    if sanitizer_reports.DIRECTORY:  # the tree's programs run as uid 1001 and write there too
+        os.chmod(sanitizer_reports.DIRECTORY, 0o1777)
+    sys.exit(sanitizer_reports.exit_status(unittest.main(verbosity=2, exit=False).result.wasSuccessful()))
