@@ -12,13 +12,14 @@
 // trades the refresh token for a new access token (grant_type=refresh_token,
 // public client: client id, no secret), and keeps the new refresh token when
 // one is returned (rotation). A 401 from our API renews once too (api.js).
-// When renewal fails for good the page shows "session expired" and keeps the
+// A provider that cannot be reached (or answers 5xx) is retried while the
+// access token lasts. When renewal fails for good the page shows "session expired" and keeps the
 // address, so signing in again returns to the same page. A pasted dev-mode
 // token is never renewed.
 
 const PKCE_KEY = 'monitorage.pkce';
 const MAX_LEAD_MS = 5 * 60 * 1000; // renew at most this long before expiry
-const RETRY_MS = 5000; // a renewal that could not reach the identity provider is retried
+const RETRY_MS = 5000; // a renewal that could not reach the identity provider is retried (at most)
 const MAX_DELAY_MS = 2 ** 31 - 1; // longer setTimeout delays fire at once
 let config = null;
 let discovered = null;
@@ -180,7 +181,8 @@ function due() {
   }
   renew().catch((e) => {
     if (!me) return;
-    if (e.network && Date.now() + RETRY_MS < expiresAt) wait(RETRY_MS);
+    const left = expiresAt - Date.now();
+    if (e.network && left > 1000) wait(Math.min(RETRY_MS, left / 2));
     else expire(e.message);
   });
 }

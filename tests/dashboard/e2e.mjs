@@ -289,12 +289,12 @@ async function chain() {
 }
 // A browser context whose console errors, page errors and failed requests are problems, except
 // the failed requests `expected` accepts (Chromium also logs them as console errors).
-async function oidcSession(who, hash, expected = () => false) {
+async function oidcSession(who, hash, expected = () => false, expectedConsole = /^Failed to load resource: the server responded with a status of/) {
   const context = await browser.newContext({ viewport: DESKTOP });
   const page = await context.newPage();
   const seen = { failed: [], toServer: [] };
   page.on('console', (m) => {
-    if (m.type() === 'error' && !/^Failed to load resource: the server responded with a status of/.test(m.text())) {
+    if (m.type() === 'error' && !expectedConsole.test(m.text())) {
       problems.push(`${who}: console error: ${m.text()}`);
     }
   });
@@ -422,6 +422,36 @@ await step('OIDC renewal refused (invalid_grant): "session expired", the page ke
   await page.locator('#view[data-loaded="true"] #latency-chart svg.chart').waitFor();
   assert.equal(new URL(page.url()).hash, `#/endpoint/${downId}`, 'back on the same page');
   assert.equal(await page.locator('h1 .badge').getAttribute('data-status'), 'DOWN');
+  await context.close();
+});
+
+await step('OIDC renewal: an unreachable provider is retried while the token lasts, then "session expired"', async () => {
+  await scenario({ expires_in: 8 });
+  const { context, page } = await oidcSession('unreachable', '#/connectors', () => false,
+    /^Failed to load resource: (the server responded with a status of|net::ERR_CONNECTION_REFUSED)/);
+  await page.locator('#view[data-loaded="true"] #connectors').waitFor();
+  const token = `${oidcOrigin}/token`;
+  let aborted = 0;
+  await page.route(token, async (r) => {
+    aborted++;
+    await r.abort('connectionrefused');
+    await page.unroute(token); // once only: the retry gets through
+  });
+  let { code, refreshes } = await chain();
+  for (let i = 0; i < 100 && !refreshes.length; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    ({ code, refreshes } = await chain());
+  }
+  assert.equal(aborted, 1, 'one renewal failed');
+  assert.equal(refreshes.length, 1, 'the retry got through');
+  assert.equal(refreshes[0].presented, code.issued, 'with the refresh token the failure did not use up');
+  assert.equal(refreshes[0].error, null);
+  assert.equal(await page.locator('#signin').isHidden(), true, 'still signed in');
+  await page.route(token, (r) => r.abort('connectionrefused'));
+  await page.getByRole('heading', { name: 'Session expired' }).waitFor({ timeout: 20000 });
+  assert.equal(await page.locator('#signin-error').textContent(),
+    'Your session has expired (the identity provider cannot be reached): sign in again.');
+  assert.equal(new URL(page.url()).hash, '#/connectors', 'the address is kept');
   await context.close();
 });
 
