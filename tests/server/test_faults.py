@@ -366,9 +366,18 @@ class Faults(ServerTestCase):
     def jwks_server(self, stub):
         """A server of its own whose JWKS is the stub's (loaded with kA)."""
         stub.serve([jwk_of(self.key_a, "kA")])
-        return Server({"DATABASE_URL": self.db, "OIDC_ISSUER": harness.ISSUER,
-                       "OIDC_JWKS_URL": "http://127.0.0.1:%d/keys" % stub.port,
-                       "OIDC_AUDIENCE": harness.AUDIENCE})
+        server = Server({"DATABASE_URL": self.db, "OIDC_ISSUER": harness.ISSUER,
+                         "OIDC_JWKS_URL": "http://127.0.0.1:%d/keys" % stub.port,
+                         "OIDC_AUDIENCE": harness.AUDIENCE})
+        # /health answers before the worker's start-up fetch has finished (slower under ASan):
+        # a fault injected before then would hit that fetch, and kA would never be cached.
+        deadline = time.time() + 30
+        while "signing key(s) loaded" not in server.output():
+            if time.time() > deadline:
+                server.stop()
+                raise AssertionError("the start-up JWKS fetch did not finish:\n" + server.output())
+            time.sleep(0.05)
+        return server
 
     def test_jwks_down_cached_keys_work_and_new_kids_are_refused(self):
         stub = Stub()
