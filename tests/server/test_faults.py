@@ -160,12 +160,17 @@ def count(url, sql):
     return int(psql(url, sql))
 
 
-class Faults(ServerTestCase):
-    DB_PREFIX = "faults"
+class PrivateClusterCase(ServerTestCase):
+    """Server tests against a Cluster of their own, with the check targets stub. The cluster lives
+    in the directory make_storage() returns; release_storage() gives that directory back."""
 
     @classmethod
-    def server_env(cls):
-        return {"ENCRYPTION_KEY": connector_suite.ENCRYPTION_KEY}
+    def make_storage(cls):
+        raise NotImplementedError
+
+    @classmethod
+    def release_storage(cls):
+        raise NotImplementedError
 
     @classmethod
     def cluster_dir(cls):
@@ -173,15 +178,14 @@ class Faults(ServerTestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp(prefix="monitorage-faults-")
-        os.chmod(cls.tmp, 0o755)  # the postgres user must reach the cluster under it
-        cls.cluster = Cluster(cls.tmp)
+        cls.storage = cls.make_storage()
+        cls.cluster = cls.targets = None
         try:
+            cls.cluster = Cluster(cls.storage)
             cls.targets = Targets()
             super().setUpClass()
         except BaseException:
-            cls.cluster.stop()
-            shutil.rmtree(cls.tmp, ignore_errors=True)
+            cls.release_all()
             raise
 
     @classmethod
@@ -191,9 +195,33 @@ class Faults(ServerTestCase):
                 cls.cluster.start()
             super().tearDownClass()
         finally:
+            cls.release_all()
+
+    @classmethod
+    def release_all(cls):
+        if cls.targets:
             cls.targets.stop()
+        if cls.cluster:
             cls.cluster.stop()
-            shutil.rmtree(cls.tmp, ignore_errors=True)
+        cls.release_storage()
+
+
+class Faults(PrivateClusterCase):
+    DB_PREFIX = "faults"
+
+    @classmethod
+    def server_env(cls):
+        return {"ENCRYPTION_KEY": connector_suite.ENCRYPTION_KEY}
+
+    @classmethod
+    def make_storage(cls):
+        path = tempfile.mkdtemp(prefix="monitorage-faults-")
+        os.chmod(path, 0o755)  # the postgres user must reach the cluster under it
+        return path
+
+    @classmethod
+    def release_storage(cls):
+        shutil.rmtree(cls.storage, ignore_errors=True)
 
     def setUp(self):
         if not self.cluster.running():

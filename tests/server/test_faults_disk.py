@@ -16,51 +16,34 @@ import time
 
 import harness
 import test_faults as faults
-from harness import ServerTestCase, psql
+from harness import psql
 
 SIZE_MB = 96  # the cluster takes about 50 MB; a new WAL segment needs 16 MB more
 
 
-class DiskFull(ServerTestCase):
+class DiskFull(faults.PrivateClusterCase):
     DB_PREFIX = "faults_disk"
 
     @classmethod
-    def cluster_dir(cls):
-        return cls.cluster.dir
-
-    @classmethod
-    def setUpClass(cls):
-        cls.mnt = tempfile.mkdtemp(prefix="monitorage-disk-")
-        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%dm,mode=0755" % SIZE_MB, "tmpfs", cls.mnt],
-                       check=True)
-        cls.cluster = None
+    def make_storage(cls):
+        path = tempfile.mkdtemp(prefix="monitorage-disk-")
         try:
-            cls.cluster = faults.Cluster(cls.mnt)
-            cls.targets = faults.Targets()
-            super().setUpClass()
+            subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%dm,mode=0755" % SIZE_MB, "tmpfs", path],
+                           check=True)
         except BaseException:
-            if cls.cluster:
-                cls.cluster.stop()
-            subprocess.run(["umount", "-l", cls.mnt])
-            os.rmdir(cls.mnt)
+            os.rmdir(path)
             raise
+        return path
 
     @classmethod
-    def tearDownClass(cls):
-        try:
-            if not cls.cluster.running():
-                cls.cluster.start()
-            super().tearDownClass()
-        finally:
-            cls.targets.stop()
-            cls.cluster.stop()
-            subprocess.run(["umount", "-l", cls.mnt])
-            os.rmdir(cls.mnt)
+    def release_storage(cls):
+        subprocess.run(["umount", "-l", cls.storage])
+        os.rmdir(cls.storage)
 
     def fill(self):
         """Fill the file system; the size of the filler, bytes."""
         size = 0
-        with open(os.path.join(self.mnt, "filler"), "wb") as f:
+        with open(os.path.join(self.storage, "filler"), "wb") as f:
             chunk = b"\0" * (1 << 20)
             try:
                 while True:
@@ -99,7 +82,7 @@ class DiskFull(ServerTestCase):
             time.sleep(5)
             health = self.call("GET", "/health")[0]
             crashed = not self.cluster.running()
-            os.unlink(os.path.join(self.mnt, "filler"))
+            os.unlink(os.path.join(self.storage, "filler"))
             freed_at = time.time()
             if crashed:
                 self.cluster.start()  # what an operator (or a managed service) does
