@@ -2,8 +2,10 @@
 // server and prepares the data): headless Chromium through playwright-core.
 // Environment: MONITORAGE_URL, MONITORAGE_DASHBOARD_OUT, MONITORAGE_OIDC_ORIGIN, EXPECT (JSON name -> status),
 // DOWN_ID, DOWN_ERROR, READER_TOKEN, OPERATOR_TOKEN, ADMIN_TOKEN, EXPIRED_TOKEN, UI_CLIENT_ID,
-// OIDC_SCENARIO (the oidc_stub.py scenario, which the renewal checks vary).
+// OIDC_SCENARIO (the oidc_stub.py scenario, which the renewal checks vary), SIGNING_KEY (PEM, kid kA)
+// and READER_CLAIMS to sign a token here.
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 
@@ -467,6 +469,27 @@ await step('dev mode: an expired pasted token is refused with a message that it 
   assert.match(await page.locator('#signin-error').textContent(),
     /^The pasted token expired at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\. A pasted token is not renewed: paste a fresh one\.$/);
   assert.equal(await page.locator('#nav').isHidden(), true);
+  await context.close();
+});
+
+await step('dev mode: a pasted token that expires in use: the page says it is not renewed and keeps the address', async () => {
+  const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const input = `${b64({ alg: 'RS256', typ: 'JWT', kid: 'kA' })}.${b64({ ...JSON.parse(process.env.READER_CLAIMS), iat: now, nbf: now - 10, exp: now + 4 })}`;
+  const token = `${input}.${crypto.sign('sha256', Buffer.from(input), process.env.SIGNING_KEY).toString('base64url')}`;
+  const context = await browser.newContext({ viewport: DESKTOP });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => problems.push(`pasted: page error: ${e.message}`));
+  page.on('response', (r) => { if (r.status() >= 400) problems.push(`pasted: HTTP ${r.status()} ${r.url()}`); });
+  await page.goto(`${base}/ui/#/connectors`);
+  await page.getByLabel('Token').fill(token);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.locator('#view[data-loaded="true"] #connectors').waitFor();
+  assert.equal(await page.locator('#who-name').textContent(), 'Pat Paste');
+  await page.getByRole('heading', { name: 'Session expired' }).waitFor({ timeout: 15000 });
+  assert.match(await page.locator('#signin-error').textContent(),
+    /^The pasted token expired at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\. A pasted token is not renewed: paste a fresh one\.$/);
+  assert.equal(new URL(page.url()).hash, '#/connectors', 'the address is kept');
   await context.close();
 });
 

@@ -16,6 +16,8 @@ import subprocess
 import sys
 import time
 
+from cryptography.hazmat.primitives import serialization
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "server"))
 
@@ -116,6 +118,11 @@ class Dashboard(ServerTestCase):
             "OIDC_SCENARIO": json.dumps(scenario),
             "UI_CLIENT_ID": UI_CLIENT_ID,
             "EXPIRED_TOKEN": self.token(roles=["Monitorage.Reader"], exp=int(time.time()) - 120),
+            # e2e.mjs signs a reader token that expires while in use (kid kA, the key the server trusts).
+            "SIGNING_KEY": self.key_a.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                   serialization.NoEncryption()).decode(),
+            "READER_CLAIMS": json.dumps(self.claims(roles=["Monitorage.Reader"], oid="reader-2", name="Pat Paste",
+                                                    exp=None, nbf=None, iat=None)),
             "EXPECT": json.dumps({"Alpha API": "UP", "Beta JSON service": "UP", "Gamma slow service": "DEGRADED",
                                   "Delta closed port": "DOWN", "Epsilon never checked": "UNKNOWN"}),
             "DOWN_ID": delta["id"],
