@@ -475,8 +475,10 @@ await step('dev mode: an expired pasted token is refused with a message that it 
 await step('dev mode: a pasted token that expires in use: the page says it is not renewed and keeps the address', async () => {
   const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
   const now = Math.floor(Date.now() / 1000);
-  const input = `${b64({ alg: 'RS256', typ: 'JWT', kid: 'kA' })}.${b64({ ...JSON.parse(process.env.READER_CLAIMS), iat: now, nbf: now - 10, exp: now + 4 })}`;
-  const token = `${input}.${crypto.sign('sha256', Buffer.from(input), process.env.SIGNING_KEY).toString('base64url')}`;
+  const claims = { ...JSON.parse(process.env.READER_CLAIMS), iat: now, nbf: now - 10, exp: now + 4 };
+  const input = `${b64({ alg: 'RS256', typ: 'JWT', kid: 'kA' })}.${b64(claims)}`;
+  const signature = crypto.sign('sha256', Buffer.from(input), process.env.SIGNING_KEY);
+  const token = `${input}.${signature.toString('base64url')}`;
   const context = await browser.newContext({ viewport: DESKTOP });
   const page = await context.newPage();
   page.on('pageerror', (e) => problems.push(`pasted: page error: ${e.message}`));
