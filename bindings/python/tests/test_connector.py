@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.server
 import sys
 import threading
+import time
 from typing import Any, Dict, List, Optional
 
 import pytest
@@ -28,6 +29,7 @@ from monitorage import (
     NotFoundError,
     Scheduler,
     SecretKey,
+    Status,
     Store,
     UpstreamError,
 )
@@ -260,9 +262,11 @@ def test_credentials_set_says_which_fields_are_stored_never_their_value(registry
 
 class _AuthEcho(http.server.BaseHTTPRequestHandler):
     seen: List[Optional[str]] = []
+    by_path: Dict[str, Optional[str]] = {}
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
         type(self).seen.append(self.headers.get("Authorization"))
+        type(self).by_path[self.path] = self.headers.get("Authorization")
         self.send_response(200)
         self.send_header("Content-Length", "2")
         self.end_headers()
@@ -291,6 +295,31 @@ def test_talend_token_hook_sends_the_stored_token(registry: Connectors, store: S
                 keyless.talend_token(ep)
         registry.configure("TALEND", enabled=False)
         assert registry.talend_token(ep) is None
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_scheduler_run_sends_the_talend_token_to_talend_endpoints_only(registry: Connectors, store: Store,
+                                                                          db_url: str) -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _AuthEcho)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    _AuthEcho.by_path = {}
+    url = "http://127.0.0.1:%d/" % server.server_address[1]
+    try:
+        registry.configure("TALEND", base_url="https://api.eu.cloud.talend.com", credentials={"token": SECRET},
+                           enabled=True)
+        for name, kind in (("job", "TALEND"), ("api", "APIM")):
+            store.create_endpoint(Endpoint(name=name, type=kind, url=url + name, check_interval=60, retries=0))
+        pgtest.query(db_url, "UPDATE endpoint_schedule SET next_check_at = now()")
+        with Scheduler(db_url, flush_interval_ms=50, token=registry) as scheduler:
+            deadline = time.monotonic() + 20
+            while scheduler.stats().results_written < 2 and time.monotonic() < deadline:
+                assert scheduler.step(100)
+            assert scheduler.drain(10)
+            assert scheduler.stats().results_written == 2
+        assert _AuthEcho.by_path == {"/job": "Bearer " + SECRET, "/api": None}
+        assert [row.status for row in store.status()] == [Status.UP, Status.UP]
     finally:
         server.shutdown()
         server.server_close()
