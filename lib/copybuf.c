@@ -107,3 +107,29 @@ void mon__copybuf_int(struct mon__copybuf *b, long long value)
         *--p = '-';
     mon__copybuf_add(b, p, (size_t)(end - p));
 }
+
+void mon__copybuf_real(struct mon__copybuf *b, double value)
+{
+    char text[40], *e;
+    int len = snprintf(text, sizeof(text), "%.17g", value);
+
+    if (len < 0 || (size_t)len >= sizeof(text)) {
+        b->failed = 1;
+        return;
+    }
+    if (!strpbrk(text, ".e")) {
+        mon__copybuf_add(b, text, (size_t)len);
+        mon__copybuf_add(b, ".0", 2);
+        return;
+    }
+    if ((e = strchr(text, 'e')) != NULL) {
+        char *digits = e + 1 + (e[1] == '-' || e[1] == '+');
+        size_t zeros = strspn(digits, "0");
+        mon__copybuf_add(b, text, (size_t)(e - text) + 1);
+        if (e[1] == '-')
+            mon__copybuf_add(b, "-", 1);
+        mon__copybuf_str(b, digits + (digits[zeros] ? zeros : zeros - 1));
+        return;
+    }
+    mon__copybuf_add(b, text, (size_t)len);
+}

@@ -30,4 +30,8 @@ void mon__copybuf_json_string(struct mon__copybuf *b, const char *text);
 /* value in decimal. */
 void mon__copybuf_int(struct mon__copybuf *b, long long value);
 
+/* A finite value as json_dumps() writes a real: "%.17g", ".0" added to an
+ * integral value, the exponent without '+' or leading zeros. */
+void mon__copybuf_real(struct mon__copybuf *b, double value);
+
 #endif

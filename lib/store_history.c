@@ -343,6 +343,28 @@ void mon_history_list_free(mon_history_list *list)
     free(list);
 }
 
+int mon__status_entry_from_row(mon_status_entry *e, const PGresult *res, int row)
+{
+    mon_endpoint_type type = MON_ENDPOINT_APIM;
+    int rc = MON_OK;
+
+    e->version = MON_STATUS_ENTRY_VERSION;
+    e->endpoint_id = PQgetvalue(res, row, 0);
+    e->name = PQgetvalue(res, row, 1);
+    if (mon_endpoint_type_parse(&type, PQgetvalue(res, row, 2)) != MON_OK)
+        rc = mon__error(MON_EDB, "type", "unknown endpoint type from the database");
+    e->type = type;
+    e->url = PQgetvalue(res, row, 3);
+    e->enabled = PQgetvalue(res, row, 4)[0] == 't';
+    e->status = status_of(text_or_null(res, row, 5));
+    e->status_code = int_or(res, row, 6, 0);
+    e->latency_ms = int_or(res, row, 7, -1);
+    e->error_message = text_or_null(res, row, 8);
+    if (rc == MON_OK)
+        rc = parse_time_or_zero(res, row, 9, &e->last_check);
+    return rc;
+}
+
 static const struct mon__stmt status_stmt = {
     "mon_status_list", "SELECT e.id, e.name, e.type, e.url, e.enabled, s.status, s.status_code, s.latency_ms,"
                        " s.error_message, s.checked_at FROM endpoints e"
@@ -369,22 +391,7 @@ int mon_store_status_list(mon_status_list **out, mon_store *store)
     }
     list->res = res;
     for (int row = 0; row < rows && rc == MON_OK; row++) {
-        mon_status_entry *e = &list->items[row];
-        mon_endpoint_type type = MON_ENDPOINT_APIM;
-        e->version = MON_STATUS_ENTRY_VERSION;
-        e->endpoint_id = PQgetvalue(res, row, 0);
-        e->name = PQgetvalue(res, row, 1);
-        if (mon_endpoint_type_parse(&type, PQgetvalue(res, row, 2)) != MON_OK)
-            rc = mon__error(MON_EDB, "type", "unknown endpoint type from the database");
-        e->type = type;
-        e->url = PQgetvalue(res, row, 3);
-        e->enabled = PQgetvalue(res, row, 4)[0] == 't';
-        e->status = status_of(text_or_null(res, row, 5));
-        e->status_code = int_or(res, row, 6, 0);
-        e->latency_ms = int_or(res, row, 7, -1);
-        e->error_message = text_or_null(res, row, 8);
-        if (rc == MON_OK)
-            rc = parse_time_or_zero(res, row, 9, &e->last_check);
+        rc = mon__status_entry_from_row(&list->items[row], res, row);
         list->count++;
     }
     if (rc != MON_OK) {
@@ -468,10 +475,10 @@ static double hist_percentile(const long long hist[HIST_BUCKETS], long long n, i
     return bucket_value(HIST_BUCKETS - 1);
 }
 
-static void finish_entry(mon_uptime_entry *e)
+double mon__uptime_percent(int64_t up, int64_t degraded, int64_t down)
 {
-    int64_t counted = e->checks - e->unknown;
-    e->uptime_percent = counted > 0 ? (double)(e->up + e->degraded) * 100.0 / (double)counted : -1;
+    int64_t counted = up + degraded + down;
+    return counted > 0 ? (double)(up + degraded) * 100.0 / (double)counted : -1;
 }
 
 int mon_store_uptime(mon_uptime_list **out, mon_store *store, const char *endpoint_id, int64_t window_seconds)
@@ -551,7 +558,7 @@ int mon_store_uptime(mon_uptime_list **out, mon_store *store, const char *endpoi
         e->degraded = strtoll(PQgetvalue(res, row, 3), NULL, 10);
         e->unknown = strtoll(PQgetvalue(res, row, 4), NULL, 10);
         e->checks = e->up + e->down + e->degraded + e->unknown;
-        finish_entry(e);
+        e->uptime_percent = mon__uptime_percent(e->up, e->degraded, e->down);
         if (raw) {
             e->p50_ms = double_or(res, row, 5, -1);
             e->p95_ms = double_or(res, row, 6, -1);
@@ -649,6 +656,43 @@ int mon_history_list_to_json(char **out, const mon_history_list *list)
     return dump_array(out, array, failed);
 }
 
+void mon__status_entry_json(struct mon__copybuf *b, const mon_status_entry *e)
+{
+    mon__copybuf_str(b, "\"endpoint_id\":");
+    mon__copybuf_json_string(b, e->endpoint_id);
+    mon__copybuf_str(b, ",\"name\":");
+    mon__copybuf_json_string(b, e->name);
+    mon__copybuf_str(b, ",\"type\":\"");
+    mon__copybuf_str(b, mon_endpoint_type_name(e->type));
+    mon__copybuf_str(b, "\",\"url\":");
+    mon__copybuf_json_string(b, e->url);
+    mon__copybuf_str(b, e->enabled ? ",\"enabled\":true,\"status\":\"" : ",\"enabled\":false,\"status\":\"");
+    mon__copybuf_str(b, status_names[e->status]);
+    mon__copybuf_str(b, "\",\"status_code\":");
+    if (e->status_code)
+        mon__copybuf_int(b, e->status_code);
+    else
+        mon__copybuf_str(b, "null");
+    mon__copybuf_str(b, ",\"latency_ms\":");
+    if (e->latency_ms >= 0)
+        mon__copybuf_int(b, e->latency_ms);
+    else
+        mon__copybuf_str(b, "null");
+    mon__copybuf_str(b, ",\"error_message\":");
+    if (e->error_message)
+        mon__copybuf_json_string(b, e->error_message);
+    else
+        mon__copybuf_str(b, "null");
+    mon__copybuf_str(b, ",\"last_check\":");
+    if (e->last_check) {
+        char text[MON__TIME_TEXT_MAX];
+        mon__time_format(text, e->last_check);
+        mon__copybuf_json_string(b, text);
+    } else {
+        mon__copybuf_str(b, "null");
+    }
+}
+
 /* Written as text, not built from Jansson objects: at 10,000 endpoints the
  * objects cost several times the query (see docs/performance.md). Same text
  * as json_dumps(JSON_COMPACT) would give. */
@@ -661,42 +705,8 @@ int mon_status_list_to_json(char **out, const mon_status_list *list)
     *out = NULL;
     mon__copybuf_add(&b, "[", 1);
     for (size_t i = 0; i < list->count; i++) {
-        const mon_status_entry *e = &list->items[i];
-
-        mon__copybuf_str(&b, i ? ",{\"endpoint_id\":" : "{\"endpoint_id\":");
-        mon__copybuf_json_string(&b, e->endpoint_id);
-        mon__copybuf_str(&b, ",\"name\":");
-        mon__copybuf_json_string(&b, e->name);
-        mon__copybuf_str(&b, ",\"type\":\"");
-        mon__copybuf_str(&b, mon_endpoint_type_name(e->type));
-        mon__copybuf_str(&b, "\",\"url\":");
-        mon__copybuf_json_string(&b, e->url);
-        mon__copybuf_str(&b,
-                         e->enabled ? ",\"enabled\":true,\"status\":\"" : ",\"enabled\":false,\"status\":\"");
-        mon__copybuf_str(&b, status_names[e->status]);
-        mon__copybuf_str(&b, "\",\"status_code\":");
-        if (e->status_code)
-            mon__copybuf_int(&b, e->status_code);
-        else
-            mon__copybuf_str(&b, "null");
-        mon__copybuf_str(&b, ",\"latency_ms\":");
-        if (e->latency_ms >= 0)
-            mon__copybuf_int(&b, e->latency_ms);
-        else
-            mon__copybuf_str(&b, "null");
-        mon__copybuf_str(&b, ",\"error_message\":");
-        if (e->error_message)
-            mon__copybuf_json_string(&b, e->error_message);
-        else
-            mon__copybuf_str(&b, "null");
-        mon__copybuf_str(&b, ",\"last_check\":");
-        if (e->last_check) {
-            char text[MON__TIME_TEXT_MAX];
-            mon__time_format(text, e->last_check);
-            mon__copybuf_json_string(&b, text);
-        } else {
-            mon__copybuf_str(&b, "null");
-        }
+        mon__copybuf_str(&b, i ? ",{" : "{");
+        mon__status_entry_json(&b, &list->items[i]);
         mon__copybuf_add(&b, "}", 1);
     }
     mon__copybuf_add(&b, "]", 2); /* with the terminating NUL */

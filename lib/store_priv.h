@@ -74,4 +74,20 @@ int mon__store_result_error(PGconn *conn, const PGresult *res, const char *what)
 /* 1 if text is a UUID in 8-4-4-4-12 hex form (any case), else 0. */
 int mon__uuid_valid(const char *text);
 
+/* Shared by the latest status list and the overview (store_history.c, store_overview.c). */
+struct mon__copybuf;
+
+/*
+ * Fill e from columns 0..9 of row: id, name, type, url, enabled, status,
+ * status_code, latency_ms, error_message, checked_at. e's strings point into
+ * res. MON_OK or MON_EDB for a value the library cannot read.
+ */
+int mon__status_entry_from_row(mon_status_entry *e, const PGresult *res, int row);
+
+/* e's members as JSON text, without the braces, in mon_status_list_to_json()'s order and format. */
+void mon__status_entry_json(struct mon__copybuf *b, const mon_status_entry *e);
+
+/* (up + degraded) * 100 / (up + degraded + down), as mon_store_uptime() reports it; -1 when 0 checks. */
+double mon__uptime_percent(int64_t up, int64_t degraded, int64_t down);
+
 #endif

@@ -291,6 +291,44 @@ MON_EXTERN int mon_uptime_list_to_json(char **out, const mon_uptime_list *list);
 /** Free the list; entries and their strings become invalid. NULL is a no-op. */
 MON_EXTERN void mon_uptime_list_free(mon_uptime_list *list);
 
+/** Options of mon_store_status_overview(). */
+typedef struct mon_overview_options {
+    unsigned int version; /**< MON_OVERVIEW_OPTIONS_VERSION */
+    int type;             /**< a mon_endpoint_type, or -1 for any */
+    int enabled;          /**< 0, 1, or -1 for any */
+    int status;           /**< a mon_status of the latest check (UNKNOWN when never checked), or -1 for any */
+    size_t limit;         /**< page size, 1..10000 (default 1000) */
+    size_t offset;        /**< rows to skip */
+    size_t recent;        /**< latest checks per endpoint for the sparkline, 0..60 (default 30) */
+} mon_overview_options;
+
+/** Current version of mon_overview_options. */
+#define MON_OVERVIEW_OPTIONS_VERSION 1
+/** Static initialiser of a mon_overview_options: no filter, 1000 rows from 0, 30 recent checks. */
+#define MON_OVERVIEW_OPTIONS_INIT {MON_OVERVIEW_OPTIONS_VERSION, -1, -1, -1, 1000, 0, 30}
+
+/** Initialise options like MON_OVERVIEW_OPTIONS_INIT. MON_EVERSION for an unknown version. */
+MON_EXTERN int mon_overview_options_init(mon_overview_options *options, unsigned int version);
+
+/**
+ * Everything a dashboard's overview shows, in one query: a page of endpoints
+ * (ordered by name then id, filtered and paged by options; NULL for the
+ * defaults) as the JSON object
+ * `{"items":[...],"total":N,"limit":L,"offset":O,"recent":R}` into *out
+ * (free with mon_free()). Each item has the members of
+ * mon_status_list_to_json() plus `uptime_24h_percent` (exactly what
+ * mon_store_uptime() reports for a window of 86400 s, from the hourly
+ * rollups including the current hour; null when no counted check) and
+ * `recent_latency_ms` / `recent_status`: the latency (null when unknown) and
+ * status of the endpoint's latest `recent` checks, oldest first. `total` counts
+ * the endpoints matching the filter, ignoring limit and offset.
+ * Errors: MON_EINVAL (NULL out or store, an option out of range; the detail
+ * names it), MON_EVERSION (unknown options version), MON_ECONN, MON_EDB,
+ * MON_ENOMEM; *out is NULL on error. Thread safety: as every store call, one
+ * thread at a time per store.
+ */
+MON_EXTERN int mon_store_status_overview(char **out, mon_store *store, const mon_overview_options *options);
+
 /**
  * Delete health history older than older_than_seconds (at least one day,
  * else MON_EINVAL) in batches of 10,000 rows, each its own transaction, then
