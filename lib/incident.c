@@ -63,7 +63,7 @@ int mon_incident_filter_init(mon_incident_filter *filter, unsigned int version)
 }
 
 /* A cursor is "<started_at in microseconds>.<id>" of the last incident of the previous page. */
-static int parse_cursor(const char *cursor, char micros[24], char id[37])
+int mon__incident_cursor_parse(const char *cursor, char micros[24], char id[37])
 {
     const char *dot = strchr(cursor, '.');
     size_t n = dot ? (size_t)(dot - cursor) : 0;
@@ -109,7 +109,7 @@ int mon_incident_list_json(char **out, mon_store *store, const mon_incident_filt
         return mon__error(MON_EINVAL, "store", "must not be NULL");
     if ((rc = check_filter(store, f)) != MON_OK)
         return rc;
-    if (f->cursor && (rc = parse_cursor(f->cursor, micros, id)) != MON_OK)
+    if (f->cursor && (rc = mon__incident_cursor_parse(f->cursor, micros, id)) != MON_OK)
         return rc;
     snprintf(from, sizeof(from), "%lld", (long long)f->from);
     snprintf(to, sizeof(to), "%lld", (long long)f->to);
@@ -195,6 +195,7 @@ static const struct {
     {"flap_window_s", 60, 86400},
 };
 #define POLICY_FIELD_COUNT (sizeof(policy_fields) / sizeof(policy_fields[0]))
+_Static_assert(POLICY_FIELD_COUNT == MON__INCIDENT_POLICY_FIELDS, "policy fields and incident_priv.h");
 
 static const char *const policy_get_sql =
     "SELECT (jsonb_build_object('endpoint_id', $1::uuid, 'down_threshold', p.down_threshold, 'up_threshold',"
@@ -227,14 +228,15 @@ int mon_incident_policy_get_json(char **out, mon_store *store, const char *endpo
     return rc;
 }
 
-/* Read policy_json into set[i] / value[i] ("" for null); global refuses null. */
-static int parse_policy(json_t **root, int set[], char value[][12], const char *policy_json, int global)
+int mon__incident_policy_parse(json_t **root, int set[MON__INCIDENT_POLICY_FIELDS], char value[][12],
+                               const char *policy_json, int global)
 {
     json_error_t jerr;
     const char *key;
     json_t *v;
     size_t i;
 
+    *root = NULL;
     if (!policy_json)
         return mon__error(MON_EINVAL, "policy", "must not be NULL");
     if (!(*root = json_loads(policy_json, JSON_REJECT_DUPLICATES, &jerr)) || !json_is_object(*root))
@@ -295,7 +297,7 @@ int mon_incident_policy_set(char **out, mon_store *store, const char *endpoint_i
         return mon__error(MON_EINVAL, "store", "must not be NULL");
     if (endpoint_id && (rc = mon__incident_endpoint_check(store, endpoint_id, "endpoint_id")) != MON_OK)
         goto done;
-    if ((rc = parse_policy(&root, set, value, policy_json, !endpoint_id)) != MON_OK)
+    if ((rc = mon__incident_policy_parse(&root, set, value, policy_json, !endpoint_id)) != MON_OK)
         goto done;
     params[0] = endpoint_id;
     for (size_t i = 0; i < POLICY_FIELD_COUNT; i++) {

@@ -41,15 +41,6 @@ static const char *const weekly_fields[] = {"weekdays", "start_time", "duration_
 /* Output-only fields, accepted and ignored in input (a client may send back what it read). */
 static const char *const output_fields[] = {"id", "created_at", "updated_at", "active"};
 
-/* A validated window, as SQL parameters. Strings borrow from the JSON object. */
-struct window {
-    const char *name, *endpoint_id, *endpoint_type, *kind, *time_zone;
-    char starts_at[MON__TIME_TEXT_MAX], ends_at[MON__TIME_TEXT_MAX];
-    char weekdays[32];   /* "{1,3,5}" */
-    char start_time[40]; /* "HH:MM:SS" */
-    char duration_s[16];
-};
-
 static int in_list(const char *key, const char *const *list, size_t count)
 {
     for (size_t i = 0; i < count; i++)
@@ -93,7 +84,7 @@ static int parse_time_field(char out[MON__TIME_TEXT_MAX], mon_time *value, json_
     return MON_OK;
 }
 
-static int parse_weekdays(struct window *w, json_t *obj)
+static int parse_weekdays(struct mon__window *w, json_t *obj)
 {
     json_t *arr = json_object_get(obj, "weekdays"), *v;
     int seen[8] = {0};
@@ -125,7 +116,7 @@ static int parse_weekdays(struct window *w, json_t *obj)
     return MON_OK;
 }
 
-static int parse_start_time(struct window *w, json_t *obj)
+static int parse_start_time(struct mon__window *w, json_t *obj)
 {
     const char *t;
     int rc = get_string(&t, obj, "start_time"), h, m, s = 0;
@@ -152,8 +143,6 @@ static int check_time_zone(mon_store *store, const char *name)
     PGresult *res;
     int rc, found;
 
-    if (!*name || strlen(name) > TIME_ZONE_MAX)
-        return mon__error(MON_EINVAL, "time_zone", "must be an IANA time zone name such as Europe/Paris");
     res = mon__store_exec(store, "check time zone", "SELECT 1 FROM pg_timezone_names WHERE name = $1", 1,
                           params, MON__EXEC_RETRY, &rc);
     if (!res)
@@ -165,7 +154,7 @@ static int check_time_zone(mon_store *store, const char *name)
                               "unknown time zone; use an IANA name such as Europe/Paris");
 }
 
-static int parse_weekly(struct window *w, mon_store *store, json_t *obj)
+static int parse_weekly(struct mon__window *w, json_t *obj)
 {
     json_t *d = json_object_get(obj, "duration_s");
     int rc;
@@ -180,11 +169,26 @@ static int parse_weekly(struct window *w, mon_store *store, json_t *obj)
     snprintf(w->duration_s, sizeof(w->duration_s), "%d", (int)json_integer_value(d));
     if ((rc = get_string(&w->time_zone, obj, "time_zone")) != MON_OK)
         return rc;
-    return check_time_zone(store, w->time_zone);
+    if (!*w->time_zone || strlen(w->time_zone) > TIME_ZONE_MAX)
+        return mon__error(MON_EINVAL, "time_zone", "must be an IANA time zone name such as Europe/Paris");
+    return MON_OK;
 }
 
-/* Validate obj (nulls already removed) into w; errors name the field. */
-static int parse_window(struct window *w, mon_store *store, json_t *obj)
+/* Remove obj's null members (null = absent). */
+static void strip_nulls(json_t *obj)
+{
+    const char *key;
+    json_t *v;
+    void *tmp;
+
+    json_object_foreach_safe(obj, tmp, key, v)
+    {
+        if (json_is_null(v))
+            json_object_del(obj, key);
+    }
+}
+
+int mon__maintenance_parse(struct mon__window *w, json_t *obj)
 {
     const char *key;
     json_t *v;
@@ -195,6 +199,7 @@ static int parse_window(struct window *w, mon_store *store, json_t *obj)
     memset(w, 0, sizeof(*w));
     if (!json_is_object(obj))
         return mon__error(MON_EINVAL, "window", "not a JSON object");
+    strip_nulls(obj);
     json_object_foreach(obj, key, v)
     {
         if (!IN_LIST(key, once_fields) && !IN_LIST(key, weekly_fields) && !IN_LIST(key, output_fields) &&
@@ -241,25 +246,22 @@ static int parse_window(struct window *w, mon_store *store, json_t *obj)
             return rc;
         if (ends <= starts)
             return mon__error(MON_EINVAL, "ends_at", "must be after starts_at");
-    } else if ((rc = parse_weekly(w, store, obj)) != MON_OK) {
+    } else if ((rc = parse_weekly(w, obj)) != MON_OK) {
         return rc;
     }
-    /* Last: the only check that needs the database besides the time zone. */
-    return w->endpoint_id ? mon__incident_endpoint_check(store, w->endpoint_id, "endpoint_id") : MON_OK;
+    return MON_OK;
 }
 
-/* Remove obj's null members (null = absent). */
-static void strip_nulls(json_t *obj)
+/* mon__maintenance_parse(), then what needs the database: the time zone, last the endpoint. */
+static int parse_window(struct mon__window *w, mon_store *store, json_t *obj)
 {
-    const char *key;
-    json_t *v;
-    void *tmp;
+    int rc = mon__maintenance_parse(w, obj);
 
-    json_object_foreach_safe(obj, tmp, key, v)
-    {
-        if (json_is_null(v))
-            json_object_del(obj, key);
-    }
+    if (rc == MON_OK && w->time_zone)
+        rc = check_time_zone(store, w->time_zone);
+    if (rc == MON_OK && w->endpoint_id)
+        rc = mon__incident_endpoint_check(store, w->endpoint_id, "endpoint_id");
+    return rc;
 }
 
 /* Parse text into an object (MON_EINVAL naming what otherwise). */
@@ -285,7 +287,7 @@ static int check_id(const char *id)
 }
 
 /* Insert (id NULL) or update window id; *new_id receives the id written. */
-static int write_window(char new_id[37], mon_store *store, const char *id, const struct window *w)
+static int write_window(char new_id[37], mon_store *store, const char *id, const struct mon__window *w)
 {
     const char *params[11] = {w->name,
                               w->endpoint_id,
@@ -378,7 +380,7 @@ int mon_maintenance_list_json(char **out, mon_store *store, const char *endpoint
 int mon_maintenance_create(char **out, mon_store *store, const char *window_json,
                            const mon_audit_entry *actor)
 {
-    struct window w;
+    struct mon__window w;
     char id[37] = "";
     json_t *obj = NULL;
     int rc;
@@ -387,7 +389,7 @@ int mon_maintenance_create(char **out, mon_store *store, const char *window_json
         *out = NULL;
     if (!store)
         return mon__error(MON_EINVAL, "store", "must not be NULL");
-    if ((rc = load_object(&obj, window_json, "window")) == MON_OK && (strip_nulls(obj), 1) &&
+    if ((rc = load_object(&obj, window_json, "window")) == MON_OK &&
         (rc = parse_window(&w, store, obj)) == MON_OK && (rc = write_window(id, store, NULL, &w)) == MON_OK &&
         out)
         rc = mon_maintenance_get_json(out, store, id);
@@ -401,7 +403,7 @@ int mon_maintenance_create(char **out, mon_store *store, const char *window_json
     return rc;
 }
 
-/* The stored window id with changes applied, nulls removed (see mon_maintenance_update()). */
+/* The stored window id with changes applied (see mon_maintenance_update()). */
 static int merge_changes(json_t **merged, mon_store *store, const char *id, json_t *changes)
 {
     char *stored_text = NULL;
@@ -429,7 +431,6 @@ static int merge_changes(json_t **merged, mon_store *store, const char *id, json
         json_decref(stored);
         return mon__error_nomem();
     }
-    strip_nulls(stored);
     *merged = stored;
     return MON_OK;
 }
@@ -437,7 +438,7 @@ static int merge_changes(json_t **merged, mon_store *store, const char *id, json
 int mon_maintenance_update(char **out, mon_store *store, const char *id, const char *changes_json,
                            const mon_audit_entry *actor)
 {
-    struct window w;
+    struct mon__window w;
     char written[37];
     json_t *changes = NULL, *merged = NULL;
     int rc;

@@ -56,13 +56,6 @@ int mon__notify_audit(mon_store *store, const mon_audit_entry *actor, const char
 
 /* ------------------------------------------------------------- validation */
 
-/* A normalised rule, ready for the SQL parameters. Pointers borrow from the input object. */
-struct rule {
-    const char *name, *endpoint_id, *endpoint_type, *channel, *secret;
-    int enabled, on_opened, on_resolved;
-    json_t *config; /* owned: the channel block without the secret */
-};
-
 static int is_one_of(const char *value, const char *const *names, size_t count)
 {
     for (size_t i = 0; value && i < count; i++)
@@ -158,7 +151,7 @@ static int check_webhook_url(const char *url)
     return rc;
 }
 
-static int webhook_block(struct rule *r, json_t *block)
+static int webhook_block(struct mon__notify_rule *r, json_t *block)
 {
     static const char *const known[] = {"url", "timeout_ms", "secret"};
     const char *url;
@@ -183,7 +176,7 @@ static int webhook_block(struct rule *r, json_t *block)
     return MON_OK;
 }
 
-static int jira_block(struct rule *r, json_t *block)
+static int jira_block(struct mon__notify_rule *r, json_t *block)
 {
     static const char *const known[] = {"project_key", "issue_type", "priority", "labels",
                                         "resolve_transition"};
@@ -223,7 +216,7 @@ static int jira_block(struct rule *r, json_t *block)
     return MON_OK;
 }
 
-static int glpi_block(struct rule *r, json_t *block)
+static int glpi_block(struct mon__notify_rule *r, json_t *block)
 {
     static const char *const known[] = {"type", "urgency", "impact", "priority", "solve"};
     json_t *solve = json_object_get(block, "solve");
@@ -242,7 +235,7 @@ static int glpi_block(struct rule *r, json_t *block)
     return MON_OK;
 }
 
-static int check_events(struct rule *r, json_t *events)
+static int check_events(struct mon__notify_rule *r, json_t *events)
 {
     json_t *item;
     size_t i;
@@ -269,8 +262,7 @@ static int check_events(struct rule *r, json_t *events)
     return MON_OK;
 }
 
-/* Validate in (the whole rule) into r; r->config is created here (free it even on error). */
-static int rule_check(struct rule *r, json_t *in)
+int mon__notify_rule_check(struct mon__notify_rule *r, json_t *in)
 {
     static const char *const known[] = {"name",   "enabled", "endpoint_id", "endpoint_type", "channel",
                                         "events", "webhook", "jira",        "glpi"};
@@ -328,9 +320,10 @@ static void wipe_secret(json_t *in, const char *channel_block)
 
 /* ------------------------------------------------------------------- CRUD */
 
-static int parse_object(json_t **out, const char *text, const char *field)
+int mon__notify_parse_object(json_t **out, const char *text, const char *field)
 {
     json_error_t error;
+    *out = NULL;
     if (!text)
         return mon__error(MON_EINVAL, field, "must not be NULL");
     *out = json_loads(text, 0, &error);
@@ -381,7 +374,8 @@ static int load(char **out, char **secret, mon_store *store, const char *id)
 }
 
 /* Insert (id NULL) or update rule r with the sealed secret; *new_id receives the row's id. */
-static int save(char new_id[37], mon_store *store, const char *id, const struct rule *r, const char *sealed)
+static int save(char new_id[37], mon_store *store, const char *id, const struct mon__notify_rule *r,
+                const char *sealed)
 {
     char *config = json_dumps(r->config, JSON_COMPACT);
     const char *params[10] = {id,
@@ -421,10 +415,10 @@ static int save(char new_id[37], mon_store *store, const char *id, const struct 
 static int write_rule(char **out, mon_store *store, const mon_secret_key *key, const char *id, json_t *in,
                       const char *kept_secret, const mon_audit_entry *actor)
 {
-    struct rule r;
+    struct mon__notify_rule r;
     char *sealed = NULL, new_id[37] = "";
     const char *secret_text = kept_secret;
-    int rc = rule_check(&r, in);
+    int rc = mon__notify_rule_check(&r, in);
 
     if (rc == MON_OK && r.secret) {
         if (!key)
@@ -469,7 +463,7 @@ int mon_notify_rule_create(char **out, mon_store *store, const mon_secret_key *k
         *out = NULL;
     if (!store)
         return mon__error(MON_EINVAL, "store", "must not be NULL");
-    if ((rc = parse_object(&in, rule_json, "rule")) != MON_OK) {
+    if ((rc = mon__notify_parse_object(&in, rule_json, "rule")) != MON_OK) {
         mon__notify_audit(store, actor, "notification_rule.create", "notification_rule", NULL, rc);
         return rc;
     }
@@ -503,7 +497,7 @@ int mon_notify_rule_update(char **out, mon_store *store, const mon_secret_key *k
         *out = NULL;
     if (!store)
         return mon__error(MON_EINVAL, "store", "must not be NULL");
-    if ((rc = parse_object(&changes, changes_json, "changes")) != MON_OK ||
+    if ((rc = mon__notify_parse_object(&changes, changes_json, "changes")) != MON_OK ||
         (rc = load(&stored, &secret, store, id)) != MON_OK || !(in = as_input(stored))) {
         rc = rc != MON_OK ? rc : mon__error_nomem();
         mon__notify_audit(store, actor, "notification_rule.update",
