@@ -18,7 +18,8 @@
 
 #define OWNER_MAX 100
 #define ERROR_MAX 1000
-#define TICKET_LEASE_MS 60000 /* a ticket operation makes several connector calls */
+#define TICKET_LEASE_MS 60000             /* a ticket operation makes several connector calls */
+#define GLPI_ID_MAX ((json_int_t)1 << 53) /* the largest ticket_id the GLPI connector's actions take */
 #define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
 struct mon_notifier {
@@ -40,7 +41,7 @@ struct delivery {
     int attempts, steps_done;
     json_t *config, *payload;
     long response_status;
-    char ticket_key[64];
+    char ticket_key[MON__TICKET_KEY_MAX];
     char error[ERROR_MAX + 1];
     int permanent;
 };
@@ -457,6 +458,40 @@ static void copy_config(json_t *params, const json_t *config, const char *const 
             json_object_set(params, keys[i], json_object_get(config, keys[i]));
 }
 
+static int has_control(const char *text)
+{
+    for (const unsigned char *c = (const unsigned char *)text; *c; c++)
+        if (*c < 0x20 || *c == 0x7F)
+            return 1;
+    return 0;
+}
+
+int mon__notify_reply_ticket(char key[MON__TICKET_KEY_MAX], const char *reply, int jira, int search)
+{
+    json_t *root = reply ? json_loads(reply, 0, NULL) : NULL;
+    json_t *item = search ? json_array_get(json_object_get(root, jira ? "issues" : "results"), 0) : root;
+    json_t *value = json_object_get(item, jira ? "key" : search ? "2" : "id");
+    const char *text = json_string_value(value);
+    int rc = MON_OK;
+
+    *key = '\0';
+    /* Kept whole or refused: a cut key would name another issue, or none, when the incident resolves. */
+    if (jira && text && strlen(text) >= MON__TICKET_KEY_MAX)
+        rc = mon__error(MON_EPROTO, "ticket_key", "the Jira issue key in the reply is longer than %d bytes",
+                        MON__TICKET_KEY_MAX - 1);
+    else if (jira && text && has_control(text))
+        rc = mon__error(MON_EPROTO, "ticket_key", "the Jira issue key in the reply holds control characters");
+    else if (jira && text)
+        snprintf(key, MON__TICKET_KEY_MAX, "%s", text);
+    else if (!jira && json_is_integer(value) &&
+             (json_integer_value(value) < 1 || json_integer_value(value) > GLPI_ID_MAX))
+        rc = mon__error(MON_EPROTO, "ticket_key", "the GLPI ticket id in the reply is not 1 to 2^53");
+    else if (!jira && json_is_integer(value))
+        snprintf(key, MON__TICKET_KEY_MAX, "%lld", (long long)json_integer_value(value));
+    json_decref(root);
+    return rc;
+}
+
 /* The ticket an earlier claim of this delivery created, found by the
  * reference it was created with (a Jira label; in GLPI, a line of the
  * description ending with "."): a create whose reply was lost (timeout) or
@@ -465,7 +500,7 @@ static void copy_config(json_t *params, const json_t *config, const char *const 
 static int find_created_ticket(int *found, mon_notifier *n, struct delivery *d, const char *label, int jira)
 {
     char query[160], *text, *result = NULL;
-    json_t *params, *reply, *first;
+    json_t *params;
     int rc;
 
     *found = 0;
@@ -487,20 +522,10 @@ static int find_created_ticket(int *found, mon_notifier *n, struct delivery *d, 
     free(text);
     if (rc != MON_OK)
         return rc;
-    reply = json_loads(result, 0, NULL);
+    rc = mon__notify_reply_ticket(d->ticket_key, result, jira, 1);
     mon_free(result);
-    first = json_array_get(json_object_get(reply, jira ? "issues" : "results"), 0);
-    if (jira && json_is_string(json_object_get(first, "key"))) {
-        snprintf(d->ticket_key, sizeof(d->ticket_key), "%s",
-                 json_string_value(json_object_get(first, "key")));
-        *found = 1;
-    } else if (!jira && json_is_integer(json_object_get(first, "2"))) {
-        snprintf(d->ticket_key, sizeof(d->ticket_key), "%lld",
-                 (long long)json_integer_value(json_object_get(first, "2")));
-        *found = 1;
-    }
-    json_decref(reply);
-    return MON_OK;
+    *found = rc == MON_OK && *d->ticket_key;
+    return rc;
 }
 
 static enum outcome open_ticket(mon_notifier *n, struct delivery *d)
@@ -509,7 +534,7 @@ static enum outcome open_ticket(mon_notifier *n, struct delivery *d)
     static const char *const glpi_keys[] = {"type", "urgency", "impact", "priority"};
     int jira = strcmp(d->channel, "jira") == 0, found = 0, rc;
     char *summary = summary_text(d), *details = details_text(d), *result = NULL, label[80];
-    json_t *params = NULL, *reply;
+    json_t *params = NULL;
 
     /* A re-delivery after a crash that happened once the ticket was stored: nothing to open again. */
     if ((rc = find_ticket(&found, n, d)) != MON_OK || found) {
@@ -553,15 +578,12 @@ static enum outcome open_ticket(mon_notifier *n, struct delivery *d)
     if (ticket_call(&result, n, d, jira ? "create_incident" : "create_ticket", params,
                     "notification.ticket.open") != MON_OK)
         return d->permanent ? FAILED : RETRY;
-    reply = json_loads(result, 0, NULL);
-    if (jira && json_is_string(json_object_get(reply, "key")))
-        snprintf(d->ticket_key, sizeof(d->ticket_key), "%s",
-                 json_string_value(json_object_get(reply, "key")));
-    else if (!jira && json_is_integer(json_object_get(reply, "id")))
-        snprintf(d->ticket_key, sizeof(d->ticket_key), "%lld",
-                 (long long)json_integer_value(json_object_get(reply, "id")));
-    json_decref(reply);
+    rc = mon__notify_reply_ticket(d->ticket_key, result, jira, 0);
     mon_free(result);
+    if (rc != MON_OK) {
+        set_error(d, rc, mon_error_last());
+        return RETRY;
+    }
     if (!*d->ticket_key) {
         set_error(d, MON_EPROTO, "the connector returned no ticket key");
         return RETRY;

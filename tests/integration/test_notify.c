@@ -976,6 +976,33 @@ START_TEST(notifier_options_are_checked)
 }
 END_TEST
 
+/* A Jira or GLPI reply whose ticket key cannot be stored whole (tests/fuzz/regressions/notify/): refused,
+ * where it was cut at 63 bytes before, so the comment and the close went to another issue or none. */
+START_TEST(ticket_key_of_a_reply_is_kept_whole_or_refused)
+{
+    char key[MON__TICKET_KEY_MAX], reply[128];
+
+    ck_assert_int_eq(mon__notify_reply_ticket(key, "{\"key\":\"OPS-12\",\"id\":\"10012\"}", 1, 0), MON_OK);
+    ck_assert_str_eq(key, "OPS-12");
+    ck_assert_int_eq(mon__notify_reply_ticket(key, "{\"results\":[{\"2\":17}],\"total\":1}", 0, 1), MON_OK);
+    ck_assert_str_eq(key, "17");
+    ck_assert_int_eq(mon__notify_reply_ticket(key, "<html>502</html>", 1, 1), MON_OK);
+    ck_assert_str_eq(key, "");
+    snprintf(reply, sizeof(reply), "{\"key\":\"OPS-%059d\"}", 1); /* 63 bytes: kept */
+    ck_assert_int_eq(mon__notify_reply_ticket(key, reply, 1, 0), MON_OK);
+    ck_assert_uint_eq(strlen(key), 63);
+    snprintf(reply, sizeof(reply), "{\"issues\":[{\"key\":\"OPS-%060d\"}]}", 1);
+    ck_assert_int_eq(mon__notify_reply_ticket(key, reply, 1, 1), MON_EPROTO);
+    ck_assert_str_eq(mon_error_field(), "ticket_key");
+    ck_assert_str_eq(key, "");
+    ck_assert_int_eq(mon__notify_reply_ticket(key, "{\"key\":\"OPS-1\\r\\nX: 1\"}", 1, 0), MON_EPROTO);
+    ck_assert_int_eq(mon__notify_reply_ticket(key, "{\"id\":0}", 0, 0), MON_EPROTO);
+    ck_assert_int_eq(mon__notify_reply_ticket(key, "{\"results\":[{\"2\":9007199254740993}]}", 0, 1),
+                     MON_EPROTO);
+    ck_assert_str_eq(mon_error_field(), "ticket_key");
+}
+END_TEST
+
 START_TEST(disabling_the_endpoint_closes_its_ticket_and_tells_the_webhook)
 {
     char *ep = make_endpoint("retired", "APIM");
@@ -1054,6 +1081,7 @@ int main(void)
     tcase_add_test(tc, checkd_delivers_the_webhook_of_an_endpoint_going_down);
     tcase_add_test(tc, key_rotation_re_encrypts_webhook_secrets);
     tcase_add_test(tc, notifier_options_are_checked);
+    tcase_add_test(tc, ticket_key_of_a_reply_is_kept_whole_or_refused);
     tcase_add_test(tc, disabling_the_endpoint_closes_its_ticket_and_tells_the_webhook);
     tcase_add_test(tc, retention_removes_old_finished_notifications_and_keeps_pending_ones);
     suite_add_tcase(s, tc);
