@@ -44,6 +44,7 @@ int page_endpoint_history(struct http_request *req);
 int page_endpoint_uptime(struct http_request *req);
 int page_endpoint_check(struct http_request *req);
 int page_status(struct http_request *req);
+int page_overview(struct http_request *req);
 int page_audit(struct http_request *req);
 int page_audit_verify(struct http_request *req);
 int page_metrics(struct http_request *req);

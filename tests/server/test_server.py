@@ -359,6 +359,55 @@ class Api(ServerTestCase):
         self.assertError(self.call("GET", "/api/v1/endpoints/00000000-0000-4000-8000-00000000abcd/uptime",
                                    token=admin), 404)
 
+    def test_overview_gives_status_uptime_and_recent_checks_in_one_request(self):
+        ep = self.create(name="overview one request")
+        psql(self.db, "INSERT INTO health_history (endpoint_id, status, status_code, latency_ms, checked_at) "
+                      "VALUES ('{0}', 'UP', 200, 5, now() - interval '30 hours'), "
+                      "('{0}', 'UP', 200, 42, now() - interval '30 minutes'), "
+                      "('{0}', 'DOWN', NULL, NULL, now() - interval '20 minutes'), "
+                      "('{0}', 'DEGRADED', 200, 300, now() - interval '10 minutes')".format(ep["id"]))
+        reader = self.token(roles=["Monitorage.Reader"])
+        code, _, page = self.call("GET", "/api/v1/overview", token=reader)
+        self.assertEqual(code, 200, page)
+        self.assertEqual((page["limit"], page["offset"], page["recent"]), (1000, 0, 30))
+        self.assertEqual(len(page["items"]), min(page["total"], 1000))
+        code, _, page = self.call("GET", "/api/v1/overview?limit=10000", token=reader)
+        self.assertEqual(len(page["items"]), page["total"])
+        mine = [s for s in page["items"] if s["endpoint_id"] == ep["id"]][0]
+        self.assertEqual(mine["recent_latency_ms"], [5, 42, None, 300])
+        self.assertEqual(mine["recent_status"], ["UP", "UP", "DOWN", "DEGRADED"])
+        # The same figure as the uptime route's, to the last digit.
+        code, _, up = self.call("GET", "/api/v1/endpoints/%s/uptime?window=24h" % ep["id"], token=reader)
+        self.assertEqual(code, 200, up)
+        self.assertEqual(mine["uptime_24h_percent"], up["uptime_percent"])
+        self.assertAlmostEqual(mine["uptime_24h_percent"], 200 / 3)
+        # The status members are the status route's.
+        status = [s for s in self.call("GET", "/api/v1/status", token=reader)[2]["items"]
+                  if s["endpoint_id"] == ep["id"]][0]
+        self.assertEqual({k: mine[k] for k in status}, status)
+
+        code, _, page = self.call("GET", "/api/v1/overview?status=DEGRADED&type=APIM&enabled=true&recent=2",
+                                  token=reader)
+        self.assertEqual(code, 200, page)
+        self.assertEqual({s["status"] for s in page["items"]}, {"DEGRADED"})
+        mine = [s for s in page["items"] if s["endpoint_id"] == ep["id"]][0]
+        self.assertEqual((mine["recent_latency_ms"], mine["recent_status"]),
+                         ([None, 300], ["DOWN", "DEGRADED"]))
+        code, _, page = self.call("GET", "/api/v1/overview?limit=1&offset=0&recent=0", token=reader)
+        self.assertEqual((code, len(page["items"]), page["items"][0]["recent_latency_ms"]), (200, 1, []))
+        code, _, page = self.call("GET", "/api/v1/overview?offset=100000", token=reader)
+        self.assertEqual((code, page["items"]), (200, []))
+        self.assertGreaterEqual(page["total"], 1)
+
+        for query, field in (("type=FTP", "type"), ("enabled=yes", "enabled"), ("status=up", "status"),
+                             ("limit=0", "limit"), ("limit=10001", "limit"), ("offset=-1", "offset"),
+                             ("recent=61", "recent"), ("recent=-1", "recent"), ("recent=x", "recent"),
+                             ("bogus=1", "bogus"), ("recent=1&recent=2", "recent")):
+            self.assertError(self.call("GET", "/api/v1/overview?" + query, token=reader), 400, field)
+        self.assertError(self.call("GET", "/api/v1/overview"), 401)
+        error = self.assertError(self.call("GET", "/api/v1/overview", token=self.token(roles=None)), 403)
+        self.assertIn("Monitorage.Reader", error["message"])
+
     def test_strings_are_stored_verbatim(self):
         for name in ("Robert'); DROP TABLE endpoints;--", "\u65e5\u672c\u8a9e \U0001F600 caf\u00e9",
                      "\"quoted\" \\ back", "%s%n%x"):
