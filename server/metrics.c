@@ -21,6 +21,7 @@ static const char *const handlers[] = {
     "page_metrics",
     "page_me",
     "page_status",
+    "page_overview",
     "page_endpoints",
     "page_endpoint",
     "page_endpoint_history",

@@ -407,6 +407,9 @@ class Api(ServerTestCase):
         self.assertError(self.call("GET", "/api/v1/overview"), 401)
         error = self.assertError(self.call("GET", "/api/v1/overview", token=self.token(roles=None)), 403)
         self.assertIn("Monitorage.Reader", error["message"])
+        text = self.call("GET", "/metrics", headers={"Authorization": "Bearer " + METRICS_TOKEN})[2].decode()
+        self.assertRegex(text, r'monitorage_http_responses_total\{handler="overview",code="2xx"\} [1-9]')
+        self.assertRegex(text, r'monitorage_http_responses_total\{handler="overview",code="4xx"\} [1-9]')
 
     def test_strings_are_stored_verbatim(self):
         for name in ("Robert'); DROP TABLE endpoints;--", "\u65e5\u672c\u8a9e \U0001F600 caf\u00e9",
