@@ -100,6 +100,12 @@ await step('the token stays in memory: nothing in storage, a reload asks to sign
   assert.equal(await reader.page.locator('#who-role').textContent(), 'reader');
 });
 
+// What the reader's page asks of the API (path and query).
+const readerCalls = [];
+reader.page.on('request', (r) => {
+  if (r.url().startsWith(`${base}/api/v1/`)) readerCalls.push(r.url().slice(base.length));
+});
+
 await step('the overview shows each endpoint with its status in words and colour', async () => {
   await overviewLoaded(reader.page);
   for (const [name, status] of Object.entries(expect)) {
@@ -114,6 +120,27 @@ await step('the overview shows each endpoint with its status in words and colour
   assert.equal(await alpha.locator('svg.spark polyline').count(), 1, 'a sparkline of the recent latency');
   assert.match(await alpha.locator('svg.spark').getAttribute('aria-label'), /Latency of the last 4 checks/);
   await shot(reader.page, 'overview-desktop');
+});
+
+await step('the overview is one request per refresh: no history or uptime request per endpoint', async () => {
+  assert.deepEqual(readerCalls.filter((u) => /\/(history|uptime)\b/.test(u)), [], readerCalls.join(', '));
+  assert.ok(readerCalls.includes('/api/v1/overview?limit=10000&recent=30'), readerCalls.join(', '));
+  const loads = await reader.page.locator('#view').getAttribute('data-loads');
+  const before = readerCalls.length;
+  await reader.page.getByRole('button', { name: 'Refresh now' }).click();
+  await reader.page.waitForFunction((n) => document.getElementById('view').dataset.loads !== n, loads);
+  assert.deepEqual(readerCalls.slice(before), ['/api/v1/overview?limit=10000&recent=30']);
+  // The uptime shown is the uptime route's figure, and the sparkline holds the overview's checks.
+  const auth = { headers: { Authorization: `Bearer ${process.env.READER_TOKEN}` } };
+  const overview = await (await fetch(`${base}/api/v1/overview?limit=10000`, auth)).json();
+  const uptime = await (await fetch(`${base}/api/v1/endpoints/${downId}/uptime?window=24h`, auth)).json();
+  const down = overview.items.find((s) => s.endpoint_id === downId);
+  assert.equal(down.uptime_24h_percent, uptime.uptime_percent);
+  const shown = uptime.uptime_percent >= 99.995 ? '100' : uptime.uptime_percent.toFixed(2);
+  const delta = row(reader.page, 'Delta closed port');
+  assert.equal((await delta.locator('td[data-label="Uptime 24 h"]').textContent()).trim(), `${shown} %`);
+  assert.equal(down.recent_status.filter((st) => st === 'DOWN').length,
+    await delta.locator('svg.spark rect.mark-down').count());
 });
 
 await step('a DOWN endpoint is red and shows its error', async () => {
@@ -394,9 +421,10 @@ await step('OIDC renewal: a 401 from the API renews once and repeats the request
   await scenario({ expires_in: 600 }); // the renewed token lives
   await new Promise((resolve) => setTimeout(resolve, 4000));
   const before = (await chain()).refreshes.length; // 0 unless the first page took over 3 s
-  await page.locator('#nav a', { hasText: 'Endpoints' }).click(); // several requests at once, all 401
-  await page.locator('#view[data-loaded="true"] #endpoints').waitFor();
-  assert.equal(await row(page, 'Alpha API').locator('.badge').getAttribute('data-status'), 'UP');
+  // The endpoint page: several requests at once (endpoint, status, history, uptime), all 401.
+  await page.evaluate((id) => { window.location.hash = `#/endpoint/${id}`; }, downId);
+  await page.locator('#view[data-loaded="true"] #latency-chart svg.chart').waitFor();
+  assert.ok(seen.failed.length >= 2, seen.failed.join(', '));
   assert.equal(await page.locator('#signin').isHidden(), true, 'still signed in');
   assert.ok(seen.failed.length >= 1 && seen.failed.every((f) => f.startsWith('401 ')), seen.failed.join(', '));
   const { refreshes } = await chain();
