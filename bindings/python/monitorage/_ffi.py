@@ -171,6 +171,18 @@ class EndpointFilter(Structure):
     ]
 
 
+class OverviewOptions(Structure):
+    _fields_ = [
+        ("version", c_uint),
+        ("type", c_int),
+        ("enabled", c_int),
+        ("status", c_int),
+        ("limit", c_size_t),
+        ("offset", c_size_t),
+        ("recent", c_size_t),
+    ]
+
+
 class CheckRecord(Structure):
     _fields_ = [
         ("version", c_uint),
@@ -502,6 +514,7 @@ class NotifyStats(Structure):
 
 # Versions of the structs above (the C *_VERSION macros).
 ENDPOINT_FILTER_VERSION = 1
+OVERVIEW_OPTIONS_VERSION = 1
 CHECK_RECORD_VERSION = 1
 AUDIT_ENTRY_VERSION = 1
 AUDIT_FILTER_VERSION = 1
@@ -635,6 +648,8 @@ def _declare() -> None:
     _fn("mon_uptime_list_at", POINTER(UptimeEntry), UptimeListP, c_size_t)
     _fn("mon_uptime_list_to_json", c_int, _OUT_S, UptimeListP)
     _fn("mon_uptime_list_free", None, UptimeListP)
+    _fn("mon_overview_options_init", c_int, POINTER(OverviewOptions), c_uint)
+    _fn("mon_store_status_overview", c_int, _OUT_S, St, POINTER(OverviewOptions))
     _fn("mon_store_retention_apply", c_int, St, c_int64, POINTER(c_int64))
 
     # audit.h

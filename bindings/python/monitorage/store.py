@@ -385,6 +385,30 @@ class Store(Handle):
         with self._uptime(window, endpoint_id) as rows:
             return _to_json(lib.mon_uptime_list_to_json, rows._handle)
 
+    def overview(self, *, type: Optional[Union[str, EndpointType]] = None, enabled: Optional[bool] = None,
+                 status: Optional[Union[str, Status]] = None, limit: int = 1000, offset: int = 0,
+                 recent: int = 30) -> Any:
+        """A dashboard's overview in one query (mon_store_status_overview): {"items": [the members of
+        status_json() plus "uptime_24h_percent" (as uptime(86400) reports it), "recent_latency_ms" and
+        "recent_status" of the latest `recent` (0..60) checks, oldest first], "total", "limit", "offset",
+        "recent"}, filtered like list_endpoints() (limit 1..10000)."""
+        options = _ffi.OverviewOptions()
+        lib.mon_overview_options_init(byref(options), _ffi.OVERVIEW_OPTIONS_VERSION)
+        if type is not None:
+            options.type = EndpointType.coerce(type, "options.type").to_c()
+        if enabled is not None:
+            options.enabled = int(bool(enabled))
+        if status is not None:
+            options.status = Status.coerce(status, "options.status").to_c()
+        for field, value in (("limit", limit), ("offset", offset), ("recent", recent)):
+            if value < 0:
+                raise errors.InvalidInputError(errors.EINVAL, "MON_EINVAL",
+                                               "options.%s: must not be negative" % field, "options." + field)
+        options.limit, options.offset, options.recent = limit, offset, recent
+        out = c_void_p()
+        lib.mon_store_status_overview(byref(out), self._handle, byref(options))
+        return json.loads(_ffi.take_string(out))
+
     def apply_retention(self, older_than: Duration) -> int:
         """Delete history older than older_than (at least a day); returns the rows removed."""
         deleted = c_int64()

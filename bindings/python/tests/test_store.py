@@ -224,6 +224,33 @@ def test_uptime_maths_on_known_data(store: Store) -> None:
         store.uptime(10)
 
 
+def test_overview_gives_status_uptime_and_recent_checks_in_one_call(store: Store) -> None:
+    a = store.create_endpoint(endpoint("Alpha"))
+    b = store.create_endpoint(endpoint("Beta", type="TALEND"))
+    store.insert_history([_record(a.id, Status.UP, 20, dt.timedelta(minutes=3)),
+                          _record(a.id, Status.DOWN, 30, dt.timedelta(minutes=2)),
+                          _record(a.id, Status.UP, 25, dt.timedelta(minutes=1))])
+    page = store.overview()
+    assert (page["total"], page["limit"], page["offset"], page["recent"]) == (2, 1000, 0, 30)
+    alpha, beta = page["items"]
+    assert alpha["endpoint_id"] == a.id and alpha["status"] == "UP"
+    assert alpha["recent_latency_ms"] == [20, 30, 25] and alpha["recent_status"] == ["UP", "DOWN", "UP"]
+    assert alpha["uptime_24h_percent"] == store.uptime(86400, endpoint_id=a.id)[0].uptime_percent
+    assert alpha["uptime_24h_percent"] == pytest.approx(200 / 3)
+    assert beta["endpoint_id"] == b.id and beta["uptime_24h_percent"] is None and beta["recent_status"] == []
+    assert {k: alpha[k] for k in store.status_json()[0]} == store.status_json()[0]
+    page = store.overview(type="TALEND", recent=0)
+    assert [i["name"] for i in page["items"]] == ["Beta"] and page["total"] == 1
+    assert store.overview(status="DOWN", limit=1)["items"] == []
+    assert store.overview(recent=2)["items"][0]["recent_latency_ms"] == [30, 25]
+    for bad, field in (({"limit": 0}, "options.limit"), ({"limit": 10001}, "options.limit"),
+                       ({"recent": 61}, "options.recent"), ({"recent": -1}, "options.recent"),
+                       ({"type": "FTP"}, "options.type")):
+        with pytest.raises(InvalidInputError) as caught:
+            store.overview(**bad)
+        assert caught.value.field == field, bad
+
+
 def test_retention_deletes_old_history(store: Store) -> None:
     ep = store.create_endpoint(endpoint("Old"))
     store.insert_history([_record(ep.id, Status.UP, 5, dt.timedelta(days=40)),
