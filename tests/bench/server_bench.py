@@ -5,10 +5,14 @@ usage: server_bench.py DATABASE_URL SERVER_DIR [seconds=10] [endpoints=10000]
 
 In one run, on this machine, with wrk: GET /health of our server against
 nginx returning the same body (the baseline), GET /api/v1/endpoints/{id}
-with a verified (cached) RS256 token, and GET /api/v1/status with the given
-number of endpoints. The server runs 2 workers in Kore's seccomp sandbox;
-its tokens come from a loopback JWKS stub (tests/stubs/jwks_stub.py).
+with a verified (cached) RS256 token, GET /api/v1/status with the given
+number of endpoints, and the dashboard's overview: one GET /api/v1/overview
+against the 1 + 2N requests it took before (status, then history and uptime
+of each endpoint, one after the other on a kept-alive connection). The
+server runs 2 workers in Kore's seccomp sandbox; its tokens come from a
+loopback JWKS stub (tests/stubs/jwks_stub.py).
 """
+import http.client
 import os
 import re
 import shutil
@@ -50,6 +54,35 @@ def wrk(url, seconds, connections, token=None):
     return rps, latency
 
 
+def timed_gets(port, token, paths):
+    """Seconds to GET every path in turn on one kept-alive connection (each must answer 200)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    t = time.monotonic()
+    for path in paths:
+        conn.request("GET", path, headers={"Authorization": "Bearer " + token})
+        r = conn.getresponse()
+        r.read()
+        if r.status != 200:
+            sys.exit("GET %s: HTTP %d" % (path, r.status))
+    elapsed = time.monotonic() - t
+    conn.close()
+    return elapsed
+
+
+def bench_overview(port, token, url, count):
+    ids = psql(url, "SELECT id FROM endpoints ORDER BY name, id").split()
+    one = sorted(timed_gets(port, token, ["/api/v1/overview?limit=10000&recent=30"]) for _ in range(5))[2]
+    old = ["/api/v1/status"]
+    for i in ids:
+        old += ["/api/v1/endpoints/%s/history?limit=30" % i, "/api/v1/endpoints/%s/uptime?window=24h" % i]
+    before = timed_gets(port, token, old)
+    print("server GET /api/v1/overview?limit=10000&recent=30, %d endpoints x 30 checks (median of 5): %.1f ms"
+          % (count, one * 1e3))
+    print("server the same as 1 + 2N = %d requests in turn (status, history and uptime of each): %.1f ms"
+          % (len(old), before * 1e3))
+    print("overview vs 1 + 2N requests: %.1f x" % (before / one))
+
+
 def main():
     url, server_dir = sys.argv[1], sys.argv[2]
     seconds = int(sys.argv[3]) if len(sys.argv) > 3 else 10
@@ -72,8 +105,11 @@ def main():
     try:
         psql(url, "INSERT INTO endpoints (name, type, url) SELECT 'bench-' || g, 'APIM', "
                   "'http://127.0.0.1:9/' || g FROM generate_series(1, %d) g" % count)
-        psql(url, "INSERT INTO health_history (endpoint_id, status, status_code, latency_ms) "
-                  "SELECT id, 'UP', 200, 10 FROM endpoints")
+        # 30 checks each, a minute apart: the overview's sparkline depth.
+        psql(url, "INSERT INTO health_history (endpoint_id, status, status_code, latency_ms, checked_at) "
+                  "SELECT id, 'UP', 200, 10 + k, now() - (30 - k) * interval '1 minute' FROM endpoints"
+                  " CROSS JOIN generate_series(1, 30) k")
+        psql(url, "VACUUM ANALYZE")  # as autovacuum would have by then: plans for the tables' real sizes
         one = psql(url, "SELECT id FROM endpoints ORDER BY name LIMIT 1")
 
         port = free_port()
@@ -95,6 +131,7 @@ def main():
         st_rps, st_lat = wrk(base + "/api/v1/status", seconds, 4, token)
         print("server GET /api/v1/status, %d endpoints (4 connections): %.1f req/s, latency %s"
               % (count, st_rps, st_lat))
+        bench_overview(server.port, token, url, count)
         print("server /health vs nginx /health: %.2f x" % (health_rps / nginx_rps))
         print("endpoint read vs goal of 10000 req/s: %.2f x" % (ep_rps / 10000.0))
         # The machine is shared: the same run's /health tells how loaded it was.

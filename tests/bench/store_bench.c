@@ -7,6 +7,10 @@
  *   - uptime + p50/p95/p99 over 24 h for every endpoint: mon_store_uptime()
  *     vs a plain GROUP BY with percentile_cont over the raw rows (plus the
  *     error of our p95 against the exact nearest-rank value);
+ *   - the dashboard's overview of every endpoint (status, uptime 24 h, the
+ *     latest 30 checks): mon_store_status_overview() in one call vs the
+ *     1 + 2N calls the dashboard made before (status list, then history and
+ *     uptime of each endpoint; in-process, so without HTTP's cost);
  *   - batch inserts: mon_store_history_insert() (triggers maintaining the
  *     summaries) vs a raw COPY of the same kind of rows into the same table
  *     with triggers disabled.
@@ -247,6 +251,54 @@ static void bench_uptime(mon_store *store)
     mon_uptime_list_free(list);
 }
 
+static void bench_overview(mon_store *store, int endpoints)
+{
+    mon_overview_options options = MON_OVERVIEW_OPTIONS_INIT;
+    mon_status_list *status = NULL;
+    double v[RUNS], one, old, t;
+    size_t bytes = 0;
+    int rc;
+
+    options.limit = endpoints < 10000 ? (size_t)endpoints : 10000;
+    for (int i = 0; i < RUNS; i++) {
+        char *json = NULL;
+        t = now_s();
+        if ((rc = mon_store_status_overview(&json, store, &options)) != MON_OK)
+            fail("overview", rc);
+        v[i] = now_s() - t;
+        bytes = strlen(json);
+        mon_free(json);
+    }
+    one = median(v, RUNS);
+    t = now_s();
+    if ((rc = mon_store_status_list(&status, store)) != MON_OK)
+        fail("status list", rc);
+    for (size_t i = 0; i < mon_status_list_count(status) && i < options.limit; i++) {
+        const char *id = mon_status_list_at(status, i)->endpoint_id;
+        mon_history_list *history = NULL;
+        mon_uptime_list *uptime = NULL;
+        char *json = NULL;
+        if ((rc = mon_store_history(&history, store, id, 0, 0, 30)) != MON_OK ||
+            (rc = mon_history_list_to_json(&json, history)) != MON_OK)
+            fail("history", rc);
+        mon_free(json);
+        mon_history_list_free(history);
+        if ((rc = mon_store_uptime(&uptime, store, id, 86400)) != MON_OK ||
+            (rc = mon_uptime_list_to_json(&json, uptime)) != MON_OK)
+            fail("uptime", rc);
+        mon_free(json);
+        mon_uptime_list_free(uptime);
+    }
+    old = now_s() - t;
+    mon_status_list_free(status);
+    printf("overview of %zu endpoints (uptime 24 h, 30 latest checks), mon_store_status_overview"
+           " (median of %d): %.1f ms, %zu bytes\n",
+           options.limit, RUNS, one * 1e3, bytes);
+    printf("the same as 1 + 2N calls (status list, history and uptime of each endpoint): %.1f ms\n",
+           old * 1e3);
+    printf("overview vs 1 + 2N calls: %.1f x\n", old / one);
+}
+
 static void copy_text(char *out, size_t size, const char *id, int status, int latency, mon_time at)
 {
     static const char *const names[] = {"UP", "DOWN", "DEGRADED", "UNKNOWN"};
@@ -369,6 +421,7 @@ int main(int argc, char **argv)
     load(endpoints, rows, spacing);
     bench_latest(store);
     bench_uptime(store);
+    bench_overview(store, endpoints);
     bench_insert(store, endpoints);
     PQfinish(admin);
     mon_store_close(store);
