@@ -226,6 +226,17 @@ int mon__store_command(mon_store *store, const char *what, const char *sql)
     return rc;
 }
 
+int mon__store_jit(mon_store *store, const char *what, int on)
+{
+    int rc;
+    /* Safe to repeat, so retried on a new connection after a lost one (a
+     * restarted database), unlike mon__store_command(). */
+    PGresult *res =
+        mon__store_exec(store, what, on ? "RESET jit" : "SET jit = off", 0, NULL, MON__EXEC_RETRY, &rc);
+    PQclear(res);
+    return rc;
+}
+
 int mon_store_ping(mon_store *store)
 {
     int rc;

@@ -519,7 +519,7 @@ int mon_store_uptime(mon_uptime_list **out, mon_store *store, const char *endpoi
     else {
         /* mon_rollup_window() is inlined into this query; the planner's estimate would turn JIT on,
          * whose compilation costs more than the query (migrations/003_status_and_rollups.sql). */
-        if ((rc = mon__store_command(store, "compute uptime", "SET jit = off")) != MON_OK)
+        if ((rc = mon__store_jit(store, "compute uptime", 0)) != MON_OK)
             return rc;
         res = mon__store_exec(store, "compute uptime",
                               /* Binary results carry the histograms as raw bytes; the
@@ -528,7 +528,7 @@ int mon_store_uptime(mon_uptime_list **out, mon_store *store, const char *endpoi
                               " newest_hist, before_hist"
                               " FROM mon_rollup_window(now() - $1 * interval '1 second', $2)",
                               2, params, MON__EXEC_RETRY | MON__EXEC_BINARY, &rc);
-        reset = mon__store_command(store, "compute uptime", "RESET jit");
+        reset = mon__store_jit(store, "compute uptime", 1);
         if (res && reset != MON_OK) {
             PQclear(res);
             return reset;

@@ -152,12 +152,12 @@ int mon_store_status_overview(char **out, mon_store *store, const mon_overview_o
     params[5] = recent;
     /* As for mon_store_uptime(): with mon_rollup_window() inlined the planner's estimate would turn JIT
      * on, whose compilation costs more than the query. */
-    if ((rc = mon__store_command(store, "read the overview", "SET jit = off")) != MON_OK)
+    if ((rc = mon__store_jit(store, "read the overview", 0)) != MON_OK)
         return rc;
     res = mon__store_exec_prepared(store, "read the overview", &overview_stmt, 6, params, MON__EXEC_RETRY,
                                    &rc);
     {
-        int reset = mon__store_command(store, "read the overview", "RESET jit");
+        int reset = mon__store_jit(store, "read the overview", 1);
         if (res && reset != MON_OK) {
             PQclear(res);
             return reset;

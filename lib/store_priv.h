@@ -64,6 +64,13 @@ PGresult *mon__store_exec_prepared(mon_store *store, const char *what, const str
 int mon__store_command(mon_store *store, const char *what, const char *sql);
 
 /*
+ * JIT off (on = 0) or back to the server's setting (on = 1) for the session,
+ * retried after a reconnect. Around queries that inline mon_rollup_window(),
+ * whose estimates would turn JIT on at a cost above the query's.
+ */
+int mon__store_jit(mon_store *store, const char *what, int on);
+
+/*
  * Map a failed result (or connection) to a library error and record it:
  * 23505 -> MON_EEXISTS, 23503 -> MON_ENOTFOUND, 22xxx/23514 -> MON_EINVAL,
  * 08xxx / broken connection -> MON_ECONN, 57014 -> MON_ETIMEOUT, 53100 (disk full) -> MON_EFULL,

@@ -304,6 +304,29 @@ START_TEST(overview_refuses_bad_options_naming_the_field)
 }
 END_TEST
 
+/* The first statement after a lost connection is retried on a new one, also
+ * the jit setting around the rollup reads (once a 503 after a restart). */
+START_TEST(overview_and_uptime_survive_a_terminated_backend)
+{
+    static const char kill[] = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                               "WHERE datname = current_database() AND pid <> pg_backend_pid()";
+    mon_uptime_list *uptime = NULL;
+    char *json = NULL, id[37];
+
+    create_endpoint(id, "resilient", MON_ENDPOINT_APIM, 1);
+    ck_assert_int_eq(mon_store_status_overview(&json, store, NULL), MON_OK);
+    mon_free(json);
+    pgtest_exec(url, kill);
+    ck_assert_int_eq(mon_store_status_overview(&json, store, NULL), MON_OK);
+    ck_assert_ptr_nonnull(strstr(json, "\"name\":\"resilient\""));
+    mon_free(json);
+    pgtest_exec(url, kill);
+    ck_assert_int_eq(mon_store_uptime(&uptime, store, id, 86400), MON_OK);
+    ck_assert_uint_eq(mon_uptime_list_count(uptime), 1);
+    mon_uptime_list_free(uptime);
+}
+END_TEST
+
 int main(void)
 {
     Suite *suite = suite_create("store_overview");
@@ -317,6 +340,7 @@ int main(void)
     tcase_add_test(tc, overview_reports_uptime_and_recent_checks_exactly);
     tcase_add_test(tc, overview_filters_and_pages_like_the_endpoint_list);
     tcase_add_test(tc, overview_refuses_bad_options_naming_the_field);
+    tcase_add_test(tc, overview_and_uptime_survive_a_terminated_backend);
     suite_add_tcase(suite, tc);
     failed = check_run_suite(suite) != EXIT_SUCCESS;
     mon_global_cleanup();

@@ -372,6 +372,7 @@ class Api(ServerTestCase):
         self.assertEqual((page["limit"], page["offset"], page["recent"]), (1000, 0, 30))
         self.assertEqual(len(page["items"]), min(page["total"], 1000))
         code, _, page = self.call("GET", "/api/v1/overview?limit=10000", token=reader)
+        self.assertEqual(code, 200, page)
         self.assertEqual(len(page["items"]), page["total"])
         mine = [s for s in page["items"] if s["endpoint_id"] == ep["id"]][0]
         self.assertEqual(mine["recent_latency_ms"], [5, 42, None, 300])
