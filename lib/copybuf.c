@@ -110,13 +110,24 @@ void mon__copybuf_int(struct mon__copybuf *b, long long value)
 
 void mon__copybuf_real(struct mon__copybuf *b, double value)
 {
-    char text[40], *e;
-    int len = snprintf(text, sizeof(text), "%.17g", value);
+    char raw[40], text[40], *e;
+    int len = snprintf(raw, sizeof(raw), "%.17g", value), point = 0;
 
-    if (len < 0 || (size_t)len >= sizeof(text)) {
+    if (len < 0 || (size_t)len >= sizeof(raw)) {
         b->failed = 1;
         return;
     }
+    /* The locale's decimal point (a program may have set LC_NUMERIC; it may
+     * take several bytes) becomes '.'. */
+    len = 0;
+    for (const char *c = raw; *c; c++) {
+        if (strchr("0123456789+-e", *c))
+            text[len++] = *c;
+        else if (!point)
+            text[len++] = '.';
+        point = point || !strchr("0123456789+-e", *c);
+    }
+    text[len] = '\0';
     if (!strpbrk(text, ".e")) {
         mon__copybuf_add(b, text, (size_t)len);
         mon__copybuf_add(b, ".0", 2);

@@ -31,7 +31,8 @@ void mon__copybuf_json_string(struct mon__copybuf *b, const char *text);
 void mon__copybuf_int(struct mon__copybuf *b, long long value);
 
 /* A finite value as json_dumps() writes a real: "%.17g", ".0" added to an
- * integral value, the exponent without '+' or leading zeros. */
+ * integral value, the exponent without '+' or leading zeros, '.' whatever
+ * the locale. */
 void mon__copybuf_real(struct mon__copybuf *b, double value);
 
 #endif
