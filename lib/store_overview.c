@@ -154,8 +154,8 @@ int mon_store_status_overview(char **out, mon_store *store, const mon_overview_o
      * on, whose compilation costs more than the query. */
     if ((rc = mon__store_jit(store, "read the overview", 0)) != MON_OK)
         return rc;
-    res = mon__store_exec_prepared(store, "read the overview", &overview_stmt, 6, params, MON__EXEC_RETRY,
-                                   &rc);
+    res =
+        mon__store_exec_prepared(store, "read the overview", &overview_stmt, 6, params, MON__EXEC_RETRY, &rc);
     {
         int reset = mon__store_jit(store, "read the overview", 1);
         if (res && reset != MON_OK) {

@@ -118,8 +118,8 @@ START_TEST(overview_reports_uptime_and_recent_checks_exactly)
     create_endpoint(idle, "idle", MON_ENDPOINT_DOMAIN, 0);
     records[0] = record(alpha, MON_STATUS_DOWN, 5, now - 30 * HOUR_US);
     for (int k = 0; k < 40; k++) {
-        mon_status s = k % 7 == 3 ? MON_STATUS_DOWN
-                       : k % 9 == 4 ? MON_STATUS_DEGRADED
+        mon_status s = k % 7 == 3    ? MON_STATUS_DOWN
+                       : k % 9 == 4  ? MON_STATUS_DEGRADED
                        : k % 13 == 5 ? MON_STATUS_UNKNOWN
                                      : MON_STATUS_UP;
         records[1 + k] = record(alpha, s, s == MON_STATUS_UNKNOWN || k == 38 ? -1 : 100 + k,
