@@ -62,9 +62,12 @@ export function render(view, { id, me }) {
 
   async function loadHeader() {
     try {
-      const [ep, status] = await Promise.all([api(`/endpoints/${id}`), api('/status')]);
+      // The newest check is the endpoint's latest status (the store keeps both in step); the
+      // whole /status list would be megabytes at 10,000 endpoints.
+      const [ep, newest] = await Promise.all([api(`/endpoints/${id}`), api(`/endpoints/${id}/history?limit=1`)]);
       if (!alive) return;
-      const s = items(status).find((x) => x.endpoint_id === id) || {};
+      const c = items(newest)[0];
+      const s = c ? { status: c.status, last_check: c.checked_at, latency_ms: c.latency_ms, error_message: c.error_message } : {};
       head.replaceChildren(h('h1', {}, [ep.name, ' ', statusBadge(s.status)]));
       if (me.permissions && me.permissions.operate) {
         head.append(h('button', { type: 'button', id: 'check-now', onclick: () => checkNow(ep) }, ['Check now']));

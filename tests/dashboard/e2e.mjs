@@ -188,10 +188,14 @@ await step('the endpoint page: latency chart per window, recent failures with th
   await shot(reader.page, 'endpoint-reader');
 });
 
-await step('a DEGRADED endpoint\'s page draws its latency', async () => {
+await step('a DEGRADED endpoint\'s page draws its latency, without reading every endpoint\'s status', async () => {
+  const before = readerCalls.length;
   await reader.page.goto(`${base}/ui/#/endpoint/${process.env.DEGRADED_ID}`);
   await reader.page.locator('#view[data-loaded="true"] #latency-chart svg.chart circle.mark-degraded').waitFor();
   assert.equal(await reader.page.locator('h1 .badge').getAttribute('data-status'), 'DEGRADED');
+  const calls = readerCalls.slice(before);
+  assert.ok(calls.includes(`/api/v1/endpoints/${process.env.DEGRADED_ID}/history?limit=1`), calls.join(', '));
+  assert.deepEqual(calls.filter((u) => /\/api\/v1\/(status|overview)\b/.test(u)), [], calls.join(', '));
   assert.ok(await reader.page.locator('#failures tbody tr.row-degraded').count() >= 1);
   await shot(reader.page, 'endpoint-degraded');
 });
