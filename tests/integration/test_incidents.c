@@ -35,16 +35,7 @@ static void teardown(void)
 /* Create an endpoint named name of type; its id goes into id (37 bytes). */
 static void create_endpoint(char id[37], const char *name, mon_endpoint_type type)
 {
-    mon_endpoint *ep = NULL;
-    char link[200];
-    snprintf(link, sizeof(link), "https://%s.example.test/", name);
-    ck_assert_int_eq(mon_endpoint_new(&ep), MON_OK);
-    ck_assert_int_eq(mon_endpoint_set_name(ep, name), MON_OK);
-    ck_assert_int_eq(mon_endpoint_set_type(ep, type), MON_OK);
-    ck_assert_int_eq(mon_endpoint_set_url(ep, link), MON_OK);
-    ck_assert_int_eq(mon_store_endpoint_create(store, ep), MON_OK);
-    snprintf(id, 37, "%s", mon_endpoint_get_id(ep));
-    mon_endpoint_free(ep);
+    pgtest_create_endpoint(store, id, name, type, 1);
 }
 
 /* Record one result of id through the batch writer (a COPY, as the scheduler writes). */

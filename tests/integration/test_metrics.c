@@ -29,13 +29,7 @@ static void teardown(void)
 
 static void create_endpoint(char id[37], const char *name)
 {
-    mon_endpoint *ep = NULL;
-    ck_assert_int_eq(mon_endpoint_new(&ep), MON_OK);
-    ck_assert_int_eq(mon_endpoint_set_name(ep, name), MON_OK);
-    ck_assert_int_eq(mon_endpoint_set_url(ep, "https://metrics.example.test/"), MON_OK);
-    ck_assert_int_eq(mon_store_endpoint_create(store, ep), MON_OK);
-    snprintf(id, 37, "%s", mon_endpoint_get_id(ep));
-    mon_endpoint_free(ep);
+    pgtest_create_endpoint(store, id, name, MON_ENDPOINT_APIM, 1);
 }
 
 static void insert(const char *id, mon_status status, int latency_ms, mon_time at, double dns, double tls)

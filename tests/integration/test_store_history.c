@@ -34,27 +34,7 @@ static void teardown(void)
 /* Create an endpoint named name; its id goes into id (37 bytes). */
 static void create_endpoint(char id[37], const char *name)
 {
-    mon_endpoint *ep = NULL;
-    char link[200];
-    snprintf(link, sizeof(link), "https://%s.example.test/", name);
-    ck_assert_int_eq(mon_endpoint_new(&ep), MON_OK);
-    ck_assert_int_eq(mon_endpoint_set_name(ep, name), MON_OK);
-    ck_assert_int_eq(mon_endpoint_set_type(ep, MON_ENDPOINT_APIM), MON_OK);
-    ck_assert_int_eq(mon_endpoint_set_url(ep, link), MON_OK);
-    ck_assert_int_eq(mon_store_endpoint_create(store, ep), MON_OK);
-    snprintf(id, 37, "%s", mon_endpoint_get_id(ep));
-    mon_endpoint_free(ep);
-}
-
-static mon_check_record record(const char *id, mon_status status, int latency_ms, mon_time at)
-{
-    mon_check_record r = MON_CHECK_RECORD_INIT;
-    snprintf(r.endpoint_id, sizeof(r.endpoint_id), "%s", id);
-    r.status = status;
-    r.status_code = status == MON_STATUS_DOWN ? 503 : 200;
-    r.latency_ms = latency_ms;
-    r.checked_at = at;
-    return r;
+    pgtest_create_endpoint(store, id, name, MON_ENDPOINT_APIM, 1);
 }
 
 /* Insert count records through the batch writer. */
@@ -90,7 +70,7 @@ START_TEST(batch_insert_round_trips_and_reads_a_range_newest_first)
 
     create_endpoint(id, "range");
     for (int i = 0; i < 10; i++)
-        records[i] = record(id, i % 2 ? MON_STATUS_DOWN : MON_STATUS_UP, 100 + i, base - i * MINUTE_US);
+        records[i] = pgtest_record(id, i % 2 ? MON_STATUS_DOWN : MON_STATUS_UP, 100 + i, base - i * MINUTE_US);
     records[3].error_message = message;
     records[3].dns_ms = 1.5;
     records[3].connect_ms = 2.25;
@@ -139,9 +119,9 @@ START_TEST(batch_with_unknown_endpoint_writes_nothing)
     char id[37];
     mon_check_record records[3];
     create_endpoint(id, "known");
-    records[0] = record(id, MON_STATUS_UP, 10, 0);
-    records[1] = record("7d0e1f2a-3b4c-4d5e-8f6a-7b8c9d0e1f2a", MON_STATUS_UP, 10, 0);
-    records[2] = record(id, MON_STATUS_UP, 10, 0);
+    records[0] = pgtest_record(id, MON_STATUS_UP, 10, 0);
+    records[1] = pgtest_record("7d0e1f2a-3b4c-4d5e-8f6a-7b8c9d0e1f2a", MON_STATUS_UP, 10, 0);
+    records[2] = pgtest_record(id, MON_STATUS_UP, 10, 0);
     ck_assert_int_eq(insert(records, 3), MON_ENOTFOUND);
     ck_assert_int_eq(pgtest_query_ll(url, "SELECT count(*) FROM health_history"), 0);
     ck_assert_int_eq(pgtest_query_ll(url, "SELECT count(*) FROM endpoint_status"), 0);
@@ -161,8 +141,8 @@ START_TEST(latest_status_follows_every_writer)
 
     create_endpoint(a, "alpha");
     create_endpoint(b, "beta");
-    records[0] = record(a, MON_STATUS_UP, 50, t - MINUTE_US);
-    records[1] = record(a, MON_STATUS_DOWN, 70, t);
+    records[0] = pgtest_record(a, MON_STATUS_UP, 50, t - MINUTE_US);
+    records[1] = pgtest_record(a, MON_STATUS_DOWN, 70, t);
     ck_assert_int_eq(insert(records, 2), MON_OK);
     ck_assert_int_eq(
         count_sql("SELECT count(*) FROM current_endpoint_status WHERE id = '%s' AND status = 'DOWN'", a), 1);
@@ -301,10 +281,10 @@ START_TEST(uptime_maths_on_known_data)
     for (int i = 0; i < 100; i++) {
         mon_status s = i < 90 ? MON_STATUS_UP : i < 95 ? MON_STATUS_DEGRADED : MON_STATUS_DOWN;
         latencies[i] = 10 + (i * 37) % 700;
-        records[i] = record(id, s, latencies[i], now - (i + 1) * 20 * 1000000LL);
+        records[i] = pgtest_record(id, s, latencies[i], now - (i + 1) * 20 * 1000000LL);
     }
     for (int i = 100; i < 103; i++)
-        records[i] = record(id, MON_STATUS_UNKNOWN, -1, now - (i + 1) * 20 * 1000000LL);
+        records[i] = pgtest_record(id, MON_STATUS_UNKNOWN, -1, now - (i + 1) * 20 * 1000000LL);
     ck_assert_int_eq(insert(records, 103), MON_OK);
     qsort(latencies, 100, sizeof(int), cmp_int);
 
@@ -341,7 +321,7 @@ START_TEST(uptime_maths_on_known_data)
 
     /* Rows arriving late for an older hour keep the running totals right. */
     for (int i = 0; i < 10; i++)
-        records[i] = record(id, MON_STATUS_DOWN, 1000, now - 5 * HOUR_US - i * MINUTE_US);
+        records[i] = pgtest_record(id, MON_STATUS_DOWN, 1000, now - 5 * HOUR_US - i * MINUTE_US);
     ck_assert_int_eq(insert(records, 10), MON_OK);
     ck_assert_int_eq(mon_store_uptime(&list, store, id, 86400), MON_OK);
     ck_assert_uint_eq(mon_uptime_list_count(list), 1);
@@ -371,11 +351,11 @@ START_TEST(uptime_windows_cover_sparse_hours)
      * hour of now - 2 h, which is after now - 3 h: rows from 3 h 5 min to 3 h
      * 3 min ago stay outside it at any minute of the hour. */
     create_endpoint(id, "sparse");
-    records[0] = record(id, MON_STATUS_DOWN, 100, now - 30 * HOUR_US);
-    records[1] = record(id, MON_STATUS_DOWN, 100, now - 30 * HOUR_US + MINUTE_US);
-    records[2] = record(id, MON_STATUS_UP, 200, now - 3 * HOUR_US - 5 * MINUTE_US);
-    records[3] = record(id, MON_STATUS_UP, 200, now - 3 * HOUR_US - 4 * MINUTE_US);
-    records[4] = record(id, MON_STATUS_DEGRADED, 200, now - 3 * HOUR_US - 3 * MINUTE_US);
+    records[0] = pgtest_record(id, MON_STATUS_DOWN, 100, now - 30 * HOUR_US);
+    records[1] = pgtest_record(id, MON_STATUS_DOWN, 100, now - 30 * HOUR_US + MINUTE_US);
+    records[2] = pgtest_record(id, MON_STATUS_UP, 200, now - 3 * HOUR_US - 5 * MINUTE_US);
+    records[3] = pgtest_record(id, MON_STATUS_UP, 200, now - 3 * HOUR_US - 4 * MINUTE_US);
+    records[4] = pgtest_record(id, MON_STATUS_DEGRADED, 200, now - 3 * HOUR_US - 3 * MINUTE_US);
     ck_assert_int_eq(insert(records, 5), MON_OK);
     ck_assert_int_eq(mon_store_uptime(&list, store, id, 86400), MON_OK);
     ck_assert_int_eq(mon_uptime_list_at(list, 0)->checks, 3);
@@ -405,7 +385,7 @@ START_TEST(histograms_keep_only_the_buckets_used_in_any_order)
      * ones counted so far: the sparse histogram keeps them in bucket order. */
     create_endpoint(id, "sparse-buckets");
     for (int i = 0; i < 7; i++) {
-        r = record(id, MON_STATUS_UP, latencies[i], now - (7 - i) * MINUTE_US);
+        r = pgtest_record(id, MON_STATUS_UP, latencies[i], now - (7 - i) * MINUTE_US);
         ck_assert_int_eq(insert(&r, 1), MON_OK);
     }
     ck_assert_int_eq(count_sql("SELECT octet_length(c_hist) FROM health_rollup_hourly"
@@ -431,9 +411,9 @@ START_TEST(retention_deletes_old_history_and_rollups)
 
     create_endpoint(id, "old");
     for (int i = 0; i < 5; i++)
-        records[i] = record(id, MON_STATUS_DOWN, 10, now - 3 * DAY_US - i * MINUTE_US);
-    records[5] = record(id, MON_STATUS_UP, 10, now - MINUTE_US);
-    records[6] = record(id, MON_STATUS_UP, 10, now);
+        records[i] = pgtest_record(id, MON_STATUS_DOWN, 10, now - 3 * DAY_US - i * MINUTE_US);
+    records[5] = pgtest_record(id, MON_STATUS_UP, 10, now - MINUTE_US);
+    records[6] = pgtest_record(id, MON_STATUS_UP, 10, now);
     ck_assert_int_eq(insert(records, 7), MON_OK);
     ck_assert_int_eq(mon_store_retention_apply(store, 86399, &deleted), MON_EINVAL);
     ck_assert_int_eq(mon_store_retention_apply(store, 2 * 86400, &deleted), MON_OK);
@@ -464,23 +444,23 @@ START_TEST(bad_input_is_refused_clearly)
     ck_assert_int_eq(mon_store_history_insert(NULL, NULL, 0), MON_EINVAL);
     ptrs[0] = NULL;
     ck_assert_int_eq(mon_store_history_insert(store, ptrs, 1), MON_EINVAL);
-    r = record(id, MON_STATUS_UP, 1, 0);
+    r = pgtest_record(id, MON_STATUS_UP, 1, 0);
     ptrs[0] = &r;
     r.status = (mon_status)9;
     ck_assert_int_eq(mon_store_history_insert(store, ptrs, 1), MON_EINVAL);
     ck_assert_str_eq(mon_error_field(), "records[0].status");
-    r = record(id, MON_STATUS_UP, -5, 0);
+    r = pgtest_record(id, MON_STATUS_UP, -5, 0);
     ck_assert_int_eq(mon_store_history_insert(store, ptrs, 1), MON_EINVAL);
-    r = record(id, MON_STATUS_UP, 1, 0);
+    r = pgtest_record(id, MON_STATUS_UP, 1, 0);
     r.tls_ms = NAN;
     ck_assert_int_eq(mon_store_history_insert(store, ptrs, 1), MON_EINVAL);
     ck_assert_str_eq(mon_error_field(), "records[0].tls_ms");
-    r = record("not-a-uuid", MON_STATUS_UP, 1, 0);
+    r = pgtest_record("not-a-uuid", MON_STATUS_UP, 1, 0);
     ck_assert_int_eq(mon_store_history_insert(store, ptrs, 1), MON_EINVAL);
-    r = record(id, MON_STATUS_UP, 1, 0);
+    r = pgtest_record(id, MON_STATUS_UP, 1, 0);
     r.version = 42;
     ck_assert_int_eq(mon_store_history_insert(store, ptrs, 1), MON_EVERSION);
-    r = record(id, MON_STATUS_UP, 1, 0);
+    r = pgtest_record(id, MON_STATUS_UP, 1, 0);
     r.error_message = "\xff\xfe not UTF-8";
     ck_assert_int_eq(mon_store_history_insert(store, ptrs, 1), MON_EINVAL);
     ck_assert_int_eq(pgtest_query_ll(url, "SELECT count(*) FROM health_history"), 0);
@@ -529,7 +509,7 @@ START_TEST(reads_survive_a_terminated_backend)
     const mon_check_record *ptrs[1] = {&r};
 
     create_endpoint(id, "resilient");
-    r = record(id, MON_STATUS_UP, 5, 0);
+    r = pgtest_record(id, MON_STATUS_UP, 5, 0);
     ck_assert_int_eq(mon_store_history_insert(store, ptrs, 1), MON_OK);
     pgtest_exec(url, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                      "WHERE datname = current_database() AND pid <> pg_backend_pid()");

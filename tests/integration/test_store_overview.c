@@ -29,27 +29,12 @@ static void teardown(void)
 
 static void create_endpoint(char id[37], const char *name, mon_endpoint_type type, int enabled)
 {
-    mon_endpoint *ep = NULL;
-    char link[200];
-    snprintf(link, sizeof(link), "https://%s.example.test/", name);
-    ck_assert_int_eq(mon_endpoint_new(&ep), MON_OK);
-    ck_assert_int_eq(mon_endpoint_set_name(ep, name), MON_OK);
-    ck_assert_int_eq(mon_endpoint_set_type(ep, type), MON_OK);
-    ck_assert_int_eq(mon_endpoint_set_url(ep, link), MON_OK);
-    ck_assert_int_eq(mon_endpoint_set_enabled(ep, enabled), MON_OK);
-    ck_assert_int_eq(mon_store_endpoint_create(store, ep), MON_OK);
-    snprintf(id, 37, "%s", mon_endpoint_get_id(ep));
-    mon_endpoint_free(ep);
+    pgtest_create_endpoint(store, id, name, type, enabled);
 }
 
 static mon_check_record record(const char *id, mon_status status, int latency_ms, mon_time at)
 {
-    mon_check_record r = MON_CHECK_RECORD_INIT;
-    snprintf(r.endpoint_id, sizeof(r.endpoint_id), "%s", id);
-    r.status = status;
-    r.status_code = status == MON_STATUS_DOWN ? 503 : 200;
-    r.latency_ms = latency_ms;
-    r.checked_at = at;
+    mon_check_record r = pgtest_record(id, status, latency_ms, at);
     r.error_message = status == MON_STATUS_DOWN ? "HTTP 503" : NULL;
     return r;
 }

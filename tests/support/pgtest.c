@@ -134,6 +134,33 @@ mon_store *pgtest_fresh_store(const char *suite, const char **url)
     return store;
 }
 
+void pgtest_create_endpoint(mon_store *store, char id[37], const char *name, mon_endpoint_type type,
+                            int enabled)
+{
+    mon_endpoint *ep = NULL;
+    char link[200];
+    snprintf(link, sizeof(link), "https://%s.example.test/", name);
+    ck_assert_int_eq(mon_endpoint_new(&ep), MON_OK);
+    ck_assert_int_eq(mon_endpoint_set_name(ep, name), MON_OK);
+    ck_assert_int_eq(mon_endpoint_set_type(ep, type), MON_OK);
+    ck_assert_int_eq(mon_endpoint_set_url(ep, link), MON_OK);
+    ck_assert_int_eq(mon_endpoint_set_enabled(ep, enabled), MON_OK);
+    ck_assert_msg(mon_store_endpoint_create(store, ep) == MON_OK, "create %s: %s", name, mon_error_last());
+    snprintf(id, 37, "%s", mon_endpoint_get_id(ep));
+    mon_endpoint_free(ep);
+}
+
+mon_check_record pgtest_record(const char *id, mon_status status, int latency_ms, mon_time at)
+{
+    mon_check_record r = MON_CHECK_RECORD_INIT;
+    snprintf(r.endpoint_id, sizeof(r.endpoint_id), "%s", id);
+    r.status = status;
+    r.status_code = status == MON_STATUS_DOWN ? 503 : 200;
+    r.latency_ms = latency_ms;
+    r.checked_at = at;
+    return r;
+}
+
 mon_time pgtest_now_us(void)
 {
     struct timespec ts;

@@ -25,6 +25,17 @@ const char *pgtest_fresh_database(const char *suite);
  */
 mon_store *pgtest_fresh_store(const char *suite, const char **url);
 
+/*
+ * Create an endpoint named name of type in store, with URL
+ * https://<name>.example.test/ and enabled as given; its id goes into id.
+ * Fails the test on error.
+ */
+void pgtest_create_endpoint(mon_store *store, char id[37], const char *name, mon_endpoint_type type,
+                            int enabled);
+
+/* A check result of endpoint id: status, latency and time as given, HTTP 503 when DOWN, else 200. */
+mon_check_record pgtest_record(const char *id, mon_status status, int latency_ms, mon_time at);
+
 /* The wall clock (CLOCK_REALTIME) in microseconds since the epoch. */
 mon_time pgtest_now_us(void);
 
