@@ -70,7 +70,8 @@ START_TEST(batch_insert_round_trips_and_reads_a_range_newest_first)
 
     create_endpoint(id, "range");
     for (int i = 0; i < 10; i++)
-        records[i] = pgtest_record(id, i % 2 ? MON_STATUS_DOWN : MON_STATUS_UP, 100 + i, base - i * MINUTE_US);
+        records[i] =
+            pgtest_record(id, i % 2 ? MON_STATUS_DOWN : MON_STATUS_UP, 100 + i, base - i * MINUTE_US);
     records[3].error_message = message;
     records[3].dns_ms = 1.5;
     records[3].connect_ms = 2.25;
