@@ -68,47 +68,6 @@ static void reply_endpoint_to(struct http_request *req, const mon_endpoint *ep, 
 
 /* ------------------------------------------------------------------ list */
 
-static int parse_filter(struct http_request *req, const struct srv_query *q, mon_endpoint_filter *f)
-{
-    const char *v;
-    long n;
-
-    if ((v = srv_query_get(q, "type")) != NULL) {
-        mon_endpoint_type t;
-        if (mon_endpoint_type_parse(&t, v) != MON_OK) {
-            srv_reply_error(req, 400, "invalid_query", "type", "must be APIM, DOMAIN or TALEND");
-            return -1;
-        }
-        f->type = (int)t;
-    }
-    if ((v = srv_query_get(q, "enabled")) != NULL) {
-        if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0) {
-            srv_reply_error(req, 400, "invalid_query", "enabled", "must be true or false");
-            return -1;
-        }
-        f->enabled = strcmp(v, "true") == 0;
-    }
-    if ((v = srv_query_get(q, "status")) != NULL) {
-        mon_status s;
-        if (mon_status_parse(&s, v) != MON_OK) {
-            srv_reply_error(req, 400, "invalid_query", "status", "must be UP, DOWN, DEGRADED or UNKNOWN");
-            return -1;
-        }
-        f->status = (int)s;
-    }
-    if ((v = srv_query_get(q, "limit")) != NULL) {
-        if (srv_parse_long(req, "limit", v, 1, 1000, &n) < 0)
-            return -1;
-        f->limit = (size_t)n;
-    }
-    if ((v = srv_query_get(q, "offset")) != NULL) {
-        if (srv_parse_long(req, "offset", v, 0, 100000000L, &n) < 0)
-            return -1;
-        f->offset = (size_t)n;
-    }
-    return 0;
-}
-
 static void endpoints_list(struct http_request *req)
 {
     static const char *const allowed[] = {"type", "enabled", "status", "limit", "offset", NULL};
@@ -123,7 +82,8 @@ static void endpoints_list(struct http_request *req)
 
     if (srv_auth_require(req, SRV_PERM_READ, &who) < 0 || srv_query_parse(req, allowed, &q) < 0)
         return;
-    rc = parse_filter(req, &q, &filter);
+    rc = srv_query_endpoint_selection(req, &q, 1000, &filter.type, &filter.enabled, &filter.status,
+                                      &filter.limit, &filter.offset);
     srv_query_free(&q);
     if (rc < 0 || !(store = srv_store_or_503(req)))
         return;

@@ -321,6 +321,48 @@ int srv_parse_long(struct http_request *req, const char *field, const char *text
     return 0;
 }
 
+int srv_query_endpoint_selection(struct http_request *req, const struct srv_query *q, long limit_max,
+                                 int *type, int *enabled, int *status, size_t *limit, size_t *offset)
+{
+    const char *v;
+    long n;
+
+    if ((v = srv_query_get(q, "type")) != NULL) {
+        mon_endpoint_type t;
+        if (mon_endpoint_type_parse(&t, v) != MON_OK) {
+            srv_reply_error(req, 400, "invalid_query", "type", "must be APIM, DOMAIN or TALEND");
+            return -1;
+        }
+        *type = (int)t;
+    }
+    if ((v = srv_query_get(q, "enabled")) != NULL) {
+        if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0) {
+            srv_reply_error(req, 400, "invalid_query", "enabled", "must be true or false");
+            return -1;
+        }
+        *enabled = strcmp(v, "true") == 0;
+    }
+    if ((v = srv_query_get(q, "status")) != NULL) {
+        mon_status s;
+        if (mon_status_parse(&s, v) != MON_OK) {
+            srv_reply_error(req, 400, "invalid_query", "status", "must be UP, DOWN, DEGRADED or UNKNOWN");
+            return -1;
+        }
+        *status = (int)s;
+    }
+    if ((v = srv_query_get(q, "limit")) != NULL) {
+        if (srv_parse_long(req, "limit", v, 1, limit_max, &n) < 0)
+            return -1;
+        *limit = (size_t)n;
+    }
+    if ((v = srv_query_get(q, "offset")) != NULL) {
+        if (srv_parse_long(req, "offset", v, 0, 100000000L, &n) < 0)
+            return -1;
+        *offset = (size_t)n;
+    }
+    return 0;
+}
+
 int srv_path_id(struct http_request *req, const char *prefix, char out[37])
 {
     /* Kore compiles route regexes with REG_NOSUB: no capture groups, so the

@@ -101,6 +101,15 @@ int srv_parse_long(struct http_request *req, const char *field, const char *text
                    long *out);
 
 /*
+ * The endpoint selection of a list route: type, enabled, status, limit (1 to
+ * limit_max) and offset, each into its field when the query has it (the
+ * others are left as they are). Returns 0, or -1 after a 400 naming the
+ * parameter.
+ */
+int srv_query_endpoint_selection(struct http_request *req, const struct srv_query *q, long limit_max,
+                                 int *type, int *enabled, int *status, size_t *limit, size_t *offset);
+
+/*
  * The UUID that follows prefix ("/api/v1/endpoints/") in req's path, lower
  * case, into out[37]. Returns 0, or -1 after a 404.
  */

@@ -34,39 +34,9 @@ static int parse_options(struct http_request *req, const struct srv_query *q, mo
     const char *v;
     long n;
 
-    if ((v = srv_query_get(q, "type")) != NULL) {
-        mon_endpoint_type t;
-        if (mon_endpoint_type_parse(&t, v) != MON_OK) {
-            srv_reply_error(req, 400, "invalid_query", "type", "must be APIM, DOMAIN or TALEND");
-            return -1;
-        }
-        o->type = (int)t;
-    }
-    if ((v = srv_query_get(q, "enabled")) != NULL) {
-        if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0) {
-            srv_reply_error(req, 400, "invalid_query", "enabled", "must be true or false");
-            return -1;
-        }
-        o->enabled = strcmp(v, "true") == 0;
-    }
-    if ((v = srv_query_get(q, "status")) != NULL) {
-        mon_status s;
-        if (mon_status_parse(&s, v) != MON_OK) {
-            srv_reply_error(req, 400, "invalid_query", "status", "must be UP, DOWN, DEGRADED or UNKNOWN");
-            return -1;
-        }
-        o->status = (int)s;
-    }
-    if ((v = srv_query_get(q, "limit")) != NULL) {
-        if (srv_parse_long(req, "limit", v, 1, 10000, &n) < 0)
-            return -1;
-        o->limit = (size_t)n;
-    }
-    if ((v = srv_query_get(q, "offset")) != NULL) {
-        if (srv_parse_long(req, "offset", v, 0, 100000000L, &n) < 0)
-            return -1;
-        o->offset = (size_t)n;
-    }
+    if (srv_query_endpoint_selection(req, q, 10000, &o->type, &o->enabled, &o->status, &o->limit,
+                                     &o->offset) < 0)
+        return -1;
     if ((v = srv_query_get(q, "recent")) != NULL) {
         if (srv_parse_long(req, "recent", v, 0, 60, &n) < 0)
             return -1;
