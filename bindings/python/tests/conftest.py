@@ -5,12 +5,12 @@ from __future__ import annotations
 import http.server
 import itertools
 import re
-import threading
 import time
 from typing import Iterator
 
 import pytest
 
+import loopback
 import pgtest
 
 _counter = itertools.count()
@@ -72,9 +72,5 @@ class _Target(http.server.BaseHTTPRequestHandler):
 @pytest.fixture(scope="session")
 def base() -> Iterator[str]:
     """Base URL of the loopback target (http://127.0.0.1:PORT)."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Target)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield "http://127.0.0.1:%d" % server.server_address[1]
-    server.shutdown()
-    server.server_close()
+    with loopback.serve(_Target) as url:
+        yield url

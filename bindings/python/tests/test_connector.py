@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import http.server
 import sys
-import threading
 import time
 from typing import Any, Dict, List, Optional
 
 import pytest
 
+import loopback
 import pgtest
 from monitorage import (
     Action,
@@ -277,11 +277,9 @@ class _AuthEcho(http.server.BaseHTTPRequestHandler):
 
 
 def test_talend_token_hook_sends_the_stored_token(registry: Connectors, store: Store) -> None:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _AuthEcho)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     _AuthEcho.seen = []
-    try:
-        ep = Endpoint(name="Talend", type="TALEND", url="http://127.0.0.1:%d/" % server.server_address[1])
+    with loopback.serve(_AuthEcho) as url:
+        ep = Endpoint(name="Talend", type="TALEND", url=url + "/")
         assert registry.talend_token(ep) is None  # nothing stored: no token
         registry.configure("TALEND", base_url="https://api.eu.cloud.talend.com", credentials={"token": SECRET},
                            enabled=True)
@@ -295,22 +293,16 @@ def test_talend_token_hook_sends_the_stored_token(registry: Connectors, store: S
                 keyless.talend_token(ep)
         registry.configure("TALEND", enabled=False)
         assert registry.talend_token(ep) is None
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_a_scheduler_run_sends_the_talend_token_to_talend_endpoints_only(registry: Connectors, store: Store,
                                                                           db_url: str) -> None:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _AuthEcho)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     _AuthEcho.by_path = {}
-    url = "http://127.0.0.1:%d/" % server.server_address[1]
-    try:
+    with loopback.serve(_AuthEcho) as url:
         registry.configure("TALEND", base_url="https://api.eu.cloud.talend.com", credentials={"token": SECRET},
                            enabled=True)
         for name, kind in (("job", "TALEND"), ("api", "APIM")):
-            store.create_endpoint(Endpoint(name=name, type=kind, url=url + name, check_interval=60, retries=0))
+            store.create_endpoint(Endpoint(name=name, type=kind, url=url + "/" + name, check_interval=60, retries=0))
         pgtest.query(db_url, "UPDATE endpoint_schedule SET next_check_at = now()")
         with Scheduler(db_url, flush_interval_ms=50, token=registry) as scheduler:
             deadline = time.monotonic() + 20
@@ -320,9 +312,6 @@ def test_a_scheduler_run_sends_the_talend_token_to_talend_endpoints_only(registr
             assert scheduler.stats().results_written == 2
         assert _AuthEcho.by_path == {"/job": "Bearer " + SECRET, "/api": None}
         assert [row.status for row in store.status()] == [Status.UP, Status.UP]
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_a_checker_using_the_registry_is_closed_with_it(registry: Connectors) -> None:

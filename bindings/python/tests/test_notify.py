@@ -8,11 +8,11 @@ import hashlib
 import hmac
 import http.server
 import json
-import threading
 from typing import Any, Dict, Iterator, List
 
 import pytest
 
+import loopback
 from monitorage import (
     Actor,
     AlreadyExistsError,
@@ -54,12 +54,8 @@ class _Receiver(http.server.BaseHTTPRequestHandler):
 def hook() -> Iterator[str]:
     """URL of a webhook receiver; what it received is in _Receiver.received."""
     _Receiver.received = []
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield "http://127.0.0.1:%d/hooks/ops" % server.server_address[1]
-    server.shutdown()
-    server.server_close()
+    with loopback.serve(_Receiver) as url:
+        yield url + "/hooks/ops"
 
 
 @pytest.fixture
