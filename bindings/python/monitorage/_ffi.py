@@ -36,7 +36,7 @@ from ctypes import (
     c_uint,
     c_void_p,
 )
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from . import errors
 
@@ -893,3 +893,15 @@ if lib.mon_version_number() // 10000 != ABI_MAJOR:
 lib.mon_global_init()
 # The interpreter keeps the library for its whole life; objects freed by the
 # garbage collector at exit still find it initialised, so no cleanup is registered.
+
+
+def every_page(fetch: Callable[[Optional[str]], Any]) -> Iterator[Any]:
+    """The items of every page fetch(cursor) returns, from cursor None on, following each page's
+    next_cursor until it is None."""
+    cursor = None
+    while True:
+        page = fetch(cursor)
+        yield from page
+        cursor = page.next_cursor
+        if cursor is None:
+            return

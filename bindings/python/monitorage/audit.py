@@ -216,13 +216,7 @@ class Audit:
 
     def rows(self, *, page_size: int = 100, **filters: Any) -> Iterator[AuditRow]:
         """Every row matching the filters of query(), newest first, a page at a time."""
-        cursor = None
-        while True:
-            page = self.query(limit=page_size, cursor=cursor, **filters)
-            yield from page
-            cursor = page.next_cursor
-            if cursor is None:
-                return
+        yield from _ffi.every_page(lambda cursor: self.query(limit=page_size, cursor=cursor, **filters))
 
     def verify(self) -> VerifyReport:
         """Walk the whole chain; the report names the first broken row, if any."""

@@ -65,25 +65,25 @@ class Actor:
     def __post_init__(self) -> None:
         self.role = ConnectorRole.coerce(self.role)
 
+    def _fill_user(self, target: Any, roles_field: str) -> Any:
+        """target (a C struct) with this actor's user fields, its roles as JSON in roles_field."""
+        for name in ("user_id", "user_email", "ip_address", "user_agent"):
+            setattr(target, name, _ffi.arg(getattr(self, name), name))
+        if self.roles is not None:
+            setattr(target, roles_field, _ffi.arg(json.dumps(self.roles), "roles"))
+        return target
+
     def _to_c(self) -> _ffi.ConnectorActor:
         actor = _ffi.ConnectorActor()
         lib.mon_connector_actor_init(byref(actor), _ffi.CONNECTOR_ACTOR_VERSION)
-        for name in ("user_id", "user_email", "ip_address", "user_agent"):
-            setattr(actor, name, _ffi.arg(getattr(self, name), name))
-        if self.roles is not None:
-            actor.roles_json = _ffi.arg(json.dumps(self.roles), "roles")
         actor.role = int(self.role)
-        return actor
+        return self._fill_user(actor, "roles_json")
 
     def _to_audit_entry(self) -> _ffi.AuditEntry:
         """The user fields of the audit row a change writes (incidents, maintenance, notification rules)."""
         entry = _ffi.AuditEntry()
         lib.mon_audit_entry_init(byref(entry), _ffi.AUDIT_ENTRY_VERSION)
-        for name in ("user_id", "user_email", "ip_address", "user_agent"):
-            setattr(entry, name, _ffi.arg(getattr(self, name), name))
-        if self.roles is not None:
-            entry.user_roles_json = _ffi.arg(json.dumps(self.roles), "roles")
-        return entry
+        return self._fill_user(entry, "user_roles_json")
 
     @classmethod
     def _from_c(cls, actor: _ffi.ConnectorActor) -> "Actor":

@@ -73,13 +73,7 @@ class Incidents:
 
     def iter(self, *, page_size: int = 100, **filters: Any) -> Iterator[Dict[str, Any]]:
         """Every incident matching the filters of list(), fetched a page at a time."""
-        cursor = None
-        while True:
-            page = self.list(limit=page_size, cursor=cursor, **filters)
-            yield from page
-            cursor = page.next_cursor
-            if cursor is None:
-                return
+        yield from _ffi.every_page(lambda cursor: self.list(limit=page_size, cursor=cursor, **filters))
 
     def get(self, incident_id: str) -> Dict[str, Any]:
         """One incident with its "events" (opened, resolved) in order (NotFoundError if absent)."""
