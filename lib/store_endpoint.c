@@ -253,36 +253,57 @@ int mon_store_endpoint_delete(mon_store *store, const char *id)
     return rc;
 }
 
-static int check_filter(const mon_endpoint_filter *f)
+int mon__selection_params(const char *params[5], char limit_text[24], char offset_text[24],
+                          const char *prefix, int type, int enabled, int status, size_t limit,
+                          size_t limit_max, size_t offset)
 {
-    if (f->version != MON_ENDPOINT_FILTER_VERSION)
-        return mon__error(MON_EVERSION, "filter.version", "unknown mon_endpoint_filter version %u",
-                          f->version);
-    if (f->type != -1 && !mon_endpoint_type_name((mon_endpoint_type)f->type))
-        return mon__error(MON_EINVAL, "filter.type", "must be -1 (any) or a mon_endpoint_type, not %d",
-                          f->type);
-    if (f->enabled < -1 || f->enabled > 1)
-        return mon__error(MON_EINVAL, "filter.enabled", "must be -1 (any), 0 or 1, not %d", f->enabled);
-    if (f->status != -1 && !mon_status_name((mon_status)f->status))
-        return mon__error(MON_EINVAL, "filter.status", "must be -1 (any) or a mon_status, not %d", f->status);
-    if (f->limit < 1 || f->limit > 1000)
-        return mon__error(MON_EINVAL, "filter.limit", "must be 1..1000, not %zu", f->limit);
-    if (f->offset > (size_t)INT64_MAX)
-        return mon__error(MON_EINVAL, "filter.offset", "too large");
+    char field[32];
+
+    if (type != -1 && !mon_endpoint_type_name((mon_endpoint_type)type)) {
+        snprintf(field, sizeof(field), "%s.type", prefix);
+        return mon__error(MON_EINVAL, field, "must be -1 (any) or a mon_endpoint_type, not %d", type);
+    }
+    if (enabled < -1 || enabled > 1) {
+        snprintf(field, sizeof(field), "%s.enabled", prefix);
+        return mon__error(MON_EINVAL, field, "must be -1 (any), 0 or 1, not %d", enabled);
+    }
+    if (status != -1 && !mon_status_name((mon_status)status)) {
+        snprintf(field, sizeof(field), "%s.status", prefix);
+        return mon__error(MON_EINVAL, field, "must be -1 (any) or a mon_status, not %d", status);
+    }
+    if (limit < 1 || limit > limit_max) {
+        snprintf(field, sizeof(field), "%s.limit", prefix);
+        return mon__error(MON_EINVAL, field, "must be 1..%zu, not %zu", limit_max, limit);
+    }
+    if (offset > (size_t)INT64_MAX) {
+        snprintf(field, sizeof(field), "%s.offset", prefix);
+        return mon__error(MON_EINVAL, field, "too large");
+    }
+    snprintf(limit_text, 24, "%zu", limit);
+    snprintf(offset_text, 24, "%zu", offset);
+    params[0] = type == -1 ? NULL : mon_endpoint_type_name((mon_endpoint_type)type);
+    params[1] = enabled == -1 ? NULL : (enabled ? "true" : "false");
+    params[2] = status == -1 ? NULL : mon_status_name((mon_status)status);
+    params[3] = limit_text;
+    params[4] = offset_text;
     return MON_OK;
 }
 
-/* The WHERE clause shared by the page and the count: a NULL parameter matches
- * anything; an endpoint never checked has status UNKNOWN. */
-#define LIST_FROM                                                                                            \
-    " FROM endpoints e LEFT JOIN endpoint_status s ON s.endpoint_id = e.id"                                  \
-    " WHERE ($1::endpoint_type IS NULL OR e.type = $1) AND ($2::boolean IS NULL OR e.enabled = $2)"          \
-    " AND ($3::health_status IS NULL OR COALESCE(s.status, 'UNKNOWN') = $3)"
-
 static const struct mon__stmt list_stmt = {"mon_endpoint_list",
-                                           "SELECT " ENDPOINT_COLUMNS ", count(*) OVER ()" LIST_FROM
+                                           "SELECT " ENDPOINT_COLUMNS ", count(*) OVER ()" MON__SELECTION_FROM
                                            " ORDER BY e.name, e.id LIMIT $4 OFFSET $5"};
-static const struct mon__stmt count_stmt = {"mon_endpoint_count", "SELECT count(*)" LIST_FROM};
+static const struct mon__stmt count_stmt = {"mon_endpoint_count", "SELECT count(*)" MON__SELECTION_FROM};
+
+int mon__selection_count(mon_store *store, const char *what, const char *const *params, size_t *total)
+{
+    int rc;
+    PGresult *res = mon__store_exec_prepared(store, what, &count_stmt, 3, params, MON__EXEC_RETRY, &rc);
+    if (!res)
+        return rc;
+    *total = (size_t)strtoull(PQgetvalue(res, 0, 0), NULL, 10);
+    PQclear(res);
+    return MON_OK;
+}
 
 int mon_store_endpoint_list(mon_endpoint_list **out, mon_store *store, const mon_endpoint_filter *filter)
 {
@@ -297,15 +318,12 @@ int mon_store_endpoint_list(mon_endpoint_list **out, mon_store *store, const mon
     if (!out || !store)
         return mon__error(MON_EINVAL, out ? "store" : "out", "must not be NULL");
     *out = NULL;
-    if ((rc = check_filter(f)) != MON_OK)
+    if (f->version != MON_ENDPOINT_FILTER_VERSION)
+        return mon__error(MON_EVERSION, "filter.version", "unknown mon_endpoint_filter version %u",
+                          f->version);
+    if ((rc = mon__selection_params(params, limit, offset, "filter", f->type, f->enabled, f->status, f->limit,
+                                    1000, f->offset)) != MON_OK)
         return rc;
-    snprintf(limit, sizeof(limit), "%zu", f->limit);
-    snprintf(offset, sizeof(offset), "%zu", f->offset);
-    params[0] = f->type == -1 ? NULL : mon_endpoint_type_name((mon_endpoint_type)f->type);
-    params[1] = f->enabled == -1 ? NULL : (f->enabled ? "true" : "false");
-    params[2] = f->status == -1 ? NULL : mon_status_name((mon_status)f->status);
-    params[3] = limit;
-    params[4] = offset;
     res = mon__store_exec_prepared(store, "list endpoints", &list_stmt, 5, params, MON__EXEC_RETRY, &rc);
     if (!res)
         return rc;
@@ -324,14 +342,8 @@ int mon_store_endpoint_list(mon_endpoint_list **out, mon_store *store, const mon
     if (rows > 0)
         list->total = (size_t)strtoull(PQgetvalue(res, 0, 17), NULL, 10);
     PQclear(res);
-    if (rc == MON_OK && rows == 0 && f->offset > 0) {
-        /* A page past the end has no row to carry the total: count apart. */
-        res =
-            mon__store_exec_prepared(store, "count endpoints", &count_stmt, 3, params, MON__EXEC_RETRY, &rc);
-        if (res)
-            list->total = (size_t)strtoull(PQgetvalue(res, 0, 0), NULL, 10);
-        PQclear(res);
-    }
+    if (rc == MON_OK && rows == 0 && f->offset > 0)
+        rc = mon__selection_count(store, "count endpoints", params, &list->total);
     if (rc != MON_OK) {
         mon_endpoint_list_free(list);
         return rc;

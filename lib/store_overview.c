@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define OVERVIEW_LIMIT_MAX 10000
+#define OVERVIEW_LIMIT_MAX 10000u
 #define OVERVIEW_RECENT_MAX 60
 
 /* Columns 0..9 as mon__status_entry_from_row() reads them; then the total, the
@@ -23,10 +23,7 @@
 static const struct mon__stmt overview_stmt = {
     "mon_status_overview",
     "WITH page AS (SELECT e.id, e.name, e.type, e.url, e.enabled, s.status, s.status_code, s.latency_ms,"
-    " s.error_message, s.checked_at, count(*) OVER () AS total"
-    " FROM endpoints e LEFT JOIN endpoint_status s ON s.endpoint_id = e.id"
-    " WHERE ($1::endpoint_type IS NULL OR e.type = $1) AND ($2::boolean IS NULL OR e.enabled = $2)"
-    " AND ($3::health_status IS NULL OR COALESCE(s.status, 'UNKNOWN') = $3)"
+    " s.error_message, s.checked_at, count(*) OVER () AS total" MON__SELECTION_FROM
     " ORDER BY e.name, e.id LIMIT $4 OFFSET $5)"
     " SELECT p.id, p.name, p.type, p.url, p.enabled, p.status, p.status_code, p.latency_ms, p.error_message,"
     " p.checked_at, p.total, w.up, w.degraded, w.down, r.latencies, r.statuses"
@@ -40,13 +37,6 @@ static const struct mon__stmt overview_stmt = {
     " ON true"
     " ORDER BY p.name, p.id"};
 
-/* A page past the end has no row to carry the total. */
-static const struct mon__stmt overview_count_stmt = {
-    "mon_status_overview_count",
-    "SELECT count(*) FROM endpoints e LEFT JOIN endpoint_status s ON s.endpoint_id = e.id"
-    " WHERE ($1::endpoint_type IS NULL OR e.type = $1) AND ($2::boolean IS NULL OR e.enabled = $2)"
-    " AND ($3::health_status IS NULL OR COALESCE(s.status, 'UNKNOWN') = $3)"};
-
 int mon_overview_options_init(mon_overview_options *options, unsigned int version)
 {
     static const mon_overview_options defaults = MON_OVERVIEW_OPTIONS_INIT;
@@ -55,30 +45,6 @@ int mon_overview_options_init(mon_overview_options *options, unsigned int versio
     if (version != MON_OVERVIEW_OPTIONS_VERSION)
         return mon__error(MON_EVERSION, "version", "unknown mon_overview_options version %u", version);
     *options = defaults;
-    return MON_OK;
-}
-
-static int check_options(const mon_overview_options *o)
-{
-    if (o->version != MON_OVERVIEW_OPTIONS_VERSION)
-        return mon__error(MON_EVERSION, "options.version", "unknown mon_overview_options version %u",
-                          o->version);
-    if (o->type != -1 && !mon_endpoint_type_name((mon_endpoint_type)o->type))
-        return mon__error(MON_EINVAL, "options.type", "must be -1 (any) or a mon_endpoint_type, not %d",
-                          o->type);
-    if (o->enabled < -1 || o->enabled > 1)
-        return mon__error(MON_EINVAL, "options.enabled", "must be -1 (any), 0 or 1, not %d", o->enabled);
-    if (o->status != -1 && !mon_status_name((mon_status)o->status))
-        return mon__error(MON_EINVAL, "options.status", "must be -1 (any) or a mon_status, not %d",
-                          o->status);
-    if (o->limit < 1 || o->limit > OVERVIEW_LIMIT_MAX)
-        return mon__error(MON_EINVAL, "options.limit", "must be 1..%d, not %zu", OVERVIEW_LIMIT_MAX,
-                          o->limit);
-    if (o->offset > (size_t)INT64_MAX)
-        return mon__error(MON_EINVAL, "options.offset", "too large");
-    if (o->recent > OVERVIEW_RECENT_MAX)
-        return mon__error(MON_EINVAL, "options.recent", "must be 0..%d, not %zu", OVERVIEW_RECENT_MAX,
-                          o->recent);
     return MON_OK;
 }
 
@@ -113,18 +79,6 @@ static void write_item(struct mon__copybuf *b, const mon_status_entry *e, const 
     mon__copybuf_add(b, "}", 1);
 }
 
-static int count_matching(mon_store *store, const char *const *params, long long *total)
-{
-    int rc;
-    PGresult *res = mon__store_exec_prepared(store, "count the overview's endpoints", &overview_count_stmt, 3,
-                                             params, MON__EXEC_RETRY, &rc);
-    if (!res)
-        return rc;
-    *total = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-    PQclear(res);
-    return MON_OK;
-}
-
 int mon_store_status_overview(char **out, mon_store *store, const mon_overview_options *options)
 {
     mon_overview_options defaults = MON_OVERVIEW_OPTIONS_INIT;
@@ -132,23 +86,23 @@ int mon_store_status_overview(char **out, mon_store *store, const mon_overview_o
     struct mon__copybuf b = {NULL, 0, 0, 0};
     char limit[24], offset[24], recent[24];
     const char *params[6];
-    long long total = 0;
+    size_t total = 0;
     PGresult *res;
     int rc, rows;
 
     if (!out || !store)
         return mon__error(MON_EINVAL, out ? "store" : "out", "must not be NULL");
     *out = NULL;
-    if ((rc = check_options(o)) != MON_OK)
+    if (o->version != MON_OVERVIEW_OPTIONS_VERSION)
+        return mon__error(MON_EVERSION, "options.version", "unknown mon_overview_options version %u",
+                          o->version);
+    if ((rc = mon__selection_params(params, limit, offset, "options", o->type, o->enabled, o->status,
+                                    o->limit, OVERVIEW_LIMIT_MAX, o->offset)) != MON_OK)
         return rc;
-    snprintf(limit, sizeof(limit), "%zu", o->limit);
-    snprintf(offset, sizeof(offset), "%zu", o->offset);
+    if (o->recent > OVERVIEW_RECENT_MAX)
+        return mon__error(MON_EINVAL, "options.recent", "must be 0..%d, not %zu", OVERVIEW_RECENT_MAX,
+                          o->recent);
     snprintf(recent, sizeof(recent), "%zu", o->recent);
-    params[0] = o->type == -1 ? NULL : mon_endpoint_type_name((mon_endpoint_type)o->type);
-    params[1] = o->enabled == -1 ? NULL : (o->enabled ? "true" : "false");
-    params[2] = o->status == -1 ? NULL : mon_status_name((mon_status)o->status);
-    params[3] = limit;
-    params[4] = offset;
     params[5] = recent;
     /* As for mon_store_uptime(): with mon_rollup_window() inlined the planner's estimate would turn JIT
      * on, whose compilation costs more than the query. */
@@ -167,8 +121,9 @@ int mon_store_status_overview(char **out, mon_store *store, const mon_overview_o
         return rc;
     rows = PQntuples(res);
     if (rows > 0)
-        total = strtoll(PQgetvalue(res, 0, 10), NULL, 10);
-    else if (o->offset > 0 && (rc = count_matching(store, params, &total)) != MON_OK) {
+        total = (size_t)strtoull(PQgetvalue(res, 0, 10), NULL, 10);
+    else if (o->offset > 0 &&
+             (rc = mon__selection_count(store, "count the overview's endpoints", params, &total)) != MON_OK) {
         PQclear(res);
         return rc;
     }
@@ -186,7 +141,7 @@ int mon_store_status_overview(char **out, mon_store *store, const mon_overview_o
     }
     PQclear(res);
     mon__copybuf_str(&b, "],\"total\":");
-    mon__copybuf_int(&b, total);
+    mon__copybuf_int(&b, (long long)total);
     mon__copybuf_str(&b, ",\"limit\":");
     mon__copybuf_int(&b, (long long)o->limit);
     mon__copybuf_str(&b, ",\"offset\":");

@@ -64,6 +64,30 @@ PGresult *mon__store_exec_prepared(mon_store *store, const char *what, const str
 int mon__store_command(mon_store *store, const char *what, const char *sql);
 
 /*
+ * The endpoints a list selects (mon_endpoint_filter, mon_overview_options):
+ * $1 type, $2 enabled, $3 status of the latest check; a NULL parameter
+ * matches anything, an endpoint never checked has status UNKNOWN.
+ */
+#define MON__SELECTION_FROM                                                                                  \
+    " FROM endpoints e LEFT JOIN endpoint_status s ON s.endpoint_id = e.id"                                  \
+    " WHERE ($1::endpoint_type IS NULL OR e.type = $1) AND ($2::boolean IS NULL OR e.enabled = $2)"          \
+    " AND ($3::health_status IS NULL OR COALESCE(s.status, 'UNKNOWN') = $3)"
+
+/*
+ * Check a selection (type and status -1 or a name's value, enabled -1..1,
+ * limit 1..limit_max, offset up to INT64_MAX; errors name <prefix>.<field>),
+ * then write its parameters $1..$5 into params, limit and offset as text into
+ * the two buffers.
+ */
+int mon__selection_params(const char *params[5], char limit_text[24], char offset_text[24],
+                          const char *prefix, int type, int enabled, int status, size_t limit,
+                          size_t limit_max, size_t offset);
+
+/* How many endpoints the selection's params ($1..$3) match, for a page past
+ * the end, which has no row to carry the total; MON_OK or an error code. */
+int mon__selection_count(mon_store *store, const char *what, const char *const *params, size_t *total);
+
+/*
  * JIT off (on = 0) or back to the server's setting (on = 1) for the session,
  * retried after a reconnect. Around queries that inline mon_rollup_window(),
  * whose estimates would turn JIT on at a cost above the query's.
